@@ -1,0 +1,1 @@
+"""ESS Agenda's aggregator: the shared database, normalization, deduplication and crawl control."""

@@ -1,0 +1,74 @@
+"""Canonical events as plain data: the JSON the CLI and the API return."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from aggregator.models import Event, Listing
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def events_query(
+    region: str | None = None, start: date | None = None, end: date | None = None
+) -> Select[Event]:
+    """Events (with their listings and sources loaded) overlapping the given days, by start."""
+    query = select(Event).options(selectinload(Event.listings).selectinload(Listing.source))
+    if region:
+        query = query.where(Event.region == region)
+    if start:
+        query = query.where(func.coalesce(Event.end, Event.start) >= local_midnight(start))
+    if end:
+        query = query.where(Event.start < local_midnight(end + timedelta(days=1)))
+    return query.order_by(Event.start, Event.id)
+
+
+def local_midnight(day: date) -> datetime:
+    """Days are French days: they start at midnight in Paris."""
+    return datetime.combine(day, time.min, tzinfo=PARIS)
+
+
+def _moment(event: Event, value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    local = value.astimezone(event.zone)
+    return local.date().isoformat() if event.all_day else local.isoformat()
+
+
+def event_as_dict(event: Event) -> dict[str, Any]:
+    sources = sorted(
+        {(listing.source.name, listing.url) for listing in event.listings if not listing.removed},
+        key=lambda pair: pair[0],
+    )
+    end = event.end if event.end is not None or not event.all_day else event.start
+    return {
+        "uid": event.uid,
+        "title": event.title,
+        "description": event.description,
+        "start": _moment(event, event.start),
+        "end": _moment(event, end),
+        "all_day": event.all_day,
+        "timezone": event.timezone,
+        "online": event.online,
+        "location": {
+            "name": event.location_name,
+            "address": event.address,
+            "city": event.city,
+            "postcode": event.postcode,
+            "department": event.department,
+            "region": event.region,
+            "lat": event.lat,
+            "lon": event.lon,
+        },
+        "categories": list(event.categories or []),
+        "url": event.url,
+        "status": event.status,
+        "sequence": event.sequence,
+        "sources": [{"name": name, "url": url} for name, url in sources],
+        "updated": event.updated_at.isoformat(),
+    }

@@ -1,0 +1,108 @@
+"""Partner sources: import from sources.yaml, look up, list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aggregator.db import get_sessionmaker
+from aggregator.models import Source
+from spiders.constants import KINDS
+
+FIELDS = ("title", "kind", "url", "region", "schedule", "options")
+
+
+class SourceError(ValueError):
+    """A source definition that cannot be used."""
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What a spider needs to know of its source."""
+
+    name: str
+    kind: str
+    url: str
+    region: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def load_source_spec(name: str, database_url: str | None = None) -> SourceSpec:
+    with get_sessionmaker(database_url)() as session:
+        source = session.scalars(select(Source).where(Source.name == name)).one_or_none()
+        if source is None:
+            raise SourceError(f"no source named {name!r}")
+        return SourceSpec(source.name, source.kind, source.url, source.region, dict(source.options))
+
+
+def read_sources_file(path: Path, base: str | None = None) -> list[dict[str, Any]]:
+    """The sources of a sources.yaml file, ``{base}`` in URLs replaced by ``base``."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries = data.get("sources") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise SourceError(f"{path}: expected a top-level 'sources:' list")
+    specs = []
+    for index, entry in enumerate(entries):
+        specs.append(validate_source(entry, where=f"{path}: source #{index + 1}"))
+        if base is not None:
+            specs[-1]["url"] = specs[-1]["url"].replace("{base}", base.rstrip("/"))
+    return specs
+
+
+def validate_source(entry: Any, where: str = "source") -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise SourceError(f"{where}: expected a mapping")
+    for required in ("name", "kind", "url"):
+        if not entry.get(required):
+            raise SourceError(f"{where}: '{required}' is required")
+    if entry["kind"] not in KINDS:
+        raise SourceError(f"{where}: unknown kind {entry['kind']!r} (one of {', '.join(KINDS)})")
+    options = entry.get("options") or {}
+    if not isinstance(options, dict):
+        raise SourceError(f"{where}: 'options' must be a mapping")
+    return {
+        "name": str(entry["name"]),
+        "title": str(entry.get("title") or entry["name"]),
+        "kind": entry["kind"],
+        "url": str(entry["url"]),
+        "region": entry.get("region"),
+        "schedule": entry.get("schedule"),
+        "options": options,
+        "enabled": bool(entry.get("enabled", True)),
+    }
+
+
+def upsert_sources(session: Session, specs: list[dict[str, Any]]) -> tuple[int, int]:
+    """Create or update sources by name; returns (created, updated)."""
+    created = updated = 0
+    for spec in specs:
+        source = session.scalars(select(Source).where(Source.name == spec["name"])).one_or_none()
+        if source is None:
+            session.add(Source(**spec))
+            created += 1
+            continue
+        changed = False
+        for key, value in spec.items():
+            if getattr(source, key) != value:
+                setattr(source, key, value)
+                changed = True
+        updated += changed
+    return created, updated
+
+
+def source_as_dict(source: Source) -> dict[str, Any]:
+    return {
+        "name": source.name,
+        "title": source.title,
+        "kind": source.kind,
+        "url": source.url,
+        "region": source.region,
+        "schedule": source.schedule,
+        "enabled": source.enabled,
+        "options": source.options,
+    }

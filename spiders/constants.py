@@ -1,0 +1,10 @@
+"""Vocabularies shared by spiders, pipelines and the aggregator."""
+
+CONFIRMED = "confirmed"
+CANCELLED = "cancelled"
+POSTPONED = "postponed"
+STATUSES = (CONFIRMED, CANCELLED, POSTPONED)
+
+KINDS = ("auto", "ical", "jsonld", "tribe", "openagenda", "rss", "html")
+
+DEFAULT_TIMEZONE = "Europe/Paris"

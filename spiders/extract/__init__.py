@@ -1,0 +1,1 @@
+"""Extraction helpers shared by several spider kinds."""

@@ -1,0 +1,50 @@
+"""EventItem: the one shape every spider kind produces."""
+
+from __future__ import annotations
+
+import scrapy
+
+
+class EventItem(scrapy.Item):
+    """One occurrence of an event as a source shows it.
+
+    key          the source's own stable id (Tribe post id, iCal UID + RECURRENCE-ID, OpenAgenda
+                 uid + timing), else the canonical URL without tracking parameters
+    title        plain text, entities decoded
+    description  clean text, paragraphs separated by blank lines
+    start, end   timezone-aware datetimes; for all-day events ``datetime.date`` values, ``end``
+                 being the last day (inclusive); ``end`` may be None
+    all_day      bool
+    timezone     IANA zone name of the event
+    location_name, address, postcode, city, insee, lat, lon, online
+                 the place as the source gives it; department/region when the source states them
+    organizer    name of the organizing body
+    categories   the source's categories and keywords, as given
+    url, image   absolute URLs
+    status       one of constants.STATUSES
+    raw          the source's own record, JSON-serialisable, for debugging
+    """
+
+    key = scrapy.Field()
+    title = scrapy.Field()
+    description = scrapy.Field()
+    start = scrapy.Field()
+    end = scrapy.Field()
+    all_day = scrapy.Field()
+    timezone = scrapy.Field()
+    location_name = scrapy.Field()
+    address = scrapy.Field()
+    postcode = scrapy.Field()
+    city = scrapy.Field()
+    insee = scrapy.Field()
+    department = scrapy.Field()
+    region = scrapy.Field()
+    lat = scrapy.Field()
+    lon = scrapy.Field()
+    online = scrapy.Field()
+    organizer = scrapy.Field()
+    categories = scrapy.Field()
+    url = scrapy.Field()
+    image = scrapy.Field()
+    status = scrapy.Field()
+    raw = scrapy.Field()

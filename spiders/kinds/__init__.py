@@ -1,0 +1,1 @@
+"""One generic spider per source kind."""

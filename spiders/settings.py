@@ -1,0 +1,58 @@
+"""Scrapy settings for ESS Agenda's spiders: politeness, limits and the item pipelines.
+
+Every value may be overridden per source through ``options.settings`` (see spiders.kinds.base).
+"""
+
+import os
+
+BOT_NAME = "ess_agenda"
+SPIDER_MODULES = ["spiders.kinds"]
+NEWSPIDER_MODULE = "spiders.kinds"
+
+ESS_CONTACT_URL = os.environ.get("ESS_AGENDA_CONTACT_URL", "https://ess-agenda.fr/contact")
+USER_AGENT = f"ESS-Agenda/0.1 (+{ESS_CONTACT_URL})"
+
+# Politeness: partner sites are small associations' servers.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 10.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_DELAY = 0
+
+# Thrift and limits: a broken or hostile site must not hold a crawl forever.
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 2  # initial response + 2 retries
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+CLOSESPIDER_PAGECOUNT = 2000
+CLOSESPIDER_TIMEOUT = 15 * 60
+DEPTH_LIMIT = 5
+REDIRECT_MAX_TIMES = 5
+
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+LOG_LEVEL = os.environ.get("ESS_AGENDA_LOG_LEVEL", "INFO")
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+
+DOWNLOADER_MIDDLEWARES = {
+    "spiders.middlewares.ConditionalRequestMiddleware": 580,
+}
+
+ITEM_PIPELINES = {
+    "spiders.pipelines.CleanPipeline": 100,
+    "spiders.pipelines.NormalizePipeline": 200,
+    "spiders.pipelines.StorePipeline": 300,
+}
+
+# ESS Agenda's own settings.
+ESS_DATABASE_URL = os.environ.get("ESS_AGENDA_DATABASE_URL")  # None: aggregator.config default
+ESS_STORE_ENABLED = True
+ESS_CONDITIONAL_REQUESTS = True
+ESS_RECURRENCE_HORIZON_DAYS = 365

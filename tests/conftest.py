@@ -1,0 +1,106 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), the sample sites over HTTP, the web app."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from aggregator.db import dispose_engine, get_engine
+from aggregator.samples_server import serve_sites
+from aggregator.schema import upgrade
+
+POSTGRES_URL = os.environ.get(
+    "ESS_AGENDA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_skip_reason() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means there is no usable server here
+        return f"no PostgreSQL server reachable at {POSTGRES_URL} ({exc.__class__.__name__})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    reason = _postgres_skip_reason()
+    if reason:
+        pytest.skip(reason)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'ess-agenda.sqlite3'}"
+    yield url
+    dispose_engine(url)
+
+
+@pytest.fixture
+def pg_schema_url(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{postgres_url}?options={quote(f'-csearch_path={schema}')}"
+    yield url
+    dispose_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_url(request: pytest.FixtureRequest) -> str:
+    """Each test using it runs once on SQLite and once on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "pg_schema_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+@pytest.fixture
+def db_url(any_db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A migrated, empty database, also set as ESS_AGENDA_DATABASE_URL for CLIs and subprocesses."""
+    upgrade(get_engine(any_db_url))
+    monkeypatch.setenv("ESS_AGENDA_DATABASE_URL", any_db_url)
+    return any_db_url
+
+
+@pytest.fixture
+def sqlite_db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A migrated SQLite database only, for tests that do not concern the shared database."""
+    upgrade(get_engine(sqlite_url))
+    monkeypatch.setenv("ESS_AGENDA_DATABASE_URL", sqlite_url)
+    return sqlite_url
+
+
+@pytest.fixture(scope="session")
+def samples_base() -> Iterator[str]:
+    """The bundled sample partner sites, served over HTTP on 127.0.0.1."""
+    with serve_sites() as base:
+        yield base
+
+
+@pytest.fixture
+def app(sqlite_db: str) -> Flask:
+    from web import create_app
+
+    return create_app({"TESTING": True, "DATABASE_URL": sqlite_db})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
