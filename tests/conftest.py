@@ -104,3 +104,21 @@ def app(sqlite_db: str) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def samples_db(samples_base: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A SQLite database holding a crawl of every sample source. Read-only: tests share it."""
+    from aggregator.crawl import run_crawls
+    from aggregator.db import get_sessionmaker
+    from aggregator.samples_server import SOURCES_FILE
+    from aggregator.sources import read_sources_file, upsert_sources
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('samples') / 'samples.sqlite3'}"
+    upgrade(get_engine(url))
+    with get_sessionmaker(url).begin() as session:
+        upsert_sources(session, read_sources_file(SOURCES_FILE, samples_base))
+        names = [spec["name"] for spec in read_sources_file(SOURCES_FILE, samples_base)]
+    run_crawls(names, trigger="test", database_url=url)
+    yield url
+    dispose_engine(url)
