@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from alembic import command
@@ -9,6 +10,15 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Full-text search lives outside the models (an FTS5 table and its shadow tables on SQLite, an
+# expression index on PostgreSQL): migrations create it, autogenerate must neither drop nor compare it.
+UNMODELLED_PREFIXES = ("event_fts", "ix_event_fulltext")
+
+
+def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+    """Whether autogenerate compares the named database object with the models."""
+    return not (name or "").startswith(UNMODELLED_PREFIXES)
 
 
 def alembic_config(engine: Engine) -> Config:

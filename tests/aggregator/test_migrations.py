@@ -8,7 +8,7 @@ from alembic.script import ScriptDirectory
 
 from aggregator.db import get_engine
 from aggregator.models import Base
-from aggregator.schema import alembic_config
+from aggregator.schema import alembic_config, include_name
 
 
 def test_single_head(sqlite_url):
@@ -18,5 +18,7 @@ def test_single_head(sqlite_url):
 
 def test_migrations_match_models(db_url):
     with get_engine(db_url).connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(connection, opts={"include_name": include_name}), Base.metadata
+        )
     assert diff == []
