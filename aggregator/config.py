@@ -5,6 +5,13 @@ ESS_AGENDA_UID_HOST       host part of minted event UIDs (default: ess-agenda.fr
 ESS_AGENDA_CONTACT_URL    contact URL sent in the crawler's User-Agent
 ESS_AGENDA_SECRET_KEY     Flask secret key (sessions, CSRF)
 ESS_AGENDA_FEED_PAST_DAYS how many past days feeds keep (default: 7)
+ESS_AGENDA_EXECUTOR       where crawls run: local (subprocesses, default) or scrapyd
+ESS_AGENDA_SCRAPYD_URLS   Scrapyd nodes, comma-separated (executor scrapyd)
+ESS_AGENDA_MAX_CRAWLS     crawls the scheduler runs at once (default: 4)
+ESS_AGENDA_CRAWL_TIME_LIMIT  seconds a crawl may run, unless its source says otherwise (default: 1200)
+ESS_AGENDA_SCHEDULE_JITTER   seconds added at random to scheduled start times (default: 300)
+ESS_AGENDA_SECURE_COOKIES session cookies sent over HTTPS only (default: 1)
+ESS_AGENDA_RATELIMIT_STORAGE storage of login rate limits, e.g. redis://127.0.0.1:6379 (default: memory://)
 """
 
 from __future__ import annotations
@@ -33,6 +40,25 @@ class Settings:
         default_factory=lambda: os.environ.get("ESS_AGENDA_SECRET_KEY", "dev-insecure-key")
     )
     feed_past_days: int = field(default_factory=lambda: int(os.environ.get("ESS_AGENDA_FEED_PAST_DAYS", "7")))
+    executor: str = field(default_factory=lambda: os.environ.get("ESS_AGENDA_EXECUTOR", "local"))
+    scrapyd_urls: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            u.strip() for u in os.environ.get("ESS_AGENDA_SCRAPYD_URLS", "").split(",") if u.strip()
+        )
+    )
+    max_crawls: int = field(default_factory=lambda: int(os.environ.get("ESS_AGENDA_MAX_CRAWLS", "4")))
+    crawl_time_limit: int = field(
+        default_factory=lambda: int(os.environ.get("ESS_AGENDA_CRAWL_TIME_LIMIT", "1200"))
+    )
+    schedule_jitter: int = field(
+        default_factory=lambda: int(os.environ.get("ESS_AGENDA_SCHEDULE_JITTER", "300"))
+    )
+    secure_cookies: bool = field(
+        default_factory=lambda: os.environ.get("ESS_AGENDA_SECURE_COOKIES", "1") not in ("0", "false", "no")
+    )
+    ratelimit_storage: str = field(
+        default_factory=lambda: os.environ.get("ESS_AGENDA_RATELIMIT_STORAGE", "memory://")
+    )
 
 
 def get_settings() -> Settings:

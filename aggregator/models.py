@@ -265,3 +265,11 @@ class DataVersion(Base):
 
 
 Index("ix_listing_start_source", Listing.start, Listing.source_id)
+# At most one running crawl per source: starting a crawl is an insert the database itself refuses.
+Index(
+    "ux_crawl_run_one_running",
+    CrawlRun.source_id,
+    unique=True,
+    sqlite_where=CrawlRun.status == "running",
+    postgresql_where=CrawlRun.status == "running",
+)
