@@ -1,19 +1,25 @@
-"""Crawl runs: record what one crawl of one source stored, and close it with a status."""
+"""Crawl runs: record what one crawl of one source stored, and close it with a status.
+
+Only a crawl that completed successfully and found listings may mark the source's other listings
+removed; a failed, partial, cancelled or empty (suspect) crawl marks nothing.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from aggregator.db import get_sessionmaker
 from aggregator.dedup import deduplicate
 from aggregator.models import CrawlRun, Listing, Source
-from aggregator.store import ListingStore
+from aggregator.store import DuplicateKey, ListingStore, Outcome
 from aggregator.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -27,6 +33,8 @@ TIMED_OUT = "timed_out"
 RUN_STATUSES = (RUNNING, SUCCEEDED, FAILED, PARTIAL, CANCELLED, TIMED_OUT)
 
 MAX_KEPT_ERRORS = 20
+DEFAULT_BATCH_SIZE = 200
+COMMIT_EVERY_SECONDS = 2.0  # so a crawl's progress shows, and a killed crawl loses little
 
 # Scrapy's close reasons that mean the crawl did not see the whole source.
 _INCOMPLETE_REASONS = {
@@ -40,6 +48,7 @@ _INCOMPLETE_REASONS = {
 
 
 def run_status(reason: str, fetch_errors: int, found: int) -> str:
+    """The run's status from Scrapy's close reason, the errors met and the listings found."""
     if reason in _INCOMPLETE_REASONS:
         return _INCOMPLETE_REASONS[reason]
     if reason != "finished":
@@ -51,53 +60,138 @@ def run_status(reason: str, fetch_errors: int, found: int) -> str:
 
 @dataclass
 class CrawlRecorder:
-    """Owns the session of one crawl: stores listings, then closes the run and deduplicates."""
+    """Owns the session of one crawl: stores listings in batches, then closes the run and dedups."""
 
     session: Session
     run: CrawlRun
     store: ListingStore
     rejected: list[str] = field(default_factory=list)
+    batch_size: int = DEFAULT_BATCH_SIZE
+    duplicates: int = 0
+    _last_commit: float = field(default_factory=time.monotonic)
 
     @classmethod
-    def open(cls, source_name: str, run_id: int | None, database_url: str | None) -> CrawlRecorder:
+    def open(
+        cls,
+        source_name: str,
+        run_id: int | None,
+        database_url: str | None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> CrawlRecorder:
+        """Start (or resume, when the launcher created it) the run of ``source_name``.
+
+        :raise LookupError: when no source has that name.
+        """
         session = get_sessionmaker(database_url)()
-        source = session.scalars(select(Source).where(Source.name == source_name)).one()
+        source = session.scalars(select(Source).where(Source.name == source_name)).one_or_none()
+        if source is None:
+            session.close()
+            raise LookupError(f"no source named {source_name!r}")
         run = session.get(CrawlRun, run_id) if run_id else None
         if run is None:
             run = CrawlRun(source_id=source.id, trigger="spider", status=RUNNING, started_at=utcnow())
             session.add(run)
         session.commit()
-        return cls(session, run, ListingStore(session, source.id, started_at=run.started_at))
+        store = ListingStore(session, source.id, started_at=run.started_at)
+        return cls(session, run, store, batch_size=max(1, batch_size))
 
-    def save(self, fields: Mapping[str, Any]) -> None:
-        self.store.add(fields)
+    def save(self, fields: Mapping[str, Any]) -> Outcome:
+        """Queue one listing; writes a batch when it is full or a little time has passed.
+
+        :raise DuplicateKey: when the crawl already gave this key.
+        """
+        try:
+            outcome = self.store.add(fields)
+        except DuplicateKey:
+            self.duplicates += 1
+            raise
+        if (
+            self.store.pending >= self.batch_size
+            or time.monotonic() - self._last_commit > COMMIT_EVERY_SECONDS
+        ):
+            self.write()
+        return outcome
+
+    def keep(self, key: str) -> None:
+        """A listing the source still shows but whose new version was rejected: not removed."""
+        self.store.keep(key)
+
+    def write(self) -> None:
+        """Write and commit what is queued; a batch the database refuses is retried row by row, and
+        a row it still refuses is rejected with the database's reason."""
+        try:
+            self.store.flush()
+            self.session.commit()
+        except SQLAlchemyError:
+            self.session.rollback()
+            self._write_one_by_one()
+        self._last_commit = time.monotonic()
+
+    def _write_one_by_one(self) -> None:
+        for outcome, fields in self.store.take_pending():
+            try:
+                self.store.write_one(outcome, fields)
+                self.session.commit()
+            except SQLAlchemyError as exc:
+                self.session.rollback()
+                self.store.forget(outcome, fields)
+                reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+                self.rejected.append(f"{fields.get('title')!r} cannot be stored: {reason}")
+        self.store.flush()
         self.session.commit()
 
-    def finish(self, reason: str, stats: Mapping[str, Any], fetch_errors: list[str]) -> CrawlRun:
+    def finish(
+        self,
+        reason: str,
+        stats: Mapping[str, Any],
+        fetch_errors: Sequence[str],
+        warnings: Sequence[str] = (),
+    ) -> CrawlRun:
         """Close the run: status, counters, removals after a complete crawl, then dedup."""
+        self.write()
         run, store = self.run, self.store
         found = sum(store.counts.values())
         run.status = run_status(reason, len(fetch_errors), found)
-        run.pages = int(stats.get("response_received_count", 0))
+        run.pages = int(stats.get("response_received_count", 0)) - int(
+            stats.get("robotstxt/response_count", 0)
+        )
         run.not_modified = int(stats.get("ess/not_modified", 0))
         run.listings_found = found
-        run.listings_new = store.counts["new"]
-        run.listings_updated = store.counts["updated"]
-        run.listings_unchanged = store.counts["unchanged"]
-        messages = fetch_errors + [f"rejected: {m}" for m in self.rejected]
-        run.error_count = len(messages)
+        run.listings_new = store.counts[Outcome.NEW]
+        run.listings_updated = store.counts[Outcome.UPDATED]
+        run.listings_unchanged = store.counts[Outcome.UNCHANGED]
+        duplicates = [f"{self.duplicates} items repeated a key already given"] if self.duplicates else []
+        messages = [
+            *fetch_errors,
+            *(f"rejected: {m}" for m in self.rejected),
+            *(f"warning: {m}" for m in [*warnings, *duplicates]),
+        ]
+        run.error_count = len(fetch_errors) + len(self.rejected)
         run.errors = messages[:MAX_KEPT_ERRORS]
         if run.status == SUCCEEDED:
             if found == 0 and self._had_listings():
                 run.suspect = True
             else:
                 run.listings_removed = store.mark_missing()
-        dedup = deduplicate(self.session, store.changed_ids)
-        run.events_created, run.events_merged = dedup.created, dedup.merged
         run.finished_at = utcnow()
         self.session.commit()
+        self._deduplicate()
         self.session.close()
         return run
+
+    def _deduplicate(self) -> None:
+        """Dedup what changed; its failure is an error of the run, the listings stay stored."""
+        run = self.run
+        try:
+            dedup = deduplicate(self.session, self.store.changed_ids)
+            run.events_created, run.events_merged = dedup.created, dedup.merged
+            self.session.commit()
+        except Exception as exc:  # whatever dedup raises, the crawl's record stands
+            self.session.rollback()
+            logger.exception("deduplication failed after crawl run %s", run.id)
+            run.errors = [*run.errors, f"deduplication failed: {exc}"][: MAX_KEPT_ERRORS + 1]
+            run.error_count += 1
+            self.session.commit()
 
     def _had_listings(self) -> bool:
         count = self.session.scalar(

@@ -1,18 +1,29 @@
-"""Store listings: upsert by (source, key) with a content hash; mark what a complete crawl missed."""
+"""Store listings: upsert by (source, key) with a content hash; mark what a complete crawl missed.
+
+One crawl of one source goes through one ``ListingStore``. It loads the source's keys and content
+hashes once, so each listing is classified (new, updated, unchanged) without a query; changes are
+written in batches by ``flush``: one upsert statement for new and changed listings, one UPDATE of
+``last_seen`` per chunk of unchanged ones. Unchanged listings are never rewritten.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from aggregator.models import Listing
 from aggregator.types import utcnow
+
+CHUNK = 500  # keys or ids per IN (...) list
+LISTING_COLUMNS = frozenset(Listing.__table__.columns.keys()) - {"id", "event_id"}
+_KEPT_ON_CONFLICT = {"source_id", "key", "first_seen"}
 
 
 class Outcome(StrEnum):
@@ -21,71 +32,187 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
 
 
+class DuplicateKey(ValueError):
+    """The same source key twice in one crawl."""
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the store needs to know of a stored listing."""
+
+    id: int
+    content_hash: str
+    removed: bool
+    linked: bool
+
+
+def load_known(session: Session, source_id: int) -> dict[str, Known]:
+    """Every listing of the source, by key (one query)."""
+    rows = session.execute(
+        select(Listing.key, Listing.id, Listing.content_hash, Listing.removed, Listing.event_id).where(
+            Listing.source_id == source_id
+        )
+    )
+    return {
+        key: Known(id, digest, removed, event_id is not None) for key, id, digest, removed, event_id in rows
+    }
+
+
+def upsert_listings(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, str]]:
+    """Insert or update listings by (source_id, key) in one statement; returns (id, key) pairs.
+
+    On conflict every column is replaced except the key and ``first_seen``.
+    """
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Listing)
+    changed = {name: stmt.excluded[name] for name in rows[0] if name not in _KEPT_ON_CONFLICT}
+    stmt = stmt.on_conflict_do_update(index_elements=["source_id", "key"], set_=changed)
+    result = session.execute(stmt.returning(Listing.id, Listing.key), list(rows))
+    return [(id_, key) for id_, key in result]
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
 @dataclass
 class ListingStore:
-    """Writes one crawl's listings of one source; call ``finish`` once the crawl is over."""
+    """Writes one crawl's listings of one source; ``flush`` writes, ``mark_missing`` closes."""
 
     session: Session
     source_id: int
     started_at: datetime = field(default_factory=utcnow)
+    known: dict[str, Known] | None = None
     seen: set[str] = field(default_factory=set)
     changed_ids: set[int] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in Outcome})
+    _pending: list[tuple[Outcome, dict[str, Any]]] = field(default_factory=list)
+    _touched: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.known is None:
+            self.known = load_known(self.session, self.source_id)
+
+    @property
+    def _known(self) -> dict[str, Known]:
+        assert self.known is not None
+        return self.known
+
+    @property
+    def pending(self) -> int:
+        """Listings classified but not yet written."""
+        return len(self._pending) + len(self._touched)
 
     def add(self, fields: Mapping[str, Any]) -> Outcome:
-        """Insert or update one listing; an unchanged one is only marked as seen."""
+        """Classify one listing and queue its write; an unchanged one is only marked as seen.
+
+        :raise DuplicateKey: when this crawl already gave the same key.
+        """
         key = fields["key"]
+        if key in self.seen:
+            raise DuplicateKey(f"key {key!r} given twice in one crawl")
         self.seen.add(key)
-        now = utcnow()
-        listing = self.session.scalars(
-            select(Listing).where(Listing.source_id == self.source_id, Listing.key == key)
-        ).one_or_none()
-        if listing is None:
-            listing = Listing(source_id=self.source_id, first_seen=now, last_seen=now, changed_at=now)
-            for name, value in fields.items():
-                setattr(listing, name, value)
-            self.session.add(listing)
+        known = self._known.get(key)
+        if known is None:
             outcome = Outcome.NEW
-        elif listing.content_hash == fields["content_hash"] and not listing.removed:
-            listing.last_seen = now
-            listing.missed_crawls = 0
+        elif known.content_hash == fields["content_hash"] and not known.removed:
             outcome = Outcome.UNCHANGED
         else:
-            for name, value in fields.items():
-                setattr(listing, name, value)
-            listing.last_seen = listing.changed_at = now
-            listing.removed, listing.removed_at, listing.missed_crawls = False, None, 0
             outcome = Outcome.UPDATED
-        self.session.flush()
-        if outcome is not Outcome.UNCHANGED:
-            self.changed_ids.add(listing.id)
+        if outcome is Outcome.UNCHANGED:
+            assert known is not None
+            self._touched.append(key)
+            if not known.linked:  # stored by a crawl that died before deduplication
+                self.changed_ids.add(known.id)
+        else:
+            row = {name: value for name, value in fields.items() if name in LISTING_COLUMNS}
+            self._pending.append((outcome, row))
         self.counts[outcome.value] += 1
         return outcome
 
+    def keep(self, key: str) -> None:
+        """Count a stored listing as seen though this crawl could not read it again (rejected)."""
+        if key not in self.seen:
+            self.seen.add(key)
+            if key in self._known:
+                self._touched.append(key)
+
+    def flush(self) -> None:
+        """Write what ``add`` queued (the caller commits)."""
+        now = utcnow()
+        if self._pending:
+            self._write([fields for _, fields in self._pending], now)
+            self._pending.clear()
+        for keys in _chunks(self._touched):
+            self.session.execute(
+                update(Listing)
+                .where(Listing.source_id == self.source_id, Listing.key.in_(keys))
+                .values(last_seen=now, missed_crawls=0)
+            )
+        self._touched.clear()
+
+    def take_pending(self) -> list[tuple[Outcome, dict[str, Any]]]:
+        """Hand over the queued new and changed listings, to write them one at a time."""
+        pending, self._pending = self._pending, []
+        return pending
+
+    def write_one(self, outcome: Outcome, fields: Mapping[str, Any]) -> None:
+        """Write one listing handed over by ``take_pending`` (the caller commits)."""
+        self._write([fields], utcnow())
+
+    def forget(self, outcome: Outcome, fields: Mapping[str, Any]) -> None:
+        """Uncount a listing that could not be written; it stays seen, so it is not marked removed."""
+        self.counts[outcome.value] -= 1
+        if fields["key"] in self._known:
+            self._touched.append(fields["key"])
+
+    def _write(self, batch: Sequence[Mapping[str, Any]], now: datetime) -> None:
+        rows = [self._row(fields, now) for fields in batch]
+        hashes = {row["key"]: row["content_hash"] for row in rows}
+        for id_, key in upsert_listings(self.session, rows):
+            self.changed_ids.add(id_)
+            self._known[key] = Known(id_, hashes[key], False, True)
+
+    def _row(self, fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        row = dict.fromkeys(LISTING_COLUMNS)
+        row.update(fields)
+        row.update(
+            source_id=self.source_id,
+            first_seen=now,
+            last_seen=now,
+            changed_at=now,
+            removed=False,
+            removed_at=None,
+            missed_crawls=0,
+        )
+        return row
+
     def mark_missing(self) -> int:
-        """Listings this complete crawl did not see: marked removed (never deleted).
+        """Listings this complete crawl did not see: marked removed (never deleted); returns how many
+        were newly removed.
 
         Only call after a crawl that completed successfully and found listings.
         """
+        self.flush()
         now = utcnow()
-        missing = select(Listing.id).where(
-            Listing.source_id == self.source_id,
-            Listing.last_seen < self.started_at,
-        )
-        ids = [i for i in self.session.scalars(missing)]
-        if not ids:
-            return 0
-        self.session.execute(
-            update(Listing).where(Listing.id.in_(ids)).values(missed_crawls=Listing.missed_crawls + 1)
-        )
-        newly = list(
-            self.session.scalars(select(Listing.id).where(Listing.id.in_(ids), Listing.removed.is_(False)))
-        )
-        if newly:
+        unseen = [(k, v) for k, v in self._known.items() if k not in self.seen]
+        self._bump_missed([known.id for _, known in unseen])
+        newly = [known.id for _, known in unseen if not known.removed]
+        for ids in _chunks(newly):
             self.session.execute(
                 update(Listing)
-                .where(Listing.id.in_(newly))
+                .where(Listing.id.in_(ids))
                 .values(removed=True, removed_at=now, changed_at=now)
             )
-        self.changed_ids.update(ids)
+        self.changed_ids.update(newly)
         return len(newly)
+
+    def _bump_missed(self, ids: Iterable[int]) -> None:
+        for chunk in _chunks(list(ids)):
+            self.session.execute(
+                update(Listing).where(Listing.id.in_(chunk)).values(missed_crawls=Listing.missed_crawls + 1)
+            )

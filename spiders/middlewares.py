@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aggregator.db import get_sessionmaker
@@ -26,6 +27,7 @@ from aggregator.types import utcnow
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+BATCH_SIZE = 50  # remembered responses per transaction
 
 
 class ConditionalRequestMiddleware:
@@ -34,6 +36,7 @@ class ConditionalRequestMiddleware:
         self.database_url = database_url
         self.max_bytes = max_bytes
         self.session: Session | None = None
+        self._pending: dict[str, HttpCache] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -54,22 +57,28 @@ class ConditionalRequestMiddleware:
 
     def spider_closed(self, spider: Spider) -> None:
         if self.session is not None:
+            self._commit()
             self.session.close()
             self.session = None
 
     def process_request(self, request: Request) -> None:
         if self.session is None or request.method != "GET" or request.url.endswith("/robots.txt"):
             return
-        cached = self.session.get(HttpCache, request.url)
-        if cached is None or cached.body is None:
+        validators = self.session.execute(
+            select(HttpCache.etag, HttpCache.last_modified).where(
+                HttpCache.url == request.url, HttpCache.body.is_not(None)
+            )
+        ).first()
+        if validators is None:
             return
-        if cached.etag:
-            request.headers.setdefault(b"If-None-Match", cached.etag)
-        if cached.last_modified:
-            request.headers.setdefault(b"If-Modified-Since", cached.last_modified)
+        etag, last_modified = validators
+        if etag:
+            request.headers.setdefault(b"If-None-Match", etag)
+        if last_modified:
+            request.headers.setdefault(b"If-Modified-Since", last_modified)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if self.session is None or request.method != "GET":
+        if self.session is None or request.method != "GET" or request.url.endswith("/robots.txt"):
             return response
         if response.status == 304:
             return self._replay(request, response)
@@ -86,7 +95,7 @@ class ConditionalRequestMiddleware:
             self.crawler.stats.inc_value("ess/not_modified")
         headers = Headers({"Content-Type": cached.content_type or ""})
         cls = responsetypes.from_args(headers=headers, url=request.url, body=cached.body)
-        return cls(
+        replayed = cls(
             url=request.url,
             status=200,
             headers=headers,
@@ -94,6 +103,8 @@ class ConditionalRequestMiddleware:
             flags=["not_modified"],
             request=request,
         )
+        self.session.expunge(cached)  # bodies are not kept in memory
+        return replayed
 
     def _remember(self, url: str, response: Response) -> None:
         assert self.session is not None
@@ -101,12 +112,27 @@ class ConditionalRequestMiddleware:
         last_modified = _header(response, b"Last-Modified")
         if not (etag or last_modified) or len(response.body) > self.max_bytes:
             return
-        row = self.session.get(HttpCache, url) or HttpCache(url=url)
-        row.etag, row.last_modified = etag, last_modified
-        row.content_type = _header(response, b"Content-Type")
-        row.body, row.updated_at = response.body, utcnow()
-        self.session.add(row)
+        self._pending[url] = HttpCache(
+            url=url,
+            etag=etag,
+            last_modified=last_modified,
+            content_type=_header(response, b"Content-Type"),
+            body=response.body,
+            updated_at=utcnow(),
+        )
+        if len(self._pending) >= BATCH_SIZE:
+            self._commit()
+
+    def _commit(self) -> None:
+        """Write the remembered responses in one transaction."""
+        assert self.session is not None
+        if not self._pending:
+            return
+        for row in self._pending.values():
+            self.session.merge(row, load=True)
         self.session.commit()
+        self.session.expunge_all()
+        self._pending.clear()
 
 
 def _header(response: Response, name: bytes) -> Any:

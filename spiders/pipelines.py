@@ -1,6 +1,6 @@
 """Item pipelines: clean → normalize → store. Deduplication runs once the crawl is over.
 
-Settings read: ESS_DATABASE_URL, ESS_STORE_ENABLED.
+Settings read: ESS_DATABASE_URL, ESS_STORE_ENABLED, ESS_STORE_BATCH_SIZE.
 """
 
 from __future__ import annotations
@@ -15,13 +15,22 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.spiders import Spider
 
 from aggregator.normalize import NormalizationError, normalize_item
-from aggregator.runs import CrawlRecorder
+from aggregator.runs import DEFAULT_BATCH_SIZE, CrawlRecorder
+from aggregator.store import DuplicateKey
 from spiders.extract.text import clean_line, html_to_text
 from spiders.kinds.base import EventSpider
 
 logger = logging.getLogger(__name__)
 
 LINE_FIELDS = ("title", "location_name", "address", "postcode", "city", "organizer")
+
+
+def plain_line(value: object) -> str:
+    """One line of text with no markup left, even where decoding entities revealed some."""
+    text = clean_line(value)
+    if "<" in text:  # "&lt;script&gt;" decodes to a tag: strip that too
+        text = clean_line(text)
+    return text
 
 
 class CleanPipeline:
@@ -31,9 +40,9 @@ class CleanPipeline:
         adapter = ItemAdapter(item)
         for name in LINE_FIELDS:
             if adapter.get(name) is not None:
-                adapter[name] = clean_line(adapter[name]) or None
+                adapter[name] = plain_line(adapter[name]) or None
         adapter["description"] = html_to_text(adapter.get("description"))
-        adapter["categories"] = [c for c in map(clean_line, adapter.get("categories") or []) if c]
+        adapter["categories"] = [c for c in map(plain_line, adapter.get("categories") or []) if c]
         return item
 
 
@@ -50,46 +59,70 @@ class NormalizePipeline:
     def process_item(self, item: Any) -> dict[str, Any]:
         spider = self.crawler.spider
         region = getattr(spider, "region", None)
+        adapter = ItemAdapter(item)
         try:
-            return normalize_item(ItemAdapter(item).asdict(), default_region=region)
+            return normalize_item(adapter.asdict(), default_region=region)
         except NormalizationError as exc:
-            if self.crawler.stats:
-                self.crawler.stats.inc_value("ess/items_rejected")
             if isinstance(spider, EventSpider):
-                spider.rejected.append(str(exc))
+                spider.reject(str(exc), key=adapter.get("key"))
             raise DropItem(f"Invalid event: {exc}") from exc
 
 
 class StorePipeline:
-    """Upserts listings of the crawled source and records the crawl run in the database."""
+    """Upserts listings of the crawled source in batches and records the crawl run."""
 
-    def __init__(self, crawler: Crawler, database_url: str | None) -> None:
+    def __init__(self, crawler: Crawler, database_url: str | None, batch_size: int) -> None:
         self.crawler = crawler
         self.database_url = database_url
+        self.batch_size = batch_size
         self.recorder: CrawlRecorder | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not crawler.settings.getbool("ESS_STORE_ENABLED"):
+        settings = crawler.settings
+        if not settings.getbool("ESS_STORE_ENABLED"):
             raise NotConfigured("ESS_STORE_ENABLED is off")
-        pipeline = cls(crawler, crawler.settings.get("ESS_DATABASE_URL"))
+        pipeline = cls(
+            crawler,
+            settings.get("ESS_DATABASE_URL"),
+            settings.getint("ESS_STORE_BATCH_SIZE", DEFAULT_BATCH_SIZE),
+        )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
-        assert isinstance(spider, EventSpider)
-        self.recorder = CrawlRecorder.open(spider.source_name, spider.run_id, self.database_url)
+        if not isinstance(spider, EventSpider):
+            raise NotConfigured("StorePipeline stores only EventSpider items")
+        try:
+            self.recorder = CrawlRecorder.open(
+                spider.source_name, spider.run_id, self.database_url, self.batch_size
+            )
+        except LookupError as exc:
+            # An ad hoc crawl (-a url=...) has no source row to store under.
+            spider.record_error(f"nothing will be stored: {exc}")
+            return
         self.recorder.rejected = spider.rejected
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        assert self.recorder is not None
-        self.recorder.save(item)
+        if self.recorder is None:
+            raise DropItem("no source to store under")
+        try:
+            self.recorder.save(item)
+        except DuplicateKey as exc:
+            raise DropItem(str(exc)) from exc
         return item
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.recorder is None:
             return
+        for key in getattr(spider, "rejected_keys", ()):
+            self.recorder.keep(key)
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        self.recorder.finish(reason, stats, getattr(spider, "crawl_errors", []))
+        self.recorder.finish(
+            reason,
+            stats,
+            getattr(spider, "crawl_errors", []),
+            getattr(spider, "crawl_warnings", []),
+        )
         self.recorder = None

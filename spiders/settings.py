@@ -1,6 +1,8 @@
 """Scrapy settings for ESS Agenda's spiders: politeness, limits and the item pipelines.
 
-Every value may be overridden per source through ``options.settings`` (see spiders.kinds.base).
+A source may override some of these through its ``options`` (``max_pages``, ``max_bytes``,
+``timeout``, ``delay``, ``settings``): which ones, and within which bounds, is said in
+spiders.kinds.base.
 """
 
 import os
@@ -10,7 +12,8 @@ SPIDER_MODULES = ["spiders.kinds"]
 NEWSPIDER_MODULE = "spiders.kinds"
 
 ESS_CONTACT_URL = os.environ.get("ESS_AGENDA_CONTACT_URL", "https://ess-agenda.fr/contact")
-USER_AGENT = f"ESS-Agenda/0.1 (+{ESS_CONTACT_URL})"
+USER_AGENT = f"ESS-Agenda/0.1 (ESS Agenda, agenda of the social and solidarity economy; +{ESS_CONTACT_URL})"
+ROBOTSTXT_USER_AGENT = "ESS-Agenda"  # the token partner sites name in their robots.txt
 
 # Politeness: partner sites are small associations' servers.
 ROBOTSTXT_OBEY = True
@@ -26,7 +29,7 @@ DOWNLOAD_DELAY = 0
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 2  # initial response + 2 retries
-DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # no agenda page or feed is that big; a larger one is refused
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 CLOSESPIDER_PAGECOUNT = 2000
 CLOSESPIDER_TIMEOUT = 15 * 60
@@ -55,4 +58,7 @@ ITEM_PIPELINES = {
 ESS_DATABASE_URL = os.environ.get("ESS_AGENDA_DATABASE_URL")  # None: aggregator.config default
 ESS_STORE_ENABLED = True
 ESS_CONDITIONAL_REQUESTS = True
-ESS_RECURRENCE_HORIZON_DAYS = 365
+ESS_RECURRENCE_HORIZON_DAYS = 365  # recurring series are expanded this many days ahead
+ESS_RECURRENCE_PAST_DAYS = 365  # and this many days back; single events are kept at any date
+ESS_STORE_BATCH_SIZE = 200  # listings written per transaction
+ESS_HTTP_CACHE_MAX_BYTES = 5 * 1024 * 1024  # bodies kept to replay on 304; larger ones are refetched

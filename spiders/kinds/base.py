@@ -1,22 +1,106 @@
-"""The base spider: loads its source, owns the shared rules, records errors instead of crashing."""
+"""The base spider: loads its source, owns the shared rules, records errors instead of crashing.
+
+Per-source settings: a source's ``options`` may set ``max_pages`` (CLOSESPIDER_PAGECOUNT),
+``max_bytes`` (DOWNLOAD_MAXSIZE), ``timeout`` (DOWNLOAD_TIMEOUT), ``delay`` (DOWNLOAD_DELAY) and
+``settings``, a mapping of Scrapy settings among ``OVERRIDABLE_SETTINGS``. They are applied in
+``from_crawler``, before Scrapy freezes the settings, at "spider" priority (a ``-s`` on the command
+line still wins). A value that is unknown, of the wrong type or past a politeness ceiling is refused
+and recorded as an error of the crawl run; the crawl goes on with the project's setting.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, Self
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.http import Request, Response
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response, TextResponse
+from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from spiders.constants import CANCELLED, CONFIRMED, DEFAULT_TIMEZONE, POSTPONED
+from aggregator.normalize.status import status_from_text as status_words
+from spiders.constants import DEFAULT_TIMEZONE
 
 logger = logging.getLogger(__name__)
 
-CANCEL_WORDS = ("annulé", "annule", "annulée", "cancelled", "canceled")
-POSTPONE_WORDS = ("reporté", "reportée", "postponed")
+
+# Source options that are shorthands for one Scrapy setting.
+OPTION_SETTINGS = {
+    "max_pages": "CLOSESPIDER_PAGECOUNT",
+    "max_bytes": "DOWNLOAD_MAXSIZE",
+    "timeout": "DOWNLOAD_TIMEOUT",
+    "delay": "DOWNLOAD_DELAY",
+}
+# What ``options.settings`` may change, with the type each value must have. Politeness is not
+# negotiable per source: robots.txt, the User-Agent and the pipelines are absent on purpose.
+OVERRIDABLE_SETTINGS: dict[str, type] = {
+    "AUTOTHROTTLE_MAX_DELAY": float,
+    "AUTOTHROTTLE_START_DELAY": float,
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": float,
+    "CLOSESPIDER_PAGECOUNT": int,
+    "CLOSESPIDER_TIMEOUT": float,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": int,
+    "DEPTH_LIMIT": int,
+    "DOWNLOAD_DELAY": float,
+    "DOWNLOAD_MAXSIZE": int,
+    "DOWNLOAD_TIMEOUT": float,
+    "DOWNLOAD_WARNSIZE": int,
+    "ESS_CONDITIONAL_REQUESTS": bool,
+    "ESS_RECURRENCE_HORIZON_DAYS": int,
+    "RETRY_TIMES": int,
+}
+# Inclusive bounds a source may not cross.
+SETTING_BOUNDS: dict[str, tuple[float, float]] = {
+    "CONCURRENT_REQUESTS_PER_DOMAIN": (1, 2),
+    "DOWNLOAD_DELAY": (0, 600),
+    "DOWNLOAD_TIMEOUT": (1, 600),
+    "RETRY_TIMES": (0, 5),
+    "CLOSESPIDER_PAGECOUNT": (1, 100_000),
+    "DOWNLOAD_MAXSIZE": (1024, 100 * 1024 * 1024),
+    "ESS_RECURRENCE_HORIZON_DAYS": (1, 5 * 366),
+}
+
+
+def source_settings(options: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The Scrapy settings a source's options ask for, and why any of them was refused."""
+    wanted: dict[str, Any] = {}
+    for option, name in OPTION_SETTINGS.items():
+        if options.get(option) is not None:
+            wanted[name] = options[option]
+    extra = options.get("settings") or {}
+    refused: list[str] = []
+    if not isinstance(extra, Mapping):
+        return {}, ["options.settings must be a mapping of setting names to values"]
+    wanted.update(extra)
+    accepted: dict[str, Any] = {}
+    for name, value in wanted.items():
+        try:
+            accepted[name] = _checked_setting(str(name), value)
+        except ValueError as exc:
+            refused.append(f"setting {name} refused: {exc}")
+    return accepted, refused
+
+
+def _checked_setting(name: str, value: Any) -> Any:
+    kind = OVERRIDABLE_SETTINGS.get(name)
+    if kind is None:
+        raise ValueError("not a setting a source may change")
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"expected a number, got {value!r}")
+    number = kind(value)
+    low, high = SETTING_BOUNDS.get(name, (0, float("inf")))
+    if not low <= number <= high:
+        raise ValueError(f"{number} is outside {low:g}..{high:g}")
+    return number
 
 
 class EventSpider(scrapy.Spider):
@@ -45,6 +129,8 @@ class EventSpider(scrapy.Spider):
         self.options: dict[str, Any] = dict(options or {})
         self.crawl_errors: list[str] = []
         self.rejected: list[str] = []
+        self.rejected_keys: set[str] = set()
+        self.crawl_warnings: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -55,7 +141,21 @@ class EventSpider(scrapy.Spider):
             spec = load_source_spec(source, crawler.settings.get("ESS_DATABASE_URL"))
             kwargs.update(url=spec.url, region=spec.region, options=spec.options)
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._apply_source_settings(crawler.settings)
+        crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
+        crawler.signals.connect(spider.on_item_error, signal=signals.item_error)
         return spider
+
+    def _apply_source_settings(self, settings: BaseSettings) -> None:
+        """Per-source overrides; settings are still mutable here (Scrapy freezes them later)."""
+        accepted, refused = source_settings(self.options)
+        if settings.frozen:
+            refused += [f"setting {name} refused: settings already frozen" for name in accepted]
+            accepted = {}
+        for name, value in accepted.items():
+            settings.set(name, value, priority="spider")
+        for message in refused:
+            self.record_error(message)
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -72,26 +172,92 @@ class EventSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        self.record_error(f"{url}: {failure.getErrorMessage() or failure.type}")
+        self.record_error(f"{url}: {describe_failure(failure)}")
+
+    def on_spider_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
+        """A bug in a callback must not pass for a complete crawl."""
+        if spider is self:
+            self.record_error(f"{response.url}: cannot parse ({describe_failure(failure)})")
+
+    def on_item_error(
+        self, item: Any, response: Response | None, spider: scrapy.Spider, failure: Failure
+    ) -> None:
+        if spider is self:
+            self.record_error(f"cannot store an item: {describe_failure(failure)}")
 
     def record_error(self, message: str) -> None:
-        """Count a problem on the crawl run and keep going."""
+        """Count a problem on the crawl run and keep going; the run will not pass for complete."""
         logger.warning(message, extra={"spider": self})
         self.crawl_errors.append(message)
-        if self.crawler and self.crawler.stats:
-            self.crawler.stats.inc_value("ess/errors")
+        self._inc_stat("ess/errors")
+
+    def record_warning(self, message: str) -> None:
+        """Note a repaired problem on the crawl run; the run may still be complete."""
+        logger.warning(message, extra={"spider": self})
+        self.crawl_warnings.append(message)
+        self._inc_stat("ess/warnings")
+
+    def reject(self, reason: str, key: str | None = None) -> None:
+        """Count an event that cannot be stored; its listing, if known, is kept as it was."""
+        logger.warning("rejected: %s", reason, extra={"spider": self})
+        self.rejected.append(reason)
+        if key:
+            self.rejected_keys.add(key)
+        self._inc_stat("ess/items_rejected")
+
+    def _inc_stat(self, name: str) -> None:
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None and crawler.stats:
+            crawler.stats.inc_value(name)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
         raise NotImplementedError
 
     # -- shared rules -----------------------------------------------------------------------
 
+    def text_of(self, response: Response) -> str:
+        """The response's text, repairing a declared charset its bytes contradict.
+
+        Served as binary (``application/octet-stream`` is common for feeds), it is read as UTF-8,
+        else windows-1252.
+        """
+        text = response.text if isinstance(response, TextResponse) else _decode(response.body)
+        if "\ufffd" not in text:
+            return text
+        for encoding in ("utf-8", "cp1252", "latin-1"):
+            try:
+                repaired = response.body.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if repaired.count("\ufffd") < text.count("\ufffd"):
+                self.record_warning(
+                    f"{response.url}: the bytes contradict the declared charset "
+                    f"{getattr(response, 'encoding', None)}; read as {encoding}"
+                )
+                return repaired
+            break
+        return text
+
     @staticmethod
     def status_from_text(*texts: str | None) -> str:
         """Cancelled or postponed when the source's words say so ("complet" is not a cancellation)."""
-        words = " ".join(t for t in texts if t).lower()
-        if any(w in words for w in CANCEL_WORDS):
-            return CANCELLED
-        if any(w in words for w in POSTPONE_WORDS):
-            return POSTPONED
-        return CONFIRMED
+        return status_words(*texts)
+
+
+def _decode(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("cp1252", errors="replace")
+
+
+def describe_failure(failure: Failure) -> str:
+    """A short, operator-readable reason for a failed request."""
+    value = failure.value
+    if isinstance(value, HttpError):
+        return f"HTTP {value.response.status}"
+    if isinstance(value, IgnoreRequest):
+        return str(value) or "request ignored"
+    message = failure.getErrorMessage() or ""
+    name = type(value).__name__
+    return f"{name}: {message}" if message and message != name else name
