@@ -7,12 +7,15 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from aggregator.normalize.times import TimeError, normalize_times, zone
-from spiders.constants import DEFAULT_TIMEZONE, STATUSES
+from aggregator.normalize.categories import categorize
+from aggregator.normalize.online import is_online
+from aggregator.normalize.places import resolve_place
+from aggregator.normalize.status import event_status
+from aggregator.normalize.times import TimeError, normalize_times
+from aggregator.normalize.zones import event_zone, stated_zone
 
-TEXT_FIELDS = (
-    "title",
-    "description",
+TEXT_FIELDS = ("title", "description", "organizer", "url", "image")
+PLACE_FIELDS = (
     "location_name",
     "address",
     "postcode",
@@ -20,9 +23,9 @@ TEXT_FIELDS = (
     "insee",
     "department",
     "region",
-    "organizer",
-    "url",
-    "image",
+    "lat",
+    "lon",
+    "online",
 )
 MAX_TITLE = 500
 MAX_DESCRIPTION = 20_000
@@ -39,47 +42,46 @@ def _text(value: Any, limit: int = 2000) -> str | None:
     return text[:limit] or None
 
 
-def _float(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number == number else None  # NaN
-
-
 def normalize_item(item: Mapping[str, Any], default_region: str | None = None) -> dict[str, Any]:
-    """The Listing columns for ``item``; raises NormalizationError on what cannot be stored."""
+    """The Listing columns for ``item``; raises NormalizationError on what cannot be stored.
+
+    The place is resolved first, since it decides the zone that naive local times are read in.
+    """
     title = _text(item.get("title"), MAX_TITLE)
     if not title:
         raise NormalizationError("no title")
     key = _text(item.get("key"), 500) or _text(item.get("url"), 500)
     if not key:
         raise NormalizationError(f"no key for {title!r}")
-    tz = zone(item.get("timezone"), DEFAULT_TIMEZONE)
+    given = {name: item.get(name) for name in PLACE_FIELDS} | {"title": title}
+    online = is_online(given)
+    place = resolve_place(given | {"online": online}, default_region)
+    stated = item.get("timezone")
+    tz = event_zone(stated, place.department, place.region)
     try:
-        start, end, all_day = normalize_times(item.get("start"), item.get("end"), item.get("all_day"), tz)
+        start, end, all_day = normalize_times(
+            item.get("start"), item.get("end"), item.get("all_day"), tz, stated_zone(stated)
+        )
     except TimeError as exc:
         raise NormalizationError(f"{title!r}: {exc}") from exc
 
+    description = _text(item.get("description"), MAX_DESCRIPTION) or ""
+    source_categories = [c for c in (_text(c, 100) for c in item.get("categories") or []) if c]
     fields: dict[str, Any] = {name: _text(item.get(name)) for name in TEXT_FIELDS}
+    fields.update(place.columns())
     fields.update(
         key=key,
         title=title,
-        description=(_text(item.get("description"), MAX_DESCRIPTION) or ""),
+        description=description,
         start=start,
         end=end,
         all_day=all_day,
         timezone=tz.key,
-        lat=_float(item.get("lat")),
-        lon=_float(item.get("lon")),
-        online=bool(item.get("online")),
-        categories=[c for c in (_text(c, 100) for c in item.get("categories") or []) if c],
-        status=item.get("status") if item.get("status") in STATUSES else "confirmed",
+        online=online,
+        categories=categorize(title, source_categories, description),
+        status=event_status(item.get("status"), title, description),
         raw=_jsonable(item.get("raw") or {}),
     )
-    from aggregator.normalize.places import resolve_place
-
-    fields.update(resolve_place(fields, default_region))
     fields["content_hash"] = content_hash(fields)
     return fields
 

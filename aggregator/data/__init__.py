@@ -1,0 +1,1 @@
+"""Vendored official data: the French administrative geography (see build_geography.py)."""

@@ -1,0 +1,185 @@
+"""The official geography: communes, postcodes, départements and régions, loaded once per process.
+
+The data is aggregator/data/geography.json.gz, derived from INSEE's Code officiel géographique and La
+Poste's postcodes by aggregator/data/build_geography.py.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from aggregator.normalize.folding import fold
+
+DATA_FILE = "geography.json.gz"
+_LEADING_ARTICLE = re.compile(r"^(la|le|les|l) ")
+# "29", "(29)", "2A", "974", "29 - Finistère"
+_DEPARTMENT_CODE = re.compile(r"^\(?\s*(\d{2,3}|2[ab])\s*\)?(?:\s*[-–:]\s*\D.*)?$", re.IGNORECASE)
+
+# Régions as sources still name them: abbreviations and the régions merged in 2016.
+REGION_ALIASES = {
+    "aura": "Auvergne-Rhône-Alpes",
+    "auvergne": "Auvergne-Rhône-Alpes",
+    "rhone alpes": "Auvergne-Rhône-Alpes",
+    "bfc": "Bourgogne-Franche-Comté",
+    "bourgogne": "Bourgogne-Franche-Comté",
+    "franche comte": "Bourgogne-Franche-Comté",
+    "centre": "Centre-Val de Loire",
+    "cvl": "Centre-Val de Loire",
+    "alsace": "Grand Est",
+    "lorraine": "Grand Est",
+    "champagne ardenne": "Grand Est",
+    "alsace champagne ardenne lorraine": "Grand Est",
+    "acal": "Grand Est",
+    "hdf": "Hauts-de-France",
+    "nord pas de calais": "Hauts-de-France",
+    "picardie": "Hauts-de-France",
+    "nord pas de calais picardie": "Hauts-de-France",
+    "idf": "Île-de-France",
+    "basse normandie": "Normandie",
+    "haute normandie": "Normandie",
+    "aquitaine": "Nouvelle-Aquitaine",
+    "limousin": "Nouvelle-Aquitaine",
+    "poitou charentes": "Nouvelle-Aquitaine",
+    "aquitaine limousin poitou charentes": "Nouvelle-Aquitaine",
+    "languedoc roussillon": "Occitanie",
+    "midi pyrenees": "Occitanie",
+    "languedoc roussillon midi pyrenees": "Occitanie",
+    "pdl": "Pays de la Loire",
+    "paca": "Provence-Alpes-Côte d'Azur",
+    "region sud": "Provence-Alpes-Côte d'Azur",
+    "sud": "Provence-Alpes-Côte d'Azur",
+    "ile de la reunion": "La Réunion",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    """A département (or a collectivité d'outre-mer), with its région's official name if it has one."""
+
+    code: str
+    name: str
+    region: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Commune:
+    """A current commune: INSEE code, official name, département code and La Poste postcodes."""
+
+    code: str
+    name: str
+    department: str
+    postcodes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NamedCommune:
+    """A commune as a name designates it: its own, or that of one of its delegated communes."""
+
+    commune: Commune
+    name: str
+
+
+class Geography:
+    """Lookups over the official data; build it with :func:`geography`."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.source: str = data["source"]
+        self.regions: tuple[str, ...] = tuple(sorted(data["regions"].values()))
+        self._departments = {
+            code: Department(code, name, data["regions"].get(region))
+            for code, name, region in data["departments"]
+        }
+        self._communes = {
+            code: Commune(code, name, department, tuple(postcodes))
+            for code, name, department, postcodes in data["communes"]
+        }
+        self._former_codes: dict[str, str] = data["former_codes"]
+        self._by_postcode: dict[str, list[Commune]] = defaultdict(list)
+        self._by_name: dict[str, list[NamedCommune]] = defaultdict(list)
+        self._by_delegated_name: dict[str, list[NamedCommune]] = defaultdict(list)
+        for commune in self._communes.values():
+            for postcode in commune.postcodes:
+                self._by_postcode[postcode].append(commune)
+            self._by_name[fold(commune.name)].append(NamedCommune(commune, commune.name))
+        for name, parent in data["delegated"]:
+            key = fold(name)
+            if all(n.commune.code != parent for n in self._by_name.get(key, ())):
+                self._by_delegated_name[key].append(NamedCommune(self._communes[parent], name))
+        self._department_names = self._department_index()
+        self._region_names = self._region_index()
+
+    def _department_index(self) -> dict[str, Department]:
+        index: dict[str, Department] = {}
+        for department in self._departments.values():
+            key = fold(department.name)
+            index[key] = department
+            index.setdefault(_LEADING_ARTICLE.sub("", key), department)
+        return index
+
+    def _region_index(self) -> dict[str, str]:
+        index = {fold(alias): name for alias, name in REGION_ALIASES.items()}
+        for name in self.regions:
+            index[fold(name)] = name
+            index.setdefault(_LEADING_ARTICLE.sub("", fold(name)), name)
+        return index
+
+    def commune(self, code: str | None) -> Commune | None:
+        """The current commune of an INSEE code, former codes and municipal arrondissements included."""
+        if not code:
+            return None
+        code = code.strip().upper()
+        return self._communes.get(code) or self._communes.get(self._former_codes.get(code, ""))
+
+    def by_postcode(self, postcode: str | None) -> list[Commune]:
+        """The communes La Poste serves under ``postcode`` (none for a CEDEX code)."""
+        return list(self._by_postcode.get(postcode or "", ()))
+
+    def by_name(self, name: str | None) -> list[NamedCommune]:
+        """Communes named ``name`` in any spelling; delegated communes only when no current one is."""
+        key = fold(name or "")
+        return list(self._by_name.get(key, ()) or self._by_delegated_name.get(key, ()))
+
+    def named_among(self, name: str | None, communes: list[Commune]) -> list[NamedCommune]:
+        """Those of ``communes`` that ``name`` designates, by their own name or a delegated one."""
+        key = fold(name or "")
+        codes = {c.code for c in communes}
+        named = [*self._by_name.get(key, ()), *self._by_delegated_name.get(key, ())]
+        return [n for n in named if n.commune.code in codes]
+
+    def department(self, code: str | None) -> Department | None:
+        return self._departments.get((code or "").strip().upper())
+
+    def department_named(self, text: str | None) -> Department | None:
+        """A département from its code ("29", "(2A)", "974") or its name ("Finistère", "Réunion")."""
+        if not text:
+            return None
+        match = _DEPARTMENT_CODE.match(text.strip())
+        if match:
+            code = match.group(1).upper()
+            return self.department(code)
+        key = fold(text)
+        return self._department_names.get(key) or self._department_names.get(_LEADING_ARTICLE.sub("", key))
+
+    def region_named(self, text: str | None) -> str | None:
+        """The official name of a région however a source spells it, former régions included."""
+        if not text:
+            return None
+        key = fold(text)
+        return self._region_names.get(key) or self._region_names.get(_LEADING_ARTICLE.sub("", key))
+
+    def departments_of_region(self, region: str) -> frozenset[str]:
+        return frozenset(d.code for d in self._departments.values() if d.region == region)
+
+
+@cache
+def geography() -> Geography:
+    """The process-wide geography, read from the vendored file on first use."""
+    blob = resources.files("aggregator.data").joinpath(DATA_FILE).read_bytes()
+    return Geography(json.loads(gzip.decompress(blob)))

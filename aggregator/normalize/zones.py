@@ -1,0 +1,54 @@
+"""The time zone of an event: the one its source states, else its département's, else Paris."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from spiders.constants import DEFAULT_TIMEZONE
+
+# Overseas départements and collectivités keep their own local time; the rest of France is on Paris.
+DEPARTMENT_ZONES = {
+    "971": "America/Guadeloupe",
+    "972": "America/Martinique",
+    "973": "America/Cayenne",
+    "974": "Indian/Reunion",
+    "975": "America/Miquelon",
+    "976": "Indian/Mayotte",
+    "977": "America/St_Barthelemy",
+    "978": "America/Marigot",
+    "984": "Indian/Kerguelen",
+    "986": "Pacific/Wallis",
+    "987": "Pacific/Tahiti",
+    "988": "Pacific/Noumea",
+}
+# The overseas régions are single départements: a région alone still tells the zone.
+REGION_ZONES = {
+    "Guadeloupe": "America/Guadeloupe",
+    "Martinique": "America/Martinique",
+    "Guyane": "America/Cayenne",
+    "La Réunion": "Indian/Reunion",
+    "Mayotte": "Indian/Mayotte",
+}
+# A feed's technical zone, not where anything happens: the place decides instead.
+NEUTRAL_ZONES = frozenset({"UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z", "Universal", "Zulu"})
+
+
+def stated_zone(name: str | None) -> ZoneInfo | None:
+    """The zone a source names, if it is a real, non-neutral IANA zone."""
+    if not name or name.strip() in NEUTRAL_ZONES:
+        return None
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def place_zone(department: str | None, region: str | None = None) -> ZoneInfo:
+    """The local zone of a département code (or else of a région), Europe/Paris for the mainland."""
+    name = DEPARTMENT_ZONES.get(department or "") or REGION_ZONES.get(region or "") or DEFAULT_TIMEZONE
+    return ZoneInfo(name)
+
+
+def event_zone(stated: str | None, department: str | None, region: str | None = None) -> ZoneInfo:
+    """The stated zone, else the place's, else Europe/Paris."""
+    return stated_zone(stated) or place_zone(department, region)
