@@ -10,6 +10,7 @@ import os
 BOT_NAME = "ess_agenda"
 SPIDER_MODULES = ["spiders.kinds"]
 NEWSPIDER_MODULE = "spiders.kinds"
+SPIDER_LOADER_WARN_ONLY = True  # a kind that fails to import must not stop the other kinds' crawls
 
 ESS_CONTACT_URL = os.environ.get("ESS_AGENDA_CONTACT_URL", "https://ess-agenda.fr/contact")
 USER_AGENT = f"ESS-Agenda/0.1 (ESS Agenda, agenda of the social and solidarity economy; +{ESS_CONTACT_URL})"
