@@ -52,6 +52,7 @@ OVERRIDABLE_SETTINGS: dict[str, type] = {
     "DOWNLOAD_WARNSIZE": int,
     "ESS_CONDITIONAL_REQUESTS": bool,
     "ESS_RECURRENCE_HORIZON_DAYS": int,
+    "ESS_RECURRENCE_PAST_DAYS": int,
     "RETRY_TIMES": int,
 }
 # Inclusive bounds a source may not cross.
@@ -63,6 +64,7 @@ SETTING_BOUNDS: dict[str, tuple[float, float]] = {
     "CLOSESPIDER_PAGECOUNT": (1, 100_000),
     "DOWNLOAD_MAXSIZE": (1024, 100 * 1024 * 1024),
     "ESS_RECURRENCE_HORIZON_DAYS": (1, 5 * 366),
+    "ESS_RECURRENCE_PAST_DAYS": (0, 5 * 366),
 }
 
 
