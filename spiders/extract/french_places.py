@@ -119,7 +119,7 @@ def _venue(segment: str) -> str | None:
         # The last introducer: "Il aura lieu au CESAM" → "CESAM".
         introduced = next(reversed(list(_INTRODUCER.finditer(piece))), None)
         name = piece[introduced.end() :] if introduced else piece
-        name = name.strip(" .")
+        name = re.sub(r"\s+(?:à|a)$", "", name.strip(" ."))
         if not name or re.fullmatch(r"(?:à|a|au|aux)", name, re.IGNORECASE):
             continue
         if not introduced and not _NAME_HEADS.match(name):

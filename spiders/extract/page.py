@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from cssselect import SelectorError
 from scrapy.http import Response
@@ -56,3 +57,16 @@ def published_on(response: Response) -> date | None:
         except ValueError:
             continue
     return None
+
+
+def reference_day(given: object, zone: str) -> date:
+    """The day year-less dates are read against: ``given`` (an ISO date, e.g. ``-a today=2026-11-23``
+    to re-read an archive), else today in ``zone``."""
+    if isinstance(given, date):
+        return given
+    if isinstance(given, str):
+        try:
+            return date.fromisoformat(given.strip())
+        except ValueError:
+            pass
+    return datetime.now(ZoneInfo(zone)).date()

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from cssselect import SelectorError
 from parsel import Selector
@@ -29,7 +28,7 @@ from scrapy.http import Request, Response, TextResponse
 from spiders.extract.french_dates import When, combine, find_dates, parse_field_dates, times_near
 from spiders.extract.french_places import Place, find_place, is_online, parse_location
 from spiders.extract.links import LinkSelectorError, canonical_url, select_values, web_url
-from spiders.extract.page import main_text
+from spiders.extract.page import main_text, reference_day
 from spiders.extract.text import clean_line, html_to_text
 from spiders.items import EventItem
 from spiders.kinds.base import EventSpider
@@ -110,14 +109,14 @@ class HtmlSpider(EventSpider):
         date_text, time_text = self._text(block, "date"), self._text(block, "time")
         if not date_text:
             return None
-        return parse_field_dates(date_text, time_text, self.today())
+        return parse_field_dates(date_text, time_text, self.reference_date())
 
     def _when_in_prose(self, response: Response, text: str) -> When | None:
         for value in response.css("main time::attr(datetime), article time::attr(datetime)").getall():
-            when = parse_field_dates(value, "", self.today())
+            when = parse_field_dates(value, "", self.reference_date())
             if when is not None:
                 return when
-        found = find_dates(text, self.today())
+        found = find_dates(text, self.reference_date())
         return combine(found[0], times_near(text, found[0])) if found else None
 
     def _page_failed(self, failure: Any) -> Iterator[EventItem]:
@@ -187,8 +186,9 @@ class HtmlSpider(EventSpider):
         digest = hashlib.sha1(f"{title}|{start}".encode()).hexdigest()[:12]
         return f"{canonical_url(page_url)}#{digest}"
 
-    def today(self) -> date:
-        return datetime.now(ZoneInfo(self.default_timezone)).date()
+    def reference_date(self) -> date:
+        """Year-less dates are read against ``-a today=YYYY-MM-DD``, else today in the source's zone."""
+        return reference_day(getattr(self, "today", None), self.default_timezone)
 
     def _count(self, what: str) -> None:
         crawler = getattr(self, "crawler", None)

@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 
 from spiders.extract.announcements import Announcement, find_announced_event, is_not_event_post
 from spiders.extract.links import canonical_url, web_url
-from spiders.extract.page import main_text, published_on
+from spiders.extract.page import main_text, published_on, reference_day
 from spiders.extract.text import clean_line, html_to_text
 from spiders.items import EventItem
 from spiders.kinds.base import EventSpider
@@ -115,7 +115,7 @@ class RssSpider(EventSpider):
             url=url,
             title=title,
             body=html_to_text(html),
-            published=published or self.today(),
+            published=published or self.reference_date(),
             truncated=not content and bool(_TRUNCATED.search(html_to_text(entry.get("summary", "")))),
             categories=[clean_line(t.get("term")) for t in entry.get("tags", []) if t.get("term")],
             image=self._parse_image(entry, response),
@@ -192,8 +192,9 @@ class RssSpider(EventSpider):
             raw=post.raw | {"evidence": announced.sentence},
         )
 
-    def today(self) -> date:
-        return datetime.now(ZoneInfo(self.default_timezone)).date()
+    def reference_date(self) -> date:
+        """Year-less dates are read against ``-a today=YYYY-MM-DD``, else today in the source's zone."""
+        return reference_day(getattr(self, "today", None), self.default_timezone)
 
     def _count(self, what: str) -> None:
         crawler = getattr(self, "crawler", None)
