@@ -7,14 +7,14 @@ import unicodedata
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_COMBINING = re.compile(r"[\u0300-\u036f]")  # the diacritics NFKD splits off Latin letters
 # Official names write "Saint-", sources often "St-" or "St "; both fold to the short form.
 _ABBREVIATIONS = {"saint": "st", "sainte": "ste", "saints": "sts", "saintes": "stes"}
 
 
 def strip_accents(text: str) -> str:
     """``text`` without diacritics or ligatures, case kept."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.translate(_LIGATURES)))
 
 
 def fold(text: str) -> str:

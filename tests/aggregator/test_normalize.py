@@ -1,0 +1,380 @@
+"""normalize_item: an item as a spider gives it → Listing columns, place first, then its zone's times."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from rapidfuzz import fuzz
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from aggregator.db import get_sessionmaker
+from aggregator.models import Listing
+from aggregator.normalize import NormalizationError, normalize_item
+from aggregator.normalize.folding import fold
+from aggregator.samples_server import EXPECTED_FILE
+
+PLACE = ("location_name", "address", "postcode", "city", "insee", "department", "region")
+
+
+def item(**fields: Any) -> dict[str, Any]:
+    return {"key": "k1", "title": "Atelier", "start": datetime(2026, 11, 28, 14), **fields}
+
+
+# Items shaped like the sample sources' (iCal LOCATION lines, Tribe venues, OpenAgenda locations,
+# HTML "Lille (59)" blocks, JSON-LD PostalAddress) → the place and zone of the expected events.
+SAMPLES: list[tuple[str, dict[str, Any], str | None, dict[str, Any]]] = [
+    (
+        "iCal line, Nontron",
+        item(location_name="Café Pluche, 3 place Paul Bert, Nontron, 24300, France", timezone="Europe/Paris"),
+        "Nouvelle-Aquitaine",
+        {
+            "location_name": "Café Pluche",
+            "address": "3 place Paul Bert",
+            "postcode": "24300",
+            "city": "Nontron",
+            "department": "24",
+            "region": "Nouvelle-Aquitaine",
+            "timezone": "Europe/Paris",
+        },
+    ),
+    (
+        "iCal line, Brest",
+        item(location_name="Recyclerie Un peu d'R, 5 Rue Danton, 29200 Brest, France"),
+        "Bretagne",
+        {
+            "location_name": "Recyclerie Un peu d'R",
+            "address": "5 Rue Danton",
+            "postcode": "29200",
+            "city": "Brest",
+            "insee": "29019",
+            "department": "29",
+            "region": "Bretagne",
+            "timezone": "Europe/Paris",
+        },
+    ),
+    (
+        "Tribe venue, Landerneau",
+        item(
+            location_name="Maison des associations",
+            address="Rue de la Tannerie",
+            postcode="29800",
+            city="Landerneau",
+        ),
+        "Bretagne",
+        {"postcode": "29800", "city": "Landerneau", "department": "29", "region": "Bretagne"},
+    ),
+    (
+        "OpenAgenda, Guadeloupe",
+        item(
+            location_name="Place de la Victoire",
+            address="Place de la Victoire, 97110 Pointe-à-Pitre",
+            postcode="97110",
+            city="Pointe-à-Pitre",
+            insee="97120",
+            department="Guadeloupe",
+            region="Guadeloupe",
+            start=datetime(2026, 11, 27, 9),
+            timezone="America/Guadeloupe",
+        ),
+        None,
+        {
+            "address": "Place de la Victoire",
+            "postcode": "97110",
+            "city": "Pointe-à-Pitre",
+            "department": "971",
+            "region": "Guadeloupe",
+            "timezone": "America/Guadeloupe",
+            "start": "2026-11-27T09:00:00-04:00",
+        },
+    ),
+    (
+        "OpenAgenda department by name",
+        item(
+            location_name="Le Champ des Sourires",
+            address="Rue du Bief, 21600 Longvic",
+            postcode="21600",
+            city="Longvic",
+            department="Côte-d'Or",
+            region="Bourgogne-Franche-Comté",
+        ),
+        None,
+        {
+            "address": "Rue du Bief",
+            "postcode": "21600",
+            "city": "Longvic",
+            "insee": "21355",
+            "department": "21",
+        },
+    ),
+    (
+        "HTML block with a département hint",
+        item(location_name="Villeneuve-d'Ascq (59)", start=datetime(2017, 11, 30, 18, 30)),
+        "Hauts-de-France",
+        {
+            "location_name": None,
+            "postcode": None,
+            "city": "Villeneuve-d'Ascq",
+            "department": "59",
+            "region": "Hauts-de-France",
+            "start": "2017-11-30T18:30:00+01:00",
+        },
+    ),
+    (
+        "HTML block, Amiens: no postcode guessed",
+        item(location_name="Amiens (80)", start=date(2017, 11, 18), all_day=True),
+        "Hauts-de-France",
+        {
+            "postcode": None,
+            "city": "Amiens",
+            "department": "80",
+            "all_day": True,
+            "start": "2017-11-18T00:00:00+01:00",
+        },
+    ),
+    (
+        "HTML block, online",
+        item(
+            title="Webinaire « Apprendre à manager le travail »",
+            location_name="En ligne",
+            start=datetime(2027, 1, 13, 11, 30),
+        ),
+        "Hauts-de-France",
+        {
+            "location_name": None,
+            "city": None,
+            "department": None,
+            "region": None,
+            "online": True,
+            "timezone": "Europe/Paris",
+            "categories": ["Webinaire"],
+        },
+    ),
+    (
+        "JSON-LD address as one string",
+        item(location_name="Tiers-lieu", address="12 rue de la Famille, 25000 Besançon"),
+        "Bourgogne-Franche-Comté",
+        {"address": "12 rue de la Famille", "postcode": "25000", "city": "Besançon", "department": "25"},
+    ),
+    (
+        "Réunion, naive local time, no stated zone",
+        item(
+            location_name="CRESS",
+            city="Le Port",
+            postcode="97420",
+            start=datetime(2026, 12, 2, 14),
+            end=datetime(2026, 12, 2, 17),
+        ),
+        "La Réunion",
+        {
+            "department": "974",
+            "region": "La Réunion",
+            "timezone": "Indian/Reunion",
+            "start": "2026-12-02T14:00:00+04:00",
+            "end": "2026-12-02T17:00:00+04:00",
+        },
+    ),
+    (
+        "Réunion, all-day date",
+        item(
+            title="Marché solidaire de Noël", city="Saint-Pierre", postcode="97410", start=date(2026, 12, 19)
+        ),
+        "La Réunion",
+        {
+            "insee": "97416",
+            "timezone": "Indian/Reunion",
+            "all_day": True,
+            "start": "2026-12-19T00:00:00+04:00",
+            "categories": ["Salon / marché"],
+        },
+    ),
+    (
+        "Réunion, UTC instant from a feed shown in local time",
+        item(city="Saint-Denis", start=datetime(2026, 11, 28, 5, tzinfo=UTC), timezone="UTC"),
+        "La Réunion",
+        {"insee": "97411", "timezone": "Indian/Reunion", "start": "2026-11-28T09:00:00+04:00"},
+    ),
+    (
+        "Réunion by default région only",
+        item(location_name="Jardin de l'État", start=datetime(2026, 11, 28, 9)),
+        "La Réunion",
+        {
+            "region": "La Réunion",
+            "department": None,
+            "timezone": "Indian/Reunion",
+            "start": "2026-11-28T09:00:00+04:00",
+        },
+    ),
+    (
+        "stated zone wins",
+        item(city="Brest", postcode="29200", timezone="America/Cayenne", start=datetime(2026, 11, 28, 9)),
+        "Bretagne",
+        {"timezone": "America/Cayenne", "start": "2026-11-28T09:00:00-03:00"},
+    ),
+    (
+        "aware time kept as the same instant",
+        item(
+            city="Brest",
+            postcode="29200",
+            start=datetime(2026, 11, 28, 8, tzinfo=timezone(timedelta(hours=-1))),
+        ),
+        None,
+        {"timezone": "Europe/Paris", "start": "2026-11-28T10:00:00+01:00"},
+    ),
+    (
+        "Corse",
+        item(city="Bastia", postcode="20200"),
+        None,
+        {"department": "2B", "region": "Corse", "timezone": "Europe/Paris"},
+    ),
+    (
+        "summer time",
+        item(city="Dijon", postcode="21000", start=datetime(2026, 7, 1, 18)),
+        None,
+        {"start": "2026-07-01T18:00:00+02:00"},
+    ),
+    (
+        "cancelled by the title, Mois de l'ESS from keywords",
+        item(
+            title="ANNULÉ – Soirée jeux coopératifs",
+            categories=["Animations", "Mois de l'ESS"],
+            location_name="Café Pluche",
+        ),
+        "Nouvelle-Aquitaine",
+        {"status": "cancelled", "categories": ["Mois de l'ESS"], "region": "Nouvelle-Aquitaine"},
+    ),
+    (
+        "complet is not cancelled",
+        item(title="COMPLET – Atelier réparation vélo", status="confirmed"),
+        None,
+        {"status": "confirmed", "categories": ["Atelier"]},
+    ),
+    (
+        "structured cancellation",
+        item(title="Forum ESS & emploi", status="cancelled"),
+        None,
+        {"status": "cancelled", "categories": ["Forum"]},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("given", "default_region", "expected"), [c[1:] for c in SAMPLES], ids=[c[0] for c in SAMPLES]
+)
+def test_normalize_item(given: dict[str, Any], default_region: str | None, expected: dict[str, Any]) -> None:
+    fields = normalize_item(given, default_region)
+    actual = {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in fields.items()
+        if name in expected
+    }
+    assert actual == expected
+
+
+def test_online_flag_clears_the_place() -> None:
+    fields = normalize_item(item(online=True, city="Brest", postcode="29200", lat=48.4, lon=-4.5), "Bretagne")
+    assert fields["online"] is True
+    assert [fields[name] for name in (*PLACE, "lat", "lon")] == [None] * (len(PLACE) + 2)
+
+
+def test_all_day_event_spans_local_days() -> None:
+    fields = normalize_item(
+        item(start=date(2026, 12, 12), end=date(2026, 12, 13), all_day=True, city="Nontron")
+    )
+    assert fields["start"] == datetime(2026, 12, 12, tzinfo=ZoneInfo("Europe/Paris"))
+    assert fields["end"] == datetime(2026, 12, 13, tzinfo=ZoneInfo("Europe/Paris"))
+    assert fields["all_day"] is True
+
+
+def test_all_day_from_datetimes_keeps_the_local_day() -> None:
+    start = datetime(2026, 12, 18, 20, tzinfo=UTC)  # already the 19th in Saint-Pierre
+    fields = normalize_item(item(start=start, all_day=True, city="Saint-Pierre", postcode="97410"))
+    assert fields["start"] == datetime(2026, 12, 19, tzinfo=ZoneInfo("Indian/Reunion"))
+
+
+def test_iso_text_is_read() -> None:
+    fields = normalize_item(item(start="2026-11-28T14:00:00", end="2026-11-28T16:00:00", city="Brest"))
+    assert fields["start"].isoformat() == "2026-11-28T14:00:00+01:00"
+    assert fields["end"].isoformat() == "2026-11-28T16:00:00+01:00"
+
+
+def test_end_equal_to_start_means_no_end() -> None:
+    assert normalize_item(item(end=datetime(2026, 11, 28, 14)))["end"] is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"start": None}, "no start"),
+        ({"start": datetime(9999, 12, 31, 23)}, "implausible year 9999"),
+        ({"start": date(1, 1, 1), "all_day": True}, "implausible year 1"),
+        ({"end": datetime(9999, 1, 1)}, "implausible year 9999"),
+        ({"end": datetime(2026, 11, 28, 9)}, "before start"),
+        ({"start": date(2026, 12, 2), "end": date(2026, 12, 1), "all_day": True}, "before start"),
+        ({"start": "le 28 novembre"}, "unreadable date"),
+        ({"title": "  "}, "no title"),
+        ({"key": None}, "no key"),
+    ],
+)
+def test_rejects_impossible_items(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(NormalizationError, match=message):
+        normalize_item(item(**fields))
+
+
+def test_rubbish_place_fields_are_bounded() -> None:
+    fields = normalize_item(
+        item(city="x" * 5000, postcode="123456789012", department="???", region="Atlantis")
+    )
+    assert len(fields["city"]) <= 200
+    assert fields["postcode"] is None
+    assert fields["department"] is None
+    assert fields["region"] is None
+
+
+def test_content_hash_follows_content() -> None:
+    first = normalize_item(item(city="Brest"))
+    assert normalize_item(item(city="Brest"))["content_hash"] == first["content_hash"]
+    assert normalize_item(item(city="Brest", title="Atelier vélo"))["content_hash"] != first["content_hash"]
+
+
+def _expected_for(listing: Listing, expected: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The expected event a listing announces: same source, same local day, similar title."""
+    day = listing.start_date.isoformat()
+    found = [
+        event
+        for event in expected
+        if event["start"][:10] == day
+        and listing.source.name in event["listed_on"]
+        and max(
+            fuzz.token_set_ratio(fold(t), fold(listing.title))
+            for t in [event["title"], *event.get("title_variants", [])]
+        )
+        >= 70
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def test_sample_listings_have_their_expected_place_and_zone(samples_db: str) -> None:
+    """Every sample listing that names a place resolves to the expected city, département, région and
+    zone; its postcode is the expected one or, when its source gives none, absent."""
+    expected = json.loads(EXPECTED_FILE.read_text(encoding="utf-8"))["events"]
+    with get_sessionmaker(samples_db)() as session:
+        listings = session.scalars(select(Listing).options(selectinload(Listing.source))).all()
+        checked, wrong = 0, []
+        for listing in listings:
+            event = _expected_for(listing, expected)
+            if event is None:
+                continue
+            checked += 1
+            actual = {k: getattr(listing, k) for k in ("city", "department", "region", "timezone")}
+            wanted = {k: event[k] for k in actual}
+            if actual != wanted or listing.postcode not in (None, event["postcode"]):
+                wrong.append(
+                    f"{listing.source.name} {listing.title}: {actual} {listing.postcode} != {wanted}"
+                )
+    assert checked >= 40
+    assert wrong == []
