@@ -1,0 +1,258 @@
+"""A schema.org ``Event`` node (as spiders.extract.structured_data gives it) → EventItem fields.
+
+Dates: a date alone is an all-day day (schema.org's ``endDate`` is then the last day, inclusive); a
+date-time with an offset is an aware instant; without one it is the local wall time, read later in
+the event's zone. The timezone is left to the pipeline unless the node states it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from dateutil.parser import isoparse
+
+from spiders.constants import CANCELLED, CONFIRMED, POSTPONED
+from spiders.extract.links import canonical_url, web_url
+from spiders.extract.structured_data import schema_name, types_of
+from spiders.extract.text import clean_line, html_to_text
+
+STATUSES = {
+    "EventScheduled": CONFIRMED,
+    "EventRescheduled": CONFIRMED,  # it happens, at its new date
+    "EventMovedOnline": CONFIRMED,
+    "EventCancelled": CANCELLED,
+    "EventPostponed": POSTPONED,
+}
+ONLINE_MODE = "OnlineEventAttendanceMode"
+VIRTUAL_TYPES = frozenset({"VirtualLocation"})
+ADDRESS_TYPES = frozenset({"PostalAddress"})
+
+_DATE_ONLY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
+# A French postcode and the commune after it: "25000 Besançon", "97400 Saint-Denis Cedex".
+_POSTCODE_CITY = re.compile(
+    r"(?<!\d)((?:0[1-9]|[1-8]\d|9[0-8])\d{3})\s+([^\d,;()\n]+?)\s*(?:\bcedex\b[^,;()\n]*)?\s*(?=[,;()\n]|$)",
+    re.IGNORECASE,
+)
+_COUNTRY = re.compile(r"[,\s]*\bFrance\s*$", re.IGNORECASE)
+_LATE_EVENING = time(23, 59)
+
+
+def event_fields(event: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """Every EventItem field but ``key`` and ``raw``, read from one Event node."""
+    start, end, all_day = parse_times(event.get("startDate"), event.get("endDate"))
+    return {
+        "title": clean_line(text_of(event.get("name"))),
+        "description": html_to_text(text_of(event.get("description"))),
+        "start": start,
+        "end": end,
+        "all_day": all_day,
+        "timezone": None,
+        **place_fields(event),
+        "organizer": ", ".join(names_of(event.get("organizer"))) or None,
+        "categories": categories_of(event),
+        "url": _link(text_of(event.get("url")), base_url),
+        "image": _link(_image_url(event.get("image")), base_url),
+        "status": STATUSES.get(event_status(event) or "", CONFIRMED),
+    }
+
+
+def event_status(event: dict[str, Any]) -> str | None:
+    """``EventCancelled``, ``EventPostponed``…, whatever prefix the page wrote, or None."""
+    value = text_of(event.get("eventStatus"))
+    return schema_name(value) or None
+
+
+def previous_start(event: dict[str, Any]) -> date | datetime | None:
+    """The date a rescheduled event was first announced for."""
+    return parse_date(event.get("previousStartDate"))
+
+
+# -- values -------------------------------------------------------------------------------
+
+
+def text_of(value: Any) -> str:
+    """A plain string from a JSON-LD value: a string, a number, ``{"@value": …}`` or a list (French
+    first)."""
+    if isinstance(value, list):
+        texts = [v for v in value if not isinstance(v, dict) or v.get("@language", "fr").startswith("fr")]
+        return next((t for t in map(text_of, texts or value) if t), "")
+    if isinstance(value, dict):
+        return text_of(value.get("@value") or value.get("@id") or "")
+    if isinstance(value, bool) or value is None:
+        return ""
+    return str(value).strip()
+
+
+def names_of(value: Any) -> list[str]:
+    """Names of things (organizers, topics): strings as they are, nodes by their ``name``."""
+    values = value if isinstance(value, list) else [value]
+    names: list[str] = []
+    for item in values:
+        name = text_of(item.get("name") or item.get("legalName")) if isinstance(item, dict) else text_of(item)
+        name = clean_line(name)
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def categories_of(event: dict[str, Any]) -> list[str]:
+    """Keywords (a comma-separated string or a list) and topics (``about``), without repeats."""
+    keywords = event.get("keywords")
+    words = keywords.split(",") if isinstance(keywords, str) else names_of(keywords)
+    found: list[str] = []
+    for word in [*words, *names_of(event.get("about"))]:
+        word = clean_line(word)
+        if word and word not in found:
+            found.append(word)
+    return found
+
+
+def _image_url(value: Any) -> str:
+    if isinstance(value, list):
+        return next((u for u in map(_image_url, value) if u), "")
+    if isinstance(value, dict):
+        return text_of(value.get("url") or value.get("contentUrl"))
+    return text_of(value)
+
+
+def _link(href: str, base_url: str) -> str | None:
+    url = web_url(href, base_url) if href else None
+    return canonical_url(url) if url else None
+
+
+# -- dates --------------------------------------------------------------------------------
+
+
+def parse_date(value: Any) -> date | datetime | None:
+    """An ISO 8601 date (→ date) or date-time (→ datetime, aware when an offset is given)."""
+    raw = text_of(value)
+    if not raw:
+        return None
+    try:
+        if _DATE_ONLY.match(raw):
+            return date.fromisoformat(raw)
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        pass
+    try:
+        return isoparse(raw)  # also reads 24:00 and a few shapes fromisoformat refuses
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse_times(
+    start_value: Any, end_value: Any
+) -> tuple[date | datetime | None, date | datetime | None, bool]:
+    """(start, end, all_day) from ``startDate``/``endDate``; ``end`` of an all-day event is its last
+    day."""
+    start, end = parse_date(start_value), parse_date(end_value)
+    if start is None:
+        return None, None, False
+    if not isinstance(start, datetime):
+        last = end.date() if isinstance(end, datetime) else end
+        return start, last if last is not None and last >= start else start, True
+    if end is not None and not isinstance(end, datetime):
+        # A time to start and only a day to end: it ends with that day.
+        end = (
+            None if end <= start.date() else datetime.combine(end + timedelta(days=1), time.min, start.tzinfo)
+        )
+    if _is_whole_days(start, end):
+        assert end is not None
+        last = end.date() - timedelta(days=1) if end.time() == time.min else end.date()
+        return start.date(), max(last, start.date()), True
+    return start, end, False
+
+
+def _is_whole_days(start: datetime, end: datetime | None) -> bool:
+    """Midnight to 23:59 (or to a later midnight): how many CMSs write an all-day event."""
+    if end is None or start.time() != time.min:
+        return False
+    return end.time() >= _LATE_EVENING or (end.time() == time.min and end.date() > start.date())
+
+
+# -- places -------------------------------------------------------------------------------
+
+
+def place_fields(event: dict[str, Any]) -> dict[str, Any]:
+    """Place name, address, postcode, city, région, lat/lon, or ``online`` with no place at all."""
+    locations = [loc for loc in _as_list(event.get("location")) if loc]
+    virtual = [loc for loc in locations if isinstance(loc, dict) and types_of(loc) & VIRTUAL_TYPES]
+    physical = [loc for loc in locations if loc not in virtual]
+    mode = schema_name(text_of(event.get("eventAttendanceMode")))
+    if mode == ONLINE_MODE or event_status(event) == "EventMovedOnline" or (virtual and not physical):
+        return {"online": True}
+    if not physical:
+        return {"online": False}
+    place = physical[0]
+    if isinstance(place, dict):
+        return {"online": False, **_place(place)}
+    return {"online": False, **_free_text_place(text_of(place))}
+
+
+def _place(place: dict[str, Any]) -> dict[str, Any]:
+    if types_of(place) & ADDRESS_TYPES:
+        return _address(place)
+    fields: dict[str, Any] = {"location_name": clean_line(text_of(place.get("name"))) or None}
+    address = place.get("address")
+    if isinstance(address, list):
+        address = address[0] if address else None
+    if isinstance(address, dict):
+        fields.update(_address(address))
+    elif address:
+        fields.update(_split_address(text_of(address)))
+    geo: dict[str, Any] = place["geo"] if isinstance(place.get("geo"), dict) else place
+    fields.update(lat=_coordinate(geo.get("latitude")), lon=_coordinate(geo.get("longitude")))
+    return fields
+
+
+def _address(address: dict[str, Any]) -> dict[str, Any]:
+    street = clean_line(text_of(address.get("streetAddress")))
+    postcode = clean_line(text_of(address.get("postalCode")))
+    city = clean_line(text_of(address.get("addressLocality")))
+    if not (postcode and city):  # "21000 Dijon" written whole in one of the fields
+        guessed = _split_address(", ".join(filter(None, [street, postcode, city])))
+        if guessed.get("postcode"):
+            street, postcode, city = guessed["address"] or "", guessed["postcode"], guessed["city"]
+    return {
+        "address": street or None,
+        "postcode": postcode or None,
+        "city": city or None,
+        "region": clean_line(text_of(address.get("addressRegion"))) or None,
+    }
+
+
+def _split_address(text: str) -> dict[str, Any]:
+    """``"12 rue de la Famille, 25000 Besançon"`` → street, postcode and commune."""
+    text = _COUNTRY.sub("", clean_line(text))
+    matches = list(_POSTCODE_CITY.finditer(text))
+    if not matches:
+        return {"address": text or None}
+    found = matches[-1]
+    street = text[: found.start()].strip(" ,;-–")
+    return {"address": street or None, "postcode": found.group(1), "city": found.group(2).strip(" -–")}
+
+
+def _free_text_place(text: str) -> dict[str, Any]:
+    """A location written as one string: its first part names the place unless it is a street."""
+    fields = _split_address(text)
+    street = fields.get("address") or ""
+    head, _, rest = street.partition(",")
+    if fields.get("postcode") is None:
+        return {"location_name": text or None}
+    if head and not head[:1].isdigit():
+        fields.update(location_name=head.strip(), address=rest.strip() or None)
+    return fields
+
+
+def _coordinate(value: Any) -> float | None:
+    try:
+        number = float(text_of(value).replace(",", "."))
+    except ValueError:
+        return None
+    return number if number == number else None  # NaN
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
