@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -17,7 +18,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 UNMODELLED_PREFIXES = ("event_fts", "ix_event_fulltext", "apscheduler_")
 
 
-def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+def include_name(name: str | None, type_: str, parent_names: Mapping[Any, str | None]) -> bool:
     """Whether autogenerate compares the named database object with the models."""
     return not (name or "").startswith(UNMODELLED_PREFIXES)
 

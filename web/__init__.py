@@ -1,13 +1,22 @@
-"""The ESS Agenda web app: agenda pages and iCal feeds over the shared database."""
+"""The ESS Agenda web app: agenda pages, iCal and Atom feeds and a JSON API over the shared database.
+
+Config (from the environment through aggregator.config, overridable by ``create_app(test_config)``):
+``DATABASE_URL``, ``SECRET_KEY``, ``FEED_PAST_DAYS`` (past days iCal feeds keep), ``ATOM_ENTRIES``,
+``TODAY`` (pin today's date, ``YYYY-MM-DD``, for demos and tests).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_babel import Babel
 
 from aggregator.config import get_settings
+
+TRANSLATIONS = Path(__file__).parent / "translations"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -18,16 +27,30 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         DATABASE_URL=settings.database_url,
         FEED_PAST_DAYS=settings.feed_past_days,
+        ATOM_ENTRIES=200,
+        TODAY=None,
+        BABEL_DEFAULT_LOCALE="fr",
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )
     if test_config:
         app.config.from_mapping(test_config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    from web import db
+    from web import db, errors, i18n, security, templating
+    from web.cache import VersionedCache
 
     db.init_app(app)
+    Babel(app, locale_selector=i18n.select_locale)
+    templating.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.extensions["ess_agenda_cache"] = VersionedCache()
 
-    from web import agenda, feeds
+    from web import agenda, api, events, feeds
 
     app.register_blueprint(agenda.bp)
+    app.register_blueprint(events.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(i18n.bp)
     return app

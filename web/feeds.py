@@ -1,22 +1,136 @@
-"""iCalendar feeds."""
+"""Feeds: ``/calendar.ics`` and ``/feed.atom`` for any filters, ``/events/<uid>.ics`` for one event.
+
+A feed body depends only on its filters, the day (the window slides daily) and the data version:
+it is built once per change, kept in the app cache, and answered with 304 while unchanged.
+Settings: ``FEED_PAST_DAYS`` (how many past days iCal feeds keep), ``ATOM_ENTRIES``.
+"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import force_locale, gettext
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response as BaseResponse
 
-from aggregator.export import events_query
+from aggregator.export import local_midnight
+from aggregator.models import Event, EventAlias, Listing
+from web.cache import app_cache, current_state
+from web.dates import today
 from web.db import get_session
-from web.ical import render_calendar
+from web.facets import dialect_of
+from web.filters import Filters, check_sources, describe, source_titles
+from web.fragments import load_fragments
+from web.http import Representation, etag_for, send
+from web.ical import assemble
 
 bp = Blueprint("feeds", __name__)
+
+ICAL_TYPE = "text/calendar; charset=utf-8"
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+SITE_NAME = "Agenda de l'ESS"
+MAX_AGE = 300
+
+
+def feed_start() -> date:
+    """The first day iCal feeds keep: subscribers still see last week's events."""
+    return today() - timedelta(days=int(current_app.config["FEED_PAST_DAYS"]))
+
+
+def last_modified(day: date) -> datetime:
+    """The data's last change, or the day the window last slid, whichever is later: never earlier
+    than a previous answer for the same URL, and moving whenever the body may have changed."""
+    moment = max(current_state().changed_at, local_midnight(day).astimezone(UTC))
+    return moment.replace(microsecond=0)
+
+
+def calendar_name(filters: Filters, titles: dict[str, str]) -> str:
+    with force_locale("fr"):
+        words = describe(filters, titles, "fr")
+    return f"{SITE_NAME} — {words}" if words else SITE_NAME
+
+
+def _cached(key: tuple[object, ...], build: Callable[[], Representation]) -> Representation:
+    representation: Representation = app_cache().get_or_build(key, build, size=lambda r: r.size)
+    return representation
 
 
 @bp.get("/calendar.ics")
 def calendar() -> Response:
-    """Every event from a few days ago on, as iCalendar."""
-    since = date.today() - timedelta(days=current_app.config["FEED_PAST_DAYS"])
-    events = get_session().scalars(events_query(start=since))
-    body = render_calendar(events, name="ESS Agenda")
-    return Response(body, mimetype="text/calendar", content_type="text/calendar; charset=utf-8")
+    """The events of any agenda view, from a week ago on, as an iCalendar subscription."""
+    filters = Filters.parse(request.args)
+    start = feed_start()
+    key = ("ics", filters.query_string, start, current_state().version)
+
+    def build() -> Representation:
+        session = get_session()
+        titles = source_titles(session)
+        check_sources(filters, titles)
+        fragments = load_fragments(session, filters.conditions(dialect_of(session), start))
+        body = assemble(calendar_name(filters, titles), fragments)
+        return Representation(body, etag_for(*key), last_modified(today()), ICAL_TYPE)
+
+    return send(_cached(key, build), MAX_AGE)
+
+
+@bp.get("/feed.atom")
+def atom() -> Response:
+    """The next events of any agenda view as an Atom feed."""
+    filters = Filters.parse(request.args)
+    start = today()
+    key = ("atom", filters.query_string, start, current_state().version, request.host_url)
+
+    def build() -> Representation:
+        session = get_session()
+        titles = source_titles(session)
+        check_sources(filters, titles)
+        events = session.scalars(
+            select(Event)
+            .where(*filters.conditions(dialect_of(session), start))
+            .order_by(Event.start, Event.id)
+            .limit(int(current_app.config["ATOM_ENTRIES"]))
+            .options(selectinload(Event.listings).selectinload(Listing.source))
+        ).all()
+        updated = last_modified(start)
+        with force_locale("fr"):
+            body = render_template(
+                "feeds/atom.xml",
+                events=events,
+                filters=filters,
+                title=calendar_name(filters, titles),
+                updated=updated,
+                self_url=url_for("feeds.atom", _external=True, **filters.to_args()),
+            )
+        return Representation(body.encode("utf-8"), etag_for(*key), updated, ATOM_TYPE)
+
+    return send(_cached(key, build), MAX_AGE)
+
+
+@bp.get("/events/<uid>.ics")
+def event_calendar(uid: str) -> BaseResponse:
+    """One event as an .ics file to add to a calendar."""
+    session = get_session()
+    event = session.scalars(select(Event).where(Event.uid == uid)).one_or_none()
+    if event is None:
+        alias = session.get(EventAlias, uid)
+        if alias is None:
+            abort(404, gettext("Aucun événement n'a l'identifiant %(uid)s.", uid=uid))
+        return redirect(url_for("feeds.event_calendar", uid=alias.event.uid), 301)
+    key = ("event-ics", uid, current_state().version)
+
+    def build() -> Representation:
+        body = assemble(f"{SITE_NAME} — {event.title}", load_fragments(session, [Event.id == event.id]))
+        stamp = max(event.updated_at, current_state().changed_at).replace(microsecond=0)
+        return Representation(body, etag_for(*key), stamp, ICAL_TYPE)
+
+    return send(_cached(key, build), MAX_AGE, filename=f"{_slug(event.title)}.ics")
+
+
+def _slug(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60] or "evenement"

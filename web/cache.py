@@ -1,0 +1,99 @@
+"""Caches keyed by the data version: anything derived from events stays valid until events change.
+
+The aggregator bumps ``DataVersion`` whenever an event changes, so a key holding the version never
+serves stale data, and every worker process can keep its own cache without coordination.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, g
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aggregator.models import DataVersion
+from web.db import get_session
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class DataState:
+    """How far the events have changed: a counter and when it last moved."""
+
+    version: int
+    changed_at: datetime
+
+
+def data_state(session: Session) -> DataState:
+    row = session.execute(
+        select(DataVersion.version, DataVersion.changed_at).order_by(DataVersion.id)
+    ).first()
+    if row is None:
+        return DataState(0, EPOCH)
+    return DataState(row.version, row.changed_at)
+
+
+class VersionedCache:
+    """A thread-safe LRU of derived values, bounded by entry count and by total size."""
+
+    def __init__(self, max_entries: int = 512, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._bytes = 0
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+
+    def get(self, key: Hashable) -> Any | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: Hashable, value: Any, size: int = 1) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._entries[key] = (value, size)
+            self._bytes += size
+            while self._entries and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
+
+    def get_or_build(
+        self, key: Hashable, build: Callable[[], Any], size: Callable[[Any], int] | None = None
+    ) -> Any:
+        """The cached value, built (outside the lock: builds may take a while) on a miss."""
+        value = self.get(key)
+        if value is None:
+            value = build()
+            self.put(key, value, size(value) if size else 1)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+def app_cache() -> VersionedCache:
+    """This app's cache (one per process and app)."""
+    cache: VersionedCache = current_app.extensions["ess_agenda_cache"]
+    return cache
+
+
+def current_state() -> DataState:
+    """The data state, read once per request."""
+    if "data_state" not in g:
+        g.data_state = data_state(get_session())
+    state: DataState = g.data_state
+    return state

@@ -1,0 +1,117 @@
+"""Dates and times written the way readers expect: "du mardi 1er au vendredi 4 décembre 2026"."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_time, get_timezone_location
+from flask import current_app
+from flask_babel import force_locale, get_locale, gettext
+
+from aggregator.models import EventFields
+
+HOME_ZONE = "Europe/Paris"
+
+
+def _locale(locale: Locale | str | None) -> Locale:
+    if isinstance(locale, Locale):
+        return locale
+    if locale:
+        return Locale.parse(locale)
+    return get_locale() or Locale.parse("fr")
+
+
+def _day_number(day: date, locale: Locale) -> str:
+    return "1er" if locale.language == "fr" and day.day == 1 else str(day.day)
+
+
+def _day(day: date, locale: Locale, month: bool = True, year: bool = True) -> str:
+    parts = [format_date(day, "EEEE", locale=locale), _day_number(day, locale)]
+    if month:
+        parts.append(format_date(day, "MMMM", locale=locale))
+    if year:
+        parts.append(format_date(day, "y", locale=locale))
+    return " ".join(parts)
+
+
+def day_label(day: date, locale: Locale | str | None = None) -> str:
+    """ "jeudi 26 novembre 2026"; "mardi 1er décembre 2026"."""
+    return _day(day, _locale(locale))
+
+
+def weekday(day: date, pattern: str = "EEEE", locale: Locale | str | None = None) -> str:
+    """The day's name: "jeudi" (``EEEE``), "jeu." (``EEE``)."""
+    return format_date(day, pattern, locale=_locale(locale))
+
+
+def month_label(day: date, locale: Locale | str | None = None) -> str:
+    """ "novembre 2026"."""
+    return format_date(day, "LLLL y", locale=_locale(locale))
+
+
+def date_range(first: date, last: date, locale: Locale | str | None = None) -> str:
+    """One day, or "du mardi 1er au vendredi 4 décembre 2026" without repeating month and year."""
+    loc = _locale(locale)
+    if last <= first:
+        return _day(first, loc)
+    same_year = first.year == last.year
+    same_month = same_year and first.month == last.month
+    start = _day(first, loc, month=not same_month, year=not same_year)
+    with force_locale(loc):
+        return gettext("du %(start)s au %(end)s", start=start, end=_day(last, loc))
+
+
+def clock(moment: time, locale: Locale | str | None = None) -> str:
+    """ "14 h", "14 h 30" in French; "2 PM", "2:30 PM" in English."""
+    loc = _locale(locale)
+    if loc.language == "fr":
+        return f"{moment.hour} h" + (f" {moment.minute:02d}" if moment.minute else "")
+    return format_time(moment, "h a" if not moment.minute else "h:mm a", locale=loc)
+
+
+def time_range(start: time, end: time | None, locale: Locale | str | None = None) -> str:
+    """ "de 14 h à 18 h", or "à 14 h" when the end is unknown."""
+    loc = _locale(locale)
+    with force_locale(loc):
+        if end is None or end == start:
+            return gettext("à %(time)s", time=clock(start, loc))
+        return gettext("de %(start)s à %(end)s", start=clock(start, loc), end=clock(end, loc))
+
+
+def zone_note(timezone: str, locale: Locale | str | None = None) -> str | None:
+    """Where the times are read, for events outside metropolitan France: "heure : La Réunion"."""
+    if timezone == HOME_ZONE:
+        return None
+    return get_timezone_location(ZoneInfo(timezone), locale=_locale(locale))
+
+
+def when(event: EventFields, locale: Locale | str | None = None) -> str:
+    """The full phrase for an event: its days, then its hours in its own time zone."""
+    loc = _locale(locale)
+    days = date_range(event.start_date, event.end_date, loc)
+    if event.all_day:
+        return days
+    end = event.local_end
+    hours = time_range(event.local_start.time(), end.time() if end is not None else None, loc)
+    phrase = f"{days}, {hours}"
+    note = zone_note(event.timezone, loc)
+    return f"{phrase} ({note})" if note else phrase
+
+
+def hours(event: EventFields, locale: Locale | str | None = None) -> str | None:
+    """Just the hours, for lists grouped by day; None for all-day events."""
+    if event.all_day:
+        return None
+    end = event.local_end
+    same_day = end is not None and end.date() == event.start_date
+    return time_range(event.local_start.time(), end.time() if same_day and end else None, locale)
+
+
+def today() -> date:
+    """Today in France (``TODAY`` in the app config pins it, for demos and tests)."""
+    pinned = current_app.config.get("TODAY")
+    if pinned:
+        return date.fromisoformat(str(pinned))
+    return datetime.now(ZoneInfo(HOME_ZONE)).date()

@@ -1,0 +1,61 @@
+"""Errors at the edge: a page (or JSON, or plain text for feeds) saying what went wrong."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
+from werkzeug.wrappers import Response
+
+from web.filters import FilterError
+
+logger = logging.getLogger(__name__)
+
+
+def _respond(status: int, title: str, message: str, param: str | None = None) -> Response | tuple[str, int]:
+    if request.blueprint == "api":
+        body = {"error": message, **({"param": param} if param else {})}
+        response = jsonify(body)
+        response.status_code = status
+        return response
+    if request.blueprint == "feeds":
+        return Response(f"{title}\n{message}\n", status=status, mimetype="text/plain")
+    return render_template(
+        "errors/error.html", status=status, title=title, message=message, param=param
+    ), status
+
+
+def bad_filter(error: FilterError) -> Response | tuple[str, int]:
+    return _respond(400, gettext("Paramètre invalide"), error.message, error.param)
+
+
+def http_error(error: HTTPException) -> HTTPException | Response | tuple[str, int]:
+    if error.code is None or error.code < 400:
+        return error
+    titles = {
+        400: gettext("Requête invalide"),
+        404: gettext("Page introuvable"),
+        405: gettext("Méthode non permise"),
+    }
+    message = error.description or ""
+    if isinstance(error, NotFound) and message == NotFound.description:
+        message = gettext("Cette adresse ne mène à aucune page de l'agenda.")
+    return _respond(error.code, titles.get(error.code, error.name), message)
+
+
+def server_error(error: InternalServerError) -> Response | tuple[str, int]:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+    logger.error("internal error on %s", request.path, exc_info=error.original_exception)
+    message = gettext("Une erreur est survenue de notre côté ; réessayez plus tard.")
+    return _respond(500, gettext("Erreur interne"), message)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(FilterError, bad_filter)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(InternalServerError, server_error)

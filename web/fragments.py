@@ -1,0 +1,109 @@
+"""Per-event VEVENT fragments: rendered once per change, kept in ``Event.vevent``.
+
+The aggregator clears ``Event.vevent`` whenever it changes an event. A feed reads the stored texts,
+renders the missing ones and writes them back — only if the event has not changed in between, and
+without waiting on a crawl's locks: a fragment that cannot be stored now is rendered again later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Connection, Engine, Table, bindparam, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, selectinload
+
+from aggregator.models import Event, Listing
+from web.ical import Fragment, fragment
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+LOCK_WAIT_MS = 200
+SQLITE_BUSY_MS = 30_000  # aggregator.db's default, restored for the pooled connection
+
+
+def load_fragments(
+    session: Session, where: Sequence[ColumnElement[bool]], limit: int | None = None
+) -> list[Fragment]:
+    """The fragments of the events matching ``where``, by start; missing ones rendered and stored."""
+    rows = session.execute(
+        select(Event.id, Event.vevent, Event.timezone, Event.all_day, Event.start, Event.end)
+        .where(*where)
+        .order_by(Event.start, Event.id)
+        .limit(limit)
+    ).all()
+    missing = [row.id for row in rows if row.vevent is None]
+    rendered = render_fragments(session, missing) if missing else {}
+    fragments = []
+    for row in rows:
+        if row.vevent is None:
+            fragments.append(rendered[row.id])
+            continue
+        zone = ZoneInfo(row.timezone)
+        last: datetime = row.end or row.start
+        tzid = None if row.all_day else row.timezone
+        fragments.append(
+            Fragment(row.vevent, tzid, row.start.astimezone(zone).date(), last.astimezone(zone).date())
+        )
+    return fragments
+
+
+def render_fragments(session: Session, ids: Sequence[int]) -> dict[int, Fragment]:
+    """Render the fragments of these events and store them for the next feed."""
+    rendered: dict[int, Fragment] = {}
+    for offset in range(0, len(ids), BATCH):
+        chunk = ids[offset : offset + BATCH]
+        events = session.scalars(
+            select(Event)
+            .where(Event.id.in_(chunk))
+            .options(selectinload(Event.listings).selectinload(Listing.source))
+        ).all()
+        stamps = []
+        for event in events:
+            rendered[event.id] = fragment(event)
+            stamps.append(
+                {"b_id": event.id, "b_updated": event.updated_at, "b_text": rendered[event.id].text}
+            )
+        _store(session, stamps)
+    return rendered
+
+
+def _store(session: Session, stamps: list[dict[str, object]]) -> None:
+    """Write fragments back unless their event changed since it was read (or is locked)."""
+    table = Event.__table__
+    assert isinstance(table, Table)
+    statement = (
+        update(table)
+        .where(
+            table.c.id == bindparam("b_id"),
+            table.c.updated_at == bindparam("b_updated"),
+            table.c.vevent.is_(None),
+        )
+        .values(vevent=bindparam("b_text"))
+    )
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        try:
+            _wait_briefly(connection, LOCK_WAIT_MS)
+            connection.execute(statement, stamps)
+            connection.commit()
+        except OperationalError as exc:
+            connection.rollback()
+            logger.info("fragments not stored this time (%s)", exc.orig.__class__.__name__)
+        finally:
+            if sqlite:
+                _wait_briefly(connection, SQLITE_BUSY_MS)
+
+
+def _wait_briefly(connection: Connection, milliseconds: int) -> None:
+    """How long this connection waits for another writer's lock before giving up."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(milliseconds)}")
+    else:
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(milliseconds)}ms'")

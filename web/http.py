@@ -1,0 +1,75 @@
+"""Conditional, compressible responses for bodies built once and served many times."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import Response, request
+from werkzeug.http import http_date
+
+GZIP_MIN_BYTES = 1024
+
+
+@dataclass
+class Representation:
+    """A rendered body with its validators; the gzip variant is compressed once, on first demand."""
+
+    body: bytes
+    etag: str
+    last_modified: datetime
+    content_type: str
+    _gzipped: bytes | None = field(default=None, repr=False)
+
+    @property
+    def gzipped(self) -> bytes:
+        if self._gzipped is None:
+            # mtime=0: the same body always compresses to the same bytes.
+            self._gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
+        return self._gzipped
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self._gzipped or b"")
+
+
+def etag_for(*parts: object) -> str:
+    """An opaque validator derived from what determines the body (filters, data version…)."""
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
+def _wants_gzip(body: bytes) -> bool:
+    return len(body) >= GZIP_MIN_BYTES and request.accept_encodings["gzip"] > 0
+
+
+def send(representation: Representation, max_age: int, filename: str | None = None) -> Response:
+    """200 with the body (gzip when asked), or 304 when the client's copy is current."""
+    compressed = _wants_gzip(representation.body)
+    etag = representation.etag + ("-gzip" if compressed else "")
+    headers = {
+        "ETag": f'"{etag}"',
+        "Last-Modified": http_date(representation.last_modified),
+        "Cache-Control": f"public, max-age={max_age}",
+        "Vary": "Accept-Encoding",
+    }
+    if _not_modified(representation, etag):
+        return Response(status=304, headers=headers)
+    if filename:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if compressed:
+        headers["Content-Encoding"] = "gzip"
+        body = representation.gzipped
+    else:
+        body = representation.body
+    return Response(body, status=200, headers=headers, content_type=representation.content_type)
+
+
+def _not_modified(representation: Representation, etag: str) -> bool:
+    if request.if_none_match:
+        # Either encoding's validator proves the client holds the current data.
+        variants = (etag, representation.etag, representation.etag + "-gzip")
+        return any(request.if_none_match.contains_weak(variant) for variant in variants)
+    since = request.if_modified_since
+    return since is not None and representation.last_modified.replace(microsecond=0) <= since

@@ -1,0 +1,41 @@
+"""What templates may call: date phrases, filtered URLs, subscription links, the current language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import get_locale
+
+from web import dates
+from web.ical import description_text
+from web.links import filtered_url, subscription
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "fr"
+
+
+def _current_path() -> str:
+    return request.full_path.rstrip("?") if request else "/"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        day_label=dates.day_label,
+        month_label=dates.month_label,
+        weekday=dates.weekday,
+        when=dates.when,
+        hours=dates.hours,
+    )
+    globals_: dict[str, Any] = {
+        "filtered_url": filtered_url,
+        "subscription": subscription,
+        "language": _language,
+        "current_path": _current_path,
+        "plain_description": description_text,
+    }
+    app.jinja_env.globals.update(globals_)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
