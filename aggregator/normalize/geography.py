@@ -59,6 +59,24 @@ REGION_ALIASES = {
 }
 
 
+# Where each overseas territory lies (south, north, west, east), and mainland France with Corse:
+# coordinates alone tell Saint-Denis (974) from Saint-Denis (93), Le Port (974) from Le Port (09).
+AREAS: dict[str, tuple[float, float, float, float]] = {
+    "971": (15.8, 16.6, -61.9, -60.9),
+    "972": (14.3, 14.95, -61.3, -60.75),
+    "973": (2.0, 5.9, -54.7, -51.5),
+    "974": (-21.5, -20.8, 55.1, 55.9),
+    "975": (46.7, 47.2, -56.5, -56.1),
+    "976": (-13.1, -12.5, 44.9, 45.4),
+    "977": (17.85, 17.98, -62.95, -62.78),
+    "978": (18.0, 18.15, -63.2, -62.95),
+    "986": (-14.4, -13.1, -178.3, -176.1),
+    "987": (-28.0, -7.0, -155.0, -134.0),
+    "988": (-23.0, -19.0, 163.0, 169.0),
+}
+MAINLAND = (41.0, 51.2, -5.3, 9.7)
+
+
 @dataclass(frozen=True, slots=True)
 class Department:
     """A département (or a collectivité d'outre-mer), with its région's official name if it has one."""
@@ -173,6 +191,18 @@ class Geography:
             return None
         key = fold(text)
         return self._region_names.get(key) or self._region_names.get(_LEADING_ARTICLE.sub("", key))
+
+    def departments_at(self, lat: float | None, lon: float | None) -> frozenset[str]:
+        """The départements whose area holds the point: one overseas, or all the mainland's."""
+        if lat is None or lon is None:
+            return frozenset()
+        for code, (south, north, west, east) in AREAS.items():
+            if south <= lat <= north and west <= lon <= east:
+                return frozenset({code})
+        south, north, west, east = MAINLAND
+        if south <= lat <= north and west <= lon <= east:
+            return frozenset(code for code in self._departments if len(code) == 2)
+        return frozenset()
 
     def departments_of_region(self, region: str) -> frozenset[str]:
         return frozenset(d.code for d in self._departments.values() if d.region == region)

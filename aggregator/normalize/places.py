@@ -70,7 +70,8 @@ def resolve_place(fields: Mapping[str, Any], default_region: str | None = None) 
     fallback_region = geo.region_named(default_region) or default_region
     regions = [r for r in (stated_region, fallback_region) if r]
     lat, lon = coordinates(fields.get("lat"), fields.get("lon"))
-    found = find_commune(geo, _text(fields.get("insee")), postcode, city, hint, regions)
+    near = geo.departments_at(lat, lon)
+    found = find_commune(geo, _text(fields.get("insee")), postcode, city, hint, regions, near)
     place = Place(
         location_name=parts.name,
         address=clean_address(parts.address, postcode, city),
@@ -138,6 +139,7 @@ def find_commune(
     city: str | None,
     hint: Department | None,
     regions: list[str],
+    near: frozenset[str] = frozenset(),
 ) -> NamedCommune | None:
     """The commune meant, or None when the data does not tell it for sure."""
     commune = geo.commune(insee)
@@ -152,6 +154,7 @@ def find_commune(
     candidates = geo.by_name(city)
     filters = [
         {hint.code} if hint else None,
+        near,
         {c.department for c in served} or _prefix_departments(geo, postcode),
         *(geo.departments_of_region(region) for region in regions),
     ]
@@ -188,6 +191,7 @@ def _without_commune(
         _single(geo, {c.department for c in served})
         or _single(geo, {c.department for c in homonyms})
         or hint
+        or _single(geo, geo.departments_at(place.lat, place.lon))
         or _single(geo, _prefix_departments(geo, place.postcode))
     )
     if department is not None:

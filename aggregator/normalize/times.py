@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 MIN_YEAR = 1990
@@ -51,10 +51,12 @@ def normalize_times(
         # Checked before any zone arithmetic, which overflows near year 1 or 9999.
         if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
             raise TimeError(f"implausible year {value.year}")
-    is_all_day = bool(all_day) if all_day is not None else not isinstance(begin_value, datetime)
+    is_all_day = bool(all_day) or not isinstance(begin_value, datetime)  # a bare date has no hour
     if is_all_day:
         begin_value = _day(begin_value, tz, naive_tz)
         end_value = _day(end_value, tz, naive_tz) if end_value is not None else None
+    elif end_value is not None and not isinstance(end_value, datetime):
+        end_value = _end_of_days(begin_value, end_value, tz, naive_tz)
     begin = to_instant(begin_value, tz, naive_tz)
     finish = to_instant(end_value, tz, naive_tz) if end_value is not None else None
     if finish is not None and finish < begin:
@@ -62,6 +64,15 @@ def normalize_times(
     if finish is not None and not is_all_day and finish == begin:
         finish = None
     return begin, finish, is_all_day
+
+
+def _end_of_days(
+    start: date | datetime, last_day: date, tz: ZoneInfo, naive_tz: ZoneInfo | None
+) -> datetime | None:
+    """A timed event's end given as a day only: none on its start day, else the midnight closing it."""
+    if last_day <= _day(start, tz, naive_tz):
+        return None
+    return datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
 
 
 def _day(value: date | datetime, tz: ZoneInfo, naive_tz: ZoneInfo | None) -> date:

@@ -378,3 +378,17 @@ def test_sample_listings_have_their_expected_place_and_zone(samples_db: str) -> 
                 )
     assert checked >= 40
     assert wrong == []
+
+
+def test_a_bare_date_is_all_day_whatever_the_flag() -> None:
+    fields = normalize_item(item(start=date(2026, 12, 12), all_day=False))
+    assert fields["all_day"] is True
+
+
+@pytest.mark.parametrize(
+    ("end", "expected"),
+    [(date(2026, 11, 28), None), (date(2026, 11, 29), "2026-11-30T00:00:00+01:00")],
+)
+def test_timed_event_ending_on_a_day(end: date, expected: str | None) -> None:
+    fields = normalize_item(item(end=end))
+    assert (fields["end"].isoformat() if fields["end"] else None) == expected

@@ -146,6 +146,30 @@ CASES: list[tuple[str, dict[str, Any], str | None, tuple[Any, ...]]] = [
         "La Réunion",
         ("Saint-Denis", None, "93066", "93", "Île-de-France"),
     ),
+    (
+        "Saint-Denis by coordinates",
+        {"city": "Saint-Denis", "lat": -20.88, "lon": 55.45},
+        None,
+        ("Saint-Denis", None, "97411", "974", "La Réunion"),
+    ),
+    (
+        "Saint-Denis on the mainland by coordinates and région",
+        {"city": "Saint-Denis", "lat": 48.93, "lon": 2.35},
+        "Île-de-France",
+        ("Saint-Denis", None, "93066", "93", "Île-de-France"),
+    ),
+    (
+        "mainland coordinates rule out Réunion",
+        {"city": "Saint-Denis", "lat": 48.93, "lon": 2.35},
+        "La Réunion",
+        ("Saint-Denis", None, None, None, None),
+    ),
+    (
+        "coordinates alone overseas",
+        {"location_name": "Jardin de l'État", "lat": -20.88, "lon": 55.45},
+        "Bretagne",
+        (None, None, None, "974", "La Réunion"),
+    ),
     ("Saint-Denis ambiguous", {"city": "Saint-Denis"}, None, ("Saint-Denis", None, None, None, None)),
     (
         "homonym outside default région",
