@@ -67,7 +67,7 @@ def resolve_place(fields: Mapping[str, Any], default_region: str | None = None) 
         or geo.department_named(parts.department_hint)
     )
     stated_region = geo.region_named(_text(fields.get("region"))) or parts.region_hint
-    fallback_region = geo.region_named(default_region) or default_region
+    fallback_region = geo.region_named(default_region)  # only ever one of the 18 official names
     regions = [r for r in (stated_region, fallback_region) if r]
     lat, lon = coordinates(fields.get("lat"), fields.get("lon"))
     near = geo.departments_at(lat, lon)

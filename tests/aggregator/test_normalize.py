@@ -8,6 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -16,6 +18,7 @@ from aggregator.db import get_sessionmaker
 from aggregator.models import Listing
 from aggregator.normalize import NormalizationError, normalize_item
 from aggregator.normalize.folding import fold
+from aggregator.normalize.geography import geography
 from aggregator.samples_server import EXPECTED_FILE
 
 PLACE = ("location_name", "address", "postcode", "city", "insee", "department", "region")
@@ -392,3 +395,29 @@ def test_a_bare_date_is_all_day_whatever_the_flag() -> None:
 def test_timed_event_ending_on_a_day(end: date, expected: str | None) -> None:
     fields = normalize_item(item(end=end))
     assert (fields["end"].isoformat() if fields["end"] else None) == expected
+
+
+place_text = st.one_of(
+    st.none(), st.text(max_size=80), st.sampled_from(["Saint-Denis", "29200", "(974)", "2A", ","])
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    location_name=place_text,
+    address=place_text,
+    postcode=place_text,
+    city=place_text,
+    insee=place_text,
+    department=place_text,
+    region=place_text,
+    lat=st.one_of(st.none(), st.floats(), st.text(max_size=5)),
+    default_region=st.sampled_from([None, "Bretagne", "La Réunion", "Ailleurs"]),
+)
+def test_any_place_text_fits_the_columns(default_region: str | None, **place: Any) -> None:
+    fields = normalize_item(item(lon=2.0, **place), default_region)
+    assert fields["postcode"] is None or (len(fields["postcode"]) == 5 and fields["postcode"].isdigit())
+    assert fields["department"] is None or len(fields["department"]) <= 3
+    assert fields["region"] in {None, *geography().regions}
+    assert fields["city"] is None or len(fields["city"]) <= 200
+    assert fields["start"].tzinfo is not None
