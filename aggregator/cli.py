@@ -10,7 +10,7 @@ import click
 from sqlalchemy import select
 
 from aggregator.db import get_engine, get_sessionmaker
-from aggregator.models import Source
+from aggregator.models import CrawlRun, Source
 from aggregator.schema import upgrade
 from aggregator.sources import SourceError, read_sources_file, source_as_dict, upsert_sources
 
@@ -60,6 +60,68 @@ def sources_list(as_json: bool) -> None:
     for row in rows:
         state = "" if row["enabled"] else "  (disabled)"
         click.echo(f"{row['name']:<24} {row['kind']:<10} {row['url']}{state}")
+
+
+@sources.command("add")
+@click.argument("url")
+@click.option("--name", required=True, help="Unique slug of the source.")
+@click.option("--kind", default="auto", show_default=True, help="Spider kind.")
+@click.option("--title", help="Display name (default: the name).")
+@click.option("--schedule", help="Cron expression, Europe/Paris time (default: every 6 h).")
+@click.option("--region", help="Région assumed where an event names no place.")
+def sources_add(
+    url: str, name: str, kind: str, title: str | None, schedule: str | None, region: str | None
+) -> None:
+    """Add an enabled source; the scheduler picks it up within seconds."""
+    from aggregator.source_admin import SourceChanges, add_source
+
+    changes = SourceChanges(title=title, kind=kind, schedule=schedule or "", region=region)
+    try:
+        with get_sessionmaker().begin() as session:
+            add_source(session, name, url, changes)
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"source {name} added")
+
+
+@sources.command("enable")
+@click.argument("name")
+def sources_enable(name: str) -> None:
+    """Schedule a source's crawls again."""
+    _set_enabled(name, True)
+
+
+@sources.command("disable")
+@click.argument("name")
+def sources_disable(name: str) -> None:
+    """Stop scheduling a source's crawls (its listings stay)."""
+    _set_enabled(name, False)
+
+
+def _set_enabled(name: str, enabled: bool) -> None:
+    from aggregator.source_admin import get_source
+
+    try:
+        with get_sessionmaker().begin() as session:
+            get_source(session, name).enabled = enabled
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"source {name} {'enabled' if enabled else 'disabled'}")
+
+
+@sources.command("run")
+@click.argument("name")
+def sources_run(name: str) -> None:
+    """Ask the running scheduler to crawl a source now."""
+    from aggregator.crawl import request_run
+    from aggregator.source_admin import get_source
+
+    try:
+        with get_sessionmaker().begin() as session:
+            request_run(session, get_source(session, name))
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"crawl of {name} requested; the scheduler starts it within seconds")
 
 
 @main.command()
@@ -122,6 +184,147 @@ def demo(port: int) -> None:
     from aggregator.demo import run_demo
 
     run_demo(port=port, echo=click.echo)
+
+
+@main.group()
+def runs() -> None:
+    """Crawl runs: history, details, cancel."""
+
+
+@runs.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--source", "source_name", help="Only this source's runs.")
+@click.option("--limit", default=50, show_default=True, help="How many of the latest runs.")
+def runs_list(as_json: bool, source_name: str | None, limit: int) -> None:
+    """The latest crawl runs, newest first."""
+    from aggregator.health import run_as_dict, runs_query
+
+    with get_sessionmaker()() as session:
+        rows = [run_as_dict(run) for run in session.scalars(runs_query(source_name, limit))]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        listings = row["listings"]
+        click.echo(
+            f"{row['id']:>6} {row['source']:<24} {row['status']:<10} {row['trigger']:<8} "
+            f"{row['started_at'][:19]}  {listings['found']} listings, {row['error_count']} errors"
+            + ("  suspect" if row["suspect"] else "")
+        )
+
+
+@runs.command("show")
+@click.argument("run_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def runs_show(run_id: int, as_json: bool) -> None:
+    """One run: counters, first errors and the end of its log."""
+    from aggregator.health import run_as_dict
+
+    with get_sessionmaker()() as session:
+        run = session.get(CrawlRun, run_id)
+        if run is None:
+            raise click.ClickException(f"no run {run_id}")
+        data = run_as_dict(run, log=True)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    log = data.pop("log_tail")
+    for key, value in data.items():
+        click.echo(f"{key}: {value}")
+    click.echo("log:\n" + log)
+
+
+@runs.command("cancel")
+@click.argument("run_id", type=int)
+def runs_cancel(run_id: int) -> None:
+    """Ask whoever watches a running crawl to stop it."""
+    from aggregator.crawl import request_cancel
+
+    with get_sessionmaker().begin() as session:
+        run = session.get(CrawlRun, run_id)
+        if run is None or not request_cancel(session, run):
+            raise click.ClickException(f"run {run_id} is not running")
+    click.echo(f"cancel of run {run_id} requested")
+
+
+@main.group()
+def users() -> None:
+    """Operators allowed into /admin."""
+
+
+@users.command("add")
+@click.argument("name")
+def users_add(name: str) -> None:
+    """Create an operator; the password is read from standard input."""
+    from aggregator.users import UserError, add_user
+
+    password = _read_password()
+    try:
+        with get_sessionmaker().begin() as session:
+            add_user(session, name, password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"user {name} added")
+
+
+@users.command("passwd")
+@click.argument("name")
+def users_passwd(name: str) -> None:
+    """Change an operator's password, read from standard input."""
+    from aggregator.users import UserError, set_password
+
+    password = _read_password()
+    try:
+        with get_sessionmaker().begin() as session:
+            set_password(session, name, password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"password of {name} changed")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@main.command()
+@click.option("--reconcile-interval", default=5.0, show_default=True, help="Seconds between source checks.")
+@click.option("--heartbeat-interval", default=5.0, show_default=True, help="Seconds between lease renewals.")
+@click.option("--lease-ttl", default=30.0, show_default=True, help="Seconds before a silent lease is taken.")
+def scheduler(reconcile_interval: float, heartbeat_interval: float, lease_ttl: float) -> None:
+    """Run the crawl scheduler (one is active, others stand by); Ctrl-C or SIGTERM stops it."""
+    import logging
+
+    from aggregator.scheduler import CrawlScheduler, Timing, serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    timing = Timing(reconcile_interval, heartbeat_interval, lease_ttl)
+    serve(CrawlScheduler(timing=timing))
+
+
+@main.group()
+def scrapyd() -> None:
+    """Scrapyd nodes (executor scrapyd)."""
+
+
+@scrapyd.command("deploy")
+@click.option("--url", "urls", multiple=True, help="Node URL (default: ESS_AGENDA_SCRAPYD_URLS).")
+@click.option("--version", "egg_version", help="Project version (default: package version + time).")
+def scrapyd_deploy(urls: tuple[str, ...], egg_version: str | None) -> None:
+    """Register the project, at this version, on every Scrapyd node."""
+    from aggregator.config import get_settings
+    from aggregator.executors.deploy import deploy
+    from aggregator.executors.scrapyd import ScrapydError
+
+    targets = urls or get_settings().scrapyd_urls
+    if not targets:
+        raise click.UsageError("give --url or set ESS_AGENDA_SCRAPYD_URLS")
+    try:
+        for url, spiders in deploy(targets, egg_version):
+            click.echo(f"{url}: deployed, {spiders} spiders")
+    except ScrapydError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 if __name__ == "__main__":

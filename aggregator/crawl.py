@@ -1,109 +1,173 @@
-"""Run crawls: each in its own ``scrapy crawl`` process, recorded as a CrawlRun."""
+"""Crawl runs from claim to close.
+
+A crawl starts by inserting its "running" CrawlRun row; the database refuses a second running row for
+the same source (index ux_crawl_run_one_running), so two crawls of one source can never overlap, from
+whatever scheduler, command or web request they come. An executor (aggregator.executors) then runs the
+spider, which closes the run with its counters; what the spider could not record itself — a crash, a
+time limit, a cancel — is recorded here from the executor's outcome.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
-import subprocess
-import sys
+import socket
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
+from aggregator.config import get_settings
 from aggregator.db import get_sessionmaker
+from aggregator.executors import CrawlJob, Executor, Outcome
+from aggregator.lease import process_identity
 from aggregator.models import CrawlRun, Source
-from aggregator.runs import FAILED, RUNNING, TIMED_OUT
+from aggregator.runs import CANCELLED, FAILED, MAX_KEPT_ERRORS, RUNNING, TIMED_OUT
 from aggregator.types import utcnow
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+logger = logging.getLogger(__name__)
+
 LOG_TAIL_CHARS = 4000
-DEFAULT_TIME_LIMIT = 20 * 60
+
+# What started a crawl.
+SCHEDULE = "schedule"
+MANUAL = "manual"
+CLI = "cli"
+TRIGGERS = (SCHEDULE, MANUAL, CLI)
+
+
+class CrawlRefused(Exception):
+    """A crawl that cannot start now; the message says why."""
+
+
+class AlreadyRunning(CrawlRefused):
+    def __init__(self, source_name: str, run_id: int | None) -> None:
+        super().__init__(f"{source_name} is already being crawled (run {run_id})")
+        self.source_name = source_name
+        self.run_id = run_id
 
 
 @dataclass(frozen=True)
 class CrawlResult:
     source: str
-    run_id: int
+    run_id: int | None
     status: str
     summary: str
 
 
-def start_run(source_name: str, trigger: str, database_url: str | None = None) -> int:
-    """Create the CrawlRun row for a crawl about to start; returns its id."""
-    with get_sessionmaker(database_url).begin() as session:
-        source = session.scalars(select(Source).where(Source.name == source_name)).one()
-        run = CrawlRun(source_id=source.id, trigger=trigger, status=RUNNING, started_at=utcnow())
-        session.add(run)
-        session.flush()
-        return run.id
+def time_limit(source: Source, default: float) -> float:
+    """The source's CLOSESPIDER_TIMEOUT (``options.settings``) when it sets a usable one."""
+    settings = source.options.get("settings") if isinstance(source.options, dict) else None
+    value = settings.get("CLOSESPIDER_TIMEOUT") if isinstance(settings, dict) else None
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return default
 
 
-def crawl_command(kind: str, source_name: str, run_id: int) -> list[str]:
-    return [
-        sys.executable, "-m", "scrapy", "crawl", kind,
-        "-a", f"source={source_name}", "-a", f"run={run_id}",
-    ]  # fmt: skip
-
-
-def crawl_env(database_url: str | None) -> dict[str, str]:
-    env = dict(os.environ)
-    env["SCRAPY_SETTINGS_MODULE"] = "spiders.settings"
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
-    if database_url:
-        env["ESS_AGENDA_DATABASE_URL"] = database_url
-    return env
-
-
-def run_crawl(
+def claim_run(
     source_name: str,
-    trigger: str = "cli",
+    trigger: str,
     database_url: str | None = None,
-    time_limit: float = DEFAULT_TIME_LIMIT,
-) -> CrawlResult:
-    """Crawl one source in a child process and wait for it; the run row says how it went."""
-    with get_sessionmaker(database_url)() as session:
-        kind = session.scalars(select(Source.kind).where(Source.name == source_name)).one()
-    run_id = start_run(source_name, trigger, database_url)
-    command = crawl_command(kind, source_name, run_id)
-    try:
-        proc = subprocess.run(
-            command,
-            env=crawl_env(database_url),
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=time_limit,
-            check=False,
-        )
-        log, code = proc.stderr, proc.returncode
-    except subprocess.TimeoutExpired as exc:
-        log, code = _text(exc.stderr), None
-    return _close_run(source_name, run_id, log, code, database_url)
+    *,
+    node: str | None = None,
+    scheduled: bool = False,
+) -> CrawlJob:
+    """Insert the running row of a crawl about to start.
 
-
-def _text(value: bytes | str | None) -> str:
-    if isinstance(value, bytes):
-        return value.decode(errors="replace")
-    return value or ""
-
-
-def _close_run(
-    source_name: str, run_id: int, log: str, code: int | None, database_url: str | None
-) -> CrawlResult:
-    """Keep the log tail; a run the spider could not close itself is failed or timed out."""
+    :raise AlreadyRunning: the source has a running crawl.
+    :raise CrawlRefused: no such source, or a scheduled crawl of a disabled source.
+    """
     with get_sessionmaker(database_url).begin() as session:
-        run = session.get(CrawlRun, run_id)
-        assert run is not None
-        run.log_tail = log[-LOG_TAIL_CHARS:]
-        if run.status == RUNNING:
-            run.status = TIMED_OUT if code is None else FAILED
-            run.finished_at = utcnow()
-            message = "time limit reached" if code is None else f"crawl process exited with {code}"
-            run.errors = [*run.errors, message]
-            run.error_count += 1
-        return CrawlResult(source_name, run_id, run.status, summarize(run))
+        source = session.scalars(select(Source).where(Source.name == source_name)).one_or_none()
+        if source is None:
+            raise CrawlRefused(f"no source named {source_name!r}")
+        if scheduled and not source.enabled:
+            raise CrawlRefused(f"{source_name} is disabled")
+        run = CrawlRun(
+            source_id=source.id,
+            trigger=trigger,
+            status=RUNNING,
+            started_at=utcnow(),
+            node=node or process_identity(),
+        )
+        try:
+            with session.begin_nested():
+                session.add(run)
+        except IntegrityError:
+            raise AlreadyRunning(source_name, running_run_id(session, source.id)) from None
+        if trigger == MANUAL:
+            source.run_requested_at = None
+        return CrawlJob(
+            run.id,
+            source.name,
+            source.kind,
+            time_limit(source, get_settings().crawl_time_limit),
+            database_url,
+        )
+
+
+def running_run_id(session: Session, source_id: int) -> int | None:
+    return session.scalar(
+        select(CrawlRun.id).where(CrawlRun.source_id == source_id, CrawlRun.status == RUNNING)
+    )
+
+
+class RunWatch:
+    """The executor's view of one run row: where it runs, and whether a cancel was requested."""
+
+    def __init__(self, run_id: int, sessions: sessionmaker[Session]) -> None:
+        self.run_id = run_id
+        self.sessions = sessions
+
+    def started(self, node: str, pid: int | None = None, job_id: str | None = None) -> None:
+        with self.sessions.begin() as session:
+            session.execute(
+                update(CrawlRun).where(CrawlRun.id == self.run_id).values(node=node, pid=pid, job_id=job_id)
+            )
+
+    def cancel_requested(self) -> bool:
+        with self.sessions() as session:
+            return bool(session.scalar(select(CrawlRun.cancel_requested).where(CrawlRun.id == self.run_id)))
+
+
+def execute(job: CrawlJob, executor: Executor) -> CrawlResult:
+    """Run a claimed crawl on ``executor`` and close its run."""
+    sessions = get_sessionmaker(job.database_url)
+    try:
+        outcome = executor.run(job, RunWatch(job.run_id, sessions))
+    except Exception as exc:  # the run must be closed whatever the executor met
+        logger.exception("crawl of %s (run %s) could not run", job.source_name, job.run_id)
+        outcome = Outcome(failure=f"the crawl could not run: {exc}")
+    return close_run(job, outcome)
+
+
+def close_run(job: CrawlJob, outcome: Outcome) -> CrawlResult:
+    """Record the outcome on the run; a run the spider could not close is closed here."""
+    with get_sessionmaker(job.database_url).begin() as session:
+        run = session.get(CrawlRun, job.run_id)
+        if run is None:
+            return CrawlResult(job.source_name, job.run_id, FAILED, "run vanished")
+        if outcome.detached:
+            return CrawlResult(job.source_name, job.run_id, run.status, "still running, no longer watched")
+        if outcome.log:
+            run.log_tail = outcome.log[-LOG_TAIL_CHARS:]
+        if outcome.timed_out:
+            # A spider stopped for its time limit closes itself as cancelled: the limit is the truth.
+            _fail(run, TIMED_OUT, f"time limit of {job.time_limit:g} s reached")
+        elif run.status == RUNNING:
+            status = CANCELLED if outcome.cancelled else FAILED
+            _fail(run, status, outcome.failure or "the crawl ended without closing its run")
+        return CrawlResult(job.source_name, job.run_id, run.status, summarize(run))
+
+
+def _fail(run: CrawlRun, status: str, message: str) -> None:
+    run.status = status
+    run.finished_at = run.finished_at or utcnow()
+    run.errors = [message, *run.errors][:MAX_KEPT_ERRORS]
+    run.error_count += 1
 
 
 def summarize(run: CrawlRun) -> str:
@@ -115,9 +179,79 @@ def summarize(run: CrawlRun) -> str:
     )
 
 
+def run_crawl(
+    source_name: str,
+    trigger: str = CLI,
+    database_url: str | None = None,
+    executor: Executor | None = None,
+) -> CrawlResult:
+    """Crawl one source now, in a child process, and wait for it; the run row says how it went."""
+    from aggregator.executors.local import LocalExecutor
+
+    try:
+        job = claim_run(source_name, trigger, database_url)
+    except AlreadyRunning as exc:
+        return CrawlResult(source_name, exc.run_id, "skipped", f"skipped: {exc}")
+    return execute(job, executor or LocalExecutor())
+
+
 def run_crawls(
-    names: Sequence[str], trigger: str = "cli", database_url: str | None = None, workers: int = 2
+    names: Sequence[str], trigger: str = CLI, database_url: str | None = None, workers: int = 2
 ) -> list[CrawlResult]:
     """Crawl several sources, a few at a time; one failing never stops the others."""
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         return list(pool.map(lambda n: run_crawl(n, trigger, database_url), names))
+
+
+# -- requests from the web and the command line, carried out by the scheduler -----------------
+
+
+def request_run(session: Session, source: Source) -> None:
+    """Ask the active scheduler to crawl ``source`` as soon as it can (within seconds)."""
+    source.run_requested_at = utcnow()
+
+
+def request_cancel(session: Session, run: CrawlRun) -> bool:
+    """Ask whoever watches a running crawl to stop it; False when it is not running."""
+    if run.status != RUNNING:
+        return False
+    run.cancel_requested = True
+    return True
+
+
+# -- runs whose supervisor is gone -------------------------------------------------------------
+
+
+def close_orphaned_runs(sessions: sessionmaker[Session], previous_holder: str | None = None) -> list[int]:
+    """Close as failed the running runs whose supervising process is gone; returns their ids.
+
+    A local crawl's run names its supervisor as ``host:pid``. On this host a dead pid tells; a run of
+    another host is orphaned when its supervisor is the scheduler whose lease was just taken over.
+    Scrapyd runs are not closed here: their jobs outlive the scheduler and are followed again.
+    """
+    host = socket.gethostname()
+    closed = []
+    with sessions.begin() as session:
+        for run in session.scalars(select(CrawlRun).where(CrawlRun.status == RUNNING)):
+            if not run.node or ":" not in run.node or run.node.startswith("scrapyd "):
+                continue
+            run_host, _, pid = run.node.rpartition(":")
+            gone = not _alive(pid) if run_host == host else run.node == previous_holder
+            if gone:
+                _fail(run, FAILED, f"its supervisor {run.node} stopped while it ran")
+                closed.append(run.id)
+    if closed:
+        logger.warning("closed %d orphaned run(s) as failed: %s", len(closed), closed)
+    return closed
+
+
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except ValueError:
+        return True  # not a pid: not ours to judge
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -53,7 +53,9 @@ class Lease:
                 try:
                     with session.begin_nested():
                         session.add(
-                            SchedulerLease(name=self.name, holder=self.holder, acquired_at=now, heartbeat_at=now)
+                            SchedulerLease(
+                                name=self.name, holder=self.holder, acquired_at=now, heartbeat_at=now
+                            )
                         )
                 except IntegrityError:
                     return False
@@ -65,7 +67,9 @@ class Lease:
                 .where(
                     SchedulerLease.name == self.name,
                     SchedulerLease.holder == previous.holder,
-                    or_(SchedulerLease.holder == self.holder, SchedulerLease.heartbeat_at < self._expiry(now)),
+                    or_(
+                        SchedulerLease.holder == self.holder, SchedulerLease.heartbeat_at < self._expiry(now)
+                    ),
                 )
                 .values(holder=self.holder, acquired_at=now, heartbeat_at=now)
                 .execution_options(synchronize_session=False)

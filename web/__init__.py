@@ -46,11 +46,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.extensions["ess_agenda_cache"] = VersionedCache()
 
-    from web import agenda, api, events, feeds
+    from web import admin, agenda, api, events, feeds
 
     app.register_blueprint(agenda.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(i18n.bp)
+    admin.init_app(app)
     return app

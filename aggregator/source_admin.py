@@ -1,0 +1,111 @@
+"""Operators' changes to sources, checked the same way from the command line and the admin."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aggregator.cron import CronError, cron_trigger
+from aggregator.models import Source
+from aggregator.sources import SourceError
+from spiders.constants import KINDS
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+DEFAULT_KIND = "auto"
+
+
+@dataclass
+class SourceChanges:
+    """What an operator sets on a source; None leaves a field as it is."""
+
+    title: str | None = None
+    kind: str | None = None
+    url: str | None = None
+    region: str | None = None
+    schedule: str | None = None
+    options: dict[str, Any] | None = None
+    discovered: dict[str, Any] = field(default_factory=dict)
+
+
+def check_name(name: str) -> str:
+    if not NAME_PATTERN.match(name):
+        raise SourceError(f"name {name!r}: lowercase letters, digits, - and _ only (at most 100)")
+    return name
+
+
+def check_url(url: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SourceError(f"URL {url!r}: an http:// or https:// address is needed")
+    return url
+
+
+def check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise SourceError(f"kind {kind!r}: one of {', '.join(KINDS)}")
+    return kind
+
+
+def check_schedule(schedule: str | None) -> str | None:
+    """A valid cron expression, or None for the default (every six hours)."""
+    schedule = (schedule or "").strip() or None
+    if schedule is not None:
+        try:
+            cron_trigger(schedule)
+        except CronError as exc:
+            raise SourceError(f"schedule {exc}") from exc
+    return schedule
+
+
+def parse_options(text: str) -> dict[str, Any]:
+    """Options written as YAML or JSON (JSON is YAML); empty means none."""
+    try:
+        value = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as exc:
+        raise SourceError(f"options: not valid YAML or JSON ({exc})") from exc
+    if not isinstance(value, dict):
+        raise SourceError("options: a mapping of option names to values is needed")
+    return value
+
+
+def add_source(session: Session, name: str, url: str, changes: SourceChanges) -> Source:
+    """A new, enabled source; SourceError if the name is taken or a value is invalid."""
+    check_name(name)
+    if session.scalars(select(Source).where(Source.name == name)).first() is not None:
+        raise SourceError(f"a source named {name!r} already exists")
+    source = Source(name=name, url=check_url(url), kind=DEFAULT_KIND, title=name, options={}, enabled=True)
+    update_source(source, changes)
+    session.add(source)
+    return source
+
+
+def update_source(source: Source, changes: SourceChanges) -> None:
+    """Apply the changes that are given, each checked first."""
+    if changes.url is not None:
+        source.url = check_url(changes.url)
+    if changes.kind is not None:
+        source.kind = check_kind(changes.kind)
+    if changes.title is not None:
+        source.title = changes.title.strip() or source.name
+    if changes.region is not None:
+        source.region = changes.region.strip() or None
+    if changes.schedule is not None:
+        source.schedule = check_schedule(changes.schedule)
+    if changes.options is not None:
+        source.options = changes.options
+    if changes.discovered:
+        source.discovered = changes.discovered
+
+
+def get_source(session: Session, name: str) -> Source:
+    source = session.scalars(select(Source).where(Source.name == name)).first()
+    if source is None:
+        raise SourceError(f"no source named {name!r}")
+    return source

@@ -1,0 +1,63 @@
+"""The operators' admin under /admin: sources and their health, crawl runs, dedup corrections.
+
+Every request to the blueprint but the login page needs a signed-in operator, and every request that
+changes something needs the form's CSRF token (Flask-WTF); both checks run before any view, so no
+view can forget them. Login attempts are rate-limited per client address (Flask-Limiter).
+
+Config: ``SECURE_COOKIES`` (session cookie over HTTPS only; default ESS_AGENDA_SECURE_COOKIES),
+``RATELIMIT_STORAGE_URI`` (default ESS_AGENDA_RATELIMIT_STORAGE), ``LOGIN_RATE_LIMIT``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Flask, abort, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.wrappers import Response
+
+from aggregator.config import get_settings
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+csrf = CSRFProtect()
+
+OPEN_ENDPOINTS = {"admin.login"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@bp.before_request
+def guard() -> Response | None:
+    """Signed-in operators only (the login page aside); a CSRF token on every change."""
+    from web.admin.auth import login_manager
+
+    if request.endpoint not in OPEN_ENDPOINTS and not current_user.is_authenticated:
+        if request.method not in SAFE_METHODS:
+            abort(401)
+        response: Response = login_manager.unauthorized()
+        return response
+    if request.method not in SAFE_METHODS:
+        csrf.protect()
+    return None
+
+
+def init_app(app: Flask) -> None:
+    """Register the admin: blueprint, sign-in, CSRF, rate limits and cookie hardening."""
+    settings = get_settings()
+    secure = bool(app.config.get("SECURE_COOKIES", settings.secure_cookies))
+    app.config.update(
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+    )
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.ratelimit_storage)
+    app.config.setdefault("LOGIN_RATE_LIMIT", "10 per minute")
+    # Only the admin changes anything: its guard asks for the token, the public pages are not checked.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    csrf.init_app(app)
+
+    from web.admin import auth, corrections, labels, runs, sources  # noqa: F401  (they join bp)
+
+    auth.init_app(app)
+    app.register_blueprint(bp)

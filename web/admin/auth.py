@@ -1,0 +1,100 @@
+"""Signing operators in and out (Flask-Login), with rate-limited attempts (Flask-Limiter)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, UserMixin, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from aggregator.models import User
+from aggregator.users import authenticate
+from web.admin import bp
+from web.admin.forms import ActionForm, LoginForm
+from web.db import get_session
+
+login_manager = LoginManager()
+login_manager.login_view = "admin.login"
+login_manager.login_message = ""
+login_manager.session_protection = "strong"
+limiter = Limiter(key_func=get_remote_address)
+
+
+@dataclass(frozen=True)
+class Operator(UserMixin):
+    """A signed-in user. The session id carries the end of the password hash, so changing a
+    password signs its old sessions out."""
+
+    user_id: int
+    name: str
+    stamp: str
+
+    def get_id(self) -> str:
+        return f"{self.user_id}:{self.stamp}"
+
+
+def _operator(user: User) -> Operator:
+    return Operator(user.id, user.name, user.password_hash[-12:])
+
+
+@login_manager.user_loader
+def load_operator(session_id: str) -> Operator | None:
+    user_id, _sep, stamp = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = get_session().get(User, int(user_id))
+    if user is None or user.password_hash[-12:] != stamp:
+        return None
+    return _operator(user)
+
+
+def _login_failed(response: Response) -> bool:
+    """Only failed attempts count against the limit (a success redirects)."""
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: str(current_app.config["LOGIN_RATE_LIMIT"]), methods=["POST"], deduct_when=_login_failed
+)
+def login() -> Response | tuple[str, int] | str:
+    """The sign-in form."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(get_session(), form.name.data or "", form.password.data or "")
+        if user is not None:
+            session.clear()
+            session.permanent = True
+            login_user(_operator(user))
+            return redirect(_next_page())
+        flash(_("Nom ou mot de passe incorrect."), "error")
+        return render_template("admin/login.html", form=form), 401
+    return render_template("admin/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Sign out."""
+    if ActionForm().validate_on_submit():
+        logout_user()
+        session.clear()
+    return redirect(url_for("admin.login"))
+
+
+def _next_page() -> str:
+    """Where the login form was asked from, if that is an admin page of this site."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/admin/") or "\\" in target:
+        return url_for("admin.dashboard")
+    return target
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    limiter.init_app(app)

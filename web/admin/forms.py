@@ -1,0 +1,72 @@
+"""The admin's forms (Flask-WTF: each carries its CSRF token), checked by aggregator.source_admin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, PasswordField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from aggregator.source_admin import check_name, check_schedule, check_url, parse_options
+from aggregator.sources import SourceError
+from spiders.constants import KINDS
+
+
+def _checked_by(check: Callable[[Any], object]) -> Callable[[FlaskForm, Field], None]:
+    """A WTForms validator from one of the source checks."""
+
+    def validate(_form: FlaskForm, field: Field) -> None:
+        try:
+            check(field.data)
+        except SourceError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    return validate
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only its CSRF token."""
+
+
+class LoginForm(FlaskForm):
+    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=100)])
+    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(), Length(max=500)])
+
+
+class NewSourceForm(FlaskForm):
+    url = StringField(_l("Adresse du site"), validators=[DataRequired(), _checked_by(check_url)])
+    name = StringField(_l("Nom court (identifiant)"), validators=[DataRequired(), _checked_by(check_name)])
+    kind = SelectField(_l("Type"), choices=list(KINDS), default="auto")
+    title = StringField(_l("Titre"), validators=[Length(max=300)])
+    region = StringField(_l("Région par défaut"), validators=[Length(max=60)])
+    schedule = StringField(
+        _l("Planification (cron)"), validators=[Length(max=100), _checked_by(check_schedule)]
+    )
+    discover = SubmitField(_l("Découvrir"))
+    save = SubmitField(_l("Enregistrer"))
+
+
+class EditSourceForm(FlaskForm):
+    title = StringField(_l("Titre"), validators=[Length(max=300)])
+    url = StringField(_l("Adresse"), validators=[DataRequired(), _checked_by(check_url)])
+    kind = SelectField(_l("Type"), choices=list(KINDS))
+    region = StringField(_l("Région par défaut"), validators=[Length(max=60)])
+    schedule = StringField(
+        _l("Planification (cron)"), validators=[Length(max=100), _checked_by(check_schedule)]
+    )
+    options = TextAreaField(_l("Options (YAML ou JSON)"), validators=[_checked_by(parse_options)])
+    preview = SubmitField(_l("Vérifier"))
+    save = SubmitField(_l("Enregistrer"))
+
+
+class CorrectionForm(FlaskForm):
+    uid_a = StringField(_l("Événement A (UID)"), validators=[DataRequired(), Length(max=200)])
+    uid_b = StringField(_l("Événement B (UID)"), validators=[DataRequired(), Length(max=200)])
+    verdict = RadioField(
+        _l("Verdict"),
+        choices=[("same", _l("le même événement")), ("different", _l("pas le même événement"))],
+        validators=[DataRequired()],
+    )
