@@ -63,3 +63,5 @@ ESS_RECURRENCE_HORIZON_DAYS = 365  # recurring series are expanded this many day
 ESS_RECURRENCE_PAST_DAYS = 365  # and this many days back; single events are kept at any date
 ESS_STORE_BATCH_SIZE = 200  # listings written per transaction
 ESS_HTTP_CACHE_MAX_BYTES = 5 * 1024 * 1024  # bodies kept to replay on 304; larger ones are refetched
+# Where OpenAgenda embeds point; the auto kind builds agenda export URLs on it.
+ESS_OPENAGENDA_URL = os.environ.get("ESS_AGENDA_OPENAGENDA_URL", "https://openagenda.com")
