@@ -18,7 +18,8 @@ _CITY = rf"(?:(?:Le|La|Les|L['’]\s?)\s?)?(?:(?:Saint|Sainte|St|Ste)\.?\s(?={_N
 _DEPARTMENT = r"(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])"
 _POSTCODE_CITY = re.compile(rf"(?<!\d)(?P<postcode>\d{{5}})\s+(?P<city>{_CITY})")
 _CITY_DEPARTMENT = re.compile(rf"(?P<city>{_CITY})\s*\((?P<department>{_DEPARTMENT})\)")
-_AT_CITY = re.compile(rf"(?<!\w)(?:à|a)\s+(?P<city>{_CITY})(?=\s*(?:[.,;:!?)\n]|$|\s+(?:le|les|du|et)\b))")
+# "à Brest", but not "à Rennes Métropole" nor "à Quimper-Cornouaille" cut short.
+_AT_CITY = re.compile(rf"(?<!\w)(?:à|a)\s+(?P<city>{_CITY})(?![\w'’‑-]|\s+[{_UPPER}])")
 _STREET_TYPES = (
     r"rue|avenue|av\.|bd|boulevard|place|allée|allee|chemin|impasse|quai|cours|route|square|esplanade"
     r"|parvis|passage|rond-point|faubourg|mail|promenade|voie|ruelle|sentier|lieu-dit|zone|ZA|ZI|ZAC"
@@ -29,7 +30,7 @@ _ADDRESS = re.compile(
     re.IGNORECASE,
 )
 _INTRODUCER = re.compile(
-    r"(?:^|\s)(?:au|aux|à\s+l['’]|a\s+l['’]|à\s+la|dans\s+(?:la|le|les|l['’])|chez)\s*", re.IGNORECASE
+    r"(?:^|\s)(?:(?:aux|au|à\s+la|chez|dans\s+(?:la|le|les))\s+|(?:à|a|dans)\s+l['’]\s*)", re.IGNORECASE
 )
 _NAME_HEADS = re.compile(r"^(?:salle|espace|maison|centre|halle|hôtel|hotel|théâtre|cinéma|la\s|le\s)", re.I)
 _ONLINE = re.compile(

@@ -9,6 +9,8 @@ Options (each relative to ``item``; ``::text`` and ``::attr(name)`` as in Scrapy
   link      the event's page (an element, whose ``href`` is taken, or an attribute)
   next      the next agenda page, relative to the page, in either form
   description, image   optional, relative to ``item``
+  content   CSS selector of the text on an event page, when one must be read
+  reference_date   ISO date year-less dates are read against (default: today), for archived agendas
 
 The event page is fetched only when the agenda lacks the date or the place: its text is then read
 like a news post. Pages are decoded by ``response.text`` (HTTP header, BOM, then ``<meta charset>``).
@@ -187,8 +189,9 @@ class HtmlSpider(EventSpider):
         return f"{canonical_url(page_url)}#{digest}"
 
     def reference_date(self) -> date:
-        """Year-less dates are read against ``-a today=YYYY-MM-DD``, else today in the source's zone."""
-        return reference_day(getattr(self, "today", None), self.default_timezone)
+        """Year-less dates are read against ``options.reference_date`` or ``-a today=``, else today."""
+        given = self.options.get("reference_date") or getattr(self, "today", None)
+        return reference_day(given, self.default_timezone)
 
     def _count(self, what: str) -> None:
         crawler = getattr(self, "crawler", None)

@@ -6,7 +6,8 @@ announce one (spiders.extract.announcements): recaps, bilans, digests, job offer
 deadline yield nothing. The key is the post's canonical URL.
 
 Options: ``fetch_posts`` ("auto": only excerpts, "always", "never"); ``content`` (CSS selector of the
-post's text on its page, tried before the usual WordPress/Drupal containers).
+post's text on its page, tried before the usual WordPress/Drupal containers); ``reference_date``
+(ISO date a post without a publication date is read against; default: today).
 """
 
 from __future__ import annotations
@@ -193,8 +194,9 @@ class RssSpider(EventSpider):
         )
 
     def reference_date(self) -> date:
-        """Year-less dates are read against ``-a today=YYYY-MM-DD``, else today in the source's zone."""
-        return reference_day(getattr(self, "today", None), self.default_timezone)
+        """Year-less dates are read against ``options.reference_date`` or ``-a today=``, else today."""
+        given = self.options.get("reference_date") or getattr(self, "today", None)
+        return reference_day(given, self.default_timezone)
 
     def _count(self, what: str) -> None:
         crawler = getattr(self, "crawler", None)
