@@ -1,0 +1,73 @@
+"""Web fixtures: an app pinned to TODAY over a seeded database, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from aggregator.db import dispose_engine, get_engine, get_sessionmaker
+from aggregator.models import Event
+from aggregator.schema import upgrade
+from tests.web.factories import TODAY, seed
+from web import create_app
+
+
+def make_app(url: str, **config: Any) -> Flask:
+    return create_app({"TESTING": True, "DATABASE_URL": url, "TODAY": TODAY.isoformat(), **config})
+
+
+@dataclass(frozen=True)
+class Seeded:
+    url: str
+    events: dict[str, Event]  # detached: read their columns only
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+    """A migrated database holding ``factories.seed``, shared by a module's read-only tests."""
+    if request.param == "sqlite":
+        yield from _seeded(f"sqlite:///{tmp_path_factory.mktemp('web') / 'seeded.sqlite3'}")
+        return
+    postgres: str = request.getfixturevalue("postgres_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield from _seeded(f"{postgres}?options={quote(f'-csearch_path={schema}')}")
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _seeded(url: str) -> Iterator[Seeded]:
+    upgrade(get_engine(url))
+    with get_sessionmaker(url).begin() as session:
+        events = seed(session)
+    yield Seeded(url, events)
+    dispose_engine(url)
+
+
+@pytest.fixture(scope="module")
+def events(seeded: Seeded) -> dict[str, Event]:
+    return seeded.events
+
+
+@pytest.fixture(scope="module")
+def seeded_app(seeded: Seeded) -> Flask:
+    return make_app(seeded.url)
+
+
+@pytest.fixture
+def web(seeded_app: Flask) -> FlaskClient:
+    """A client of the seeded app, French unless a request says otherwise."""
+    return seeded_app.test_client()

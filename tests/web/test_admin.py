@@ -1,0 +1,281 @@
+"""The admin: signed-in operators only, a CSRF token on every change, and what operators see and do."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from aggregator.db import get_sessionmaker
+from aggregator.models import CrawlRun, Source, User
+from aggregator.types import utcnow
+from aggregator.users import add_user
+from tests.web.factories import add_event, at
+from tests.web.factories import add_source as add_source_row
+from web import create_app
+
+PASSWORD = "correct horse battery"
+URL_ARGS = {"name": "watched", "run_id": 1}
+
+
+def make_admin_app(url: str, **config: Any) -> Flask:
+    return create_app({"TESTING": True, "DATABASE_URL": url, "SECURE_COOKIES": False, **config})
+
+
+def csrf_token(page: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def login(client: FlaskClient, name: str = "alice", password: str = PASSWORD) -> Any:
+    token = csrf_token(client.get("/admin/login").get_data(as_text=True))
+    return client.post("/admin/login", data={"csrf_token": token, "name": name, "password": password})
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, str], page: str | None = None) -> Any:
+    """Submit a form the way a browser does: with the token of the page it was on."""
+    token = csrf_token(client.get(page or path).get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+@pytest.fixture
+def admin_db(sqlite_db: str) -> str:
+    """One operator, one source with a running crawl: what an unguarded route could change."""
+    with get_sessionmaker(sqlite_db).begin() as session:
+        add_user(session, "alice", PASSWORD)
+        source = add_source_row(session, "watched")
+        session.add(CrawlRun(source=source, trigger="schedule", status="running", started_at=utcnow()))
+    return sqlite_db
+
+
+@pytest.fixture
+def admin(admin_db: str) -> Iterator[FlaskClient]:
+    client = make_admin_app(admin_db).test_client()
+    assert login(client).status_code == 302
+    yield client
+
+
+def admin_routes(app: Flask) -> list[tuple[str, str]]:
+    """Every (method, URL) of the admin, arguments filled in."""
+    routes = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if not rule.endpoint.startswith("admin."):
+                continue
+            url = rule.build({arg: URL_ARGS[arg] for arg in rule.arguments})[1]
+            routes += [(method, url) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    return routes
+
+
+def state(url: str) -> tuple[Any, ...]:
+    """Everything an admin action could change."""
+    with get_sessionmaker(url)() as session:
+        sources = session.execute(
+            select(Source.name, Source.enabled, Source.run_requested_at, Source.schedule, Source.title)
+        ).all()
+        runs = session.execute(select(CrawlRun.id, CrawlRun.status, CrawlRun.cancel_requested)).all()
+        users = session.scalar(select(func.count(User.id)))
+    return tuple(sources), tuple(runs), users
+
+
+def test_every_admin_route_refuses_anonymous_requests(admin_db):
+    app = make_admin_app(admin_db)
+    client = app.test_client()
+    routes = admin_routes(app)
+    assert len(routes) >= 15
+    before = state(admin_db)
+    for method, url in routes:
+        if url == "/admin/login":
+            continue
+        response = client.open(url, method=method)
+        if method == "GET":
+            assert response.status_code == 302, url
+            assert response.location.startswith("/admin/login?next="), url
+        else:
+            assert response.status_code == 401, (method, url)
+    assert state(admin_db) == before
+
+
+def test_every_change_without_a_csrf_token_is_refused(admin, admin_db):
+    app = admin.application
+    posts = [url for method, url in admin_routes(app) if method == "POST"]
+    assert {"/admin/sources/watched/run", "/admin/runs/1/cancel", "/admin/logout"} <= set(posts)
+    before = state(admin_db)
+    form = {"name": "x", "url": "https://x.example/", "kind": "ical", "save": "1", "uid_a": "a", "uid_b": "b"}
+    for url in posts:
+        response = admin.post(url, data=form)
+        assert response.status_code == 400, url
+        assert "CSRF" in response.get_data(as_text=True), url
+    assert state(admin_db) == before
+    assert admin.get("/admin/").status_code == 200  # the forged logout did not sign out
+
+
+def test_login_sets_a_hardened_session_and_hashes_passwords(admin_db):
+    client = create_app({"TESTING": True, "DATABASE_URL": admin_db}).test_client()
+    response = login(client)
+    assert response.status_code == 302 and response.location == "/admin/"
+    cookie = response.headers["Set-Cookie"]
+    assert all(flag in cookie for flag in ("Secure", "HttpOnly", "SameSite=Lax"))
+    with get_sessionmaker(admin_db)() as session:
+        stored = session.scalars(select(User.password_hash)).one()
+    assert stored.startswith("scrypt:") and PASSWORD not in stored
+
+
+def test_wrong_password_and_foreign_next_page(admin_db):
+    client = make_admin_app(admin_db).test_client()
+    refused = login(client, password="not the password")
+    assert refused.status_code == 401
+    assert "Nom ou mot de passe incorrect" in refused.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+    token = csrf_token(client.get("/admin/login").get_data(as_text=True))
+    data = {"csrf_token": token, "name": "alice", "password": PASSWORD}
+    response = client.post("/admin/login?next=https://evil.example/admin/", data=data)
+    assert response.location == "/admin/"
+
+
+def test_login_attempts_are_rate_limited(admin_db):
+    client = make_admin_app(admin_db, LOGIN_RATE_LIMIT="3 per minute").test_client()
+    for _ in range(3):
+        assert login(client, password="guess").status_code == 401
+    assert login(client).status_code == 429  # even the right password waits now
+
+
+def test_changing_a_password_signs_old_sessions_out(admin, admin_db):
+    from aggregator.users import set_password
+
+    with get_sessionmaker(admin_db).begin() as session:
+        set_password(session, "alice", "another long password")
+    assert admin.get("/admin/").status_code == 302
+
+
+def test_dashboard_lists_failing_then_suspect_sources_first(db_url):
+    now = utcnow()
+    with get_sessionmaker(db_url).begin() as session:
+        add_user(session, "alice", PASSWORD)
+        sources = {name: add_source_row(session, name) for name in ("calm", "broken", "odd", "new")}
+        outcomes = {
+            "calm": ["succeeded"],
+            "broken": ["succeeded", "failed", "timed_out"],
+            "odd": ["succeeded"],
+        }
+        for name, statuses in outcomes.items():
+            for index, status in enumerate(statuses):
+                started = now - timedelta(hours=len(statuses) - index)
+                session.add(
+                    CrawlRun(
+                        source=sources[name],
+                        status=status,
+                        trigger="schedule",
+                        started_at=started,
+                        finished_at=started + timedelta(minutes=1),
+                        suspect=name == "odd",
+                    )
+                )
+        add_event(session, "Forum", at(now.date(), 10), sources=[(sources["calm"], None)])
+    client = make_admin_app(db_url).test_client()
+    login(client)
+    page = client.get("/admin/").get_data(as_text=True)
+    order = re.findall(r'data-source="([^"]+)"', page)
+    assert order[:2] == ["broken", "odd"]
+    assert set(order) == {"calm", "broken", "odd", "new"}
+    broken_row = page[page.index('data-source="broken"') :].split("</tr>")[0]
+    assert "en échec" in broken_row and "<td>2</td>" in broken_row
+    calm_row = page[page.index('data-source="calm"') :].split("</tr>")[0]
+    assert "<td>1</td>" in calm_row  # one listing
+
+
+def test_add_a_source_by_url_after_seeing_what_discovery_found(admin, admin_db, samples_base):
+    homepage = f"{samples_base}/adess-brest/"
+    form = {"url": homepage, "name": "adess", "kind": "auto", "title": "ADESS", "region": "Bretagne"}
+    found = post_form(admin, "/admin/sources/new", {**form, "discover": "1"}).get_data(as_text=True)
+    assert "Ce que la découverte a trouvé" in found
+    assert "tribe" in found and "/wp-json/tribe/events/v1/events" in found
+    with get_sessionmaker(admin_db)() as session:
+        assert session.scalars(select(Source).where(Source.name == "adess")).first() is None
+    saved = post_form(admin, "/admin/sources/new", {**form, "save": "1"})
+    assert saved.status_code == 302 and saved.location == "/admin/sources/adess"
+    with get_sessionmaker(admin_db)() as session:
+        source = session.scalars(select(Source).where(Source.name == "adess")).one()
+        assert (source.kind, source.url, source.region, source.enabled) == (
+            "auto",
+            homepage,
+            "Bretagne",
+            True,
+        )
+    taken = post_form(admin, "/admin/sources/new", {**form, "save": "1"}).get_data(as_text=True)
+    assert "already exists" in taken
+
+
+def test_edit_checks_the_cron_and_shows_the_next_five_runs(admin, admin_db):
+    page = "/admin/sources/watched/edit"
+    base = {"title": "Watched", "url": "https://watched.example/agenda.ics", "kind": "ical", "region": ""}
+    bad = post_form(admin, page, {**base, "schedule": "61 * * * *", "save": "1"})
+    assert bad.status_code == 200 and "maximum value (59)" in bad.get_data(as_text=True)
+    checked = post_form(admin, page, {**base, "schedule": "30 9 * * 0", "preview": "1"}).get_data(
+        as_text=True
+    )
+    upcoming = re.findall(r"<li>(\d\d/\d\d/\d{4} 09:30)</li>", checked)
+    assert len(upcoming) == 5
+    assert state(admin_db)[0][0][3] is None  # checking saves nothing
+    options = "settings:\n  CLOSESPIDER_TIMEOUT: 300\n"
+    saved = post_form(admin, page, {**base, "schedule": "30 9 * * 0", "options": options, "save": "1"})
+    assert saved.status_code == 302
+    with get_sessionmaker(admin_db)() as session:
+        source = session.scalars(select(Source).where(Source.name == "watched")).one()
+        assert (source.schedule, source.title) == ("30 9 * * 0", "Watched")
+        assert source.options == {"settings": {"CLOSESPIDER_TIMEOUT": 300}}
+    broken = post_form(admin, page, {**base, "options": "[1, 2", "save": "1"}).get_data(as_text=True)
+    assert "not valid YAML or JSON" in broken
+
+
+def test_enable_disable_run_now_and_cancel(admin, admin_db):
+    source_page = "/admin/sources/watched"
+    assert post_form(admin, f"{source_page}/disable", {}, page=source_page).status_code == 302
+    assert post_form(admin, f"{source_page}/enable", {}, page=source_page).status_code == 302
+    assert post_form(admin, f"{source_page}/run", {}, page=source_page).status_code == 302
+    assert "en attente du planificateur" in admin.get(source_page).get_data(as_text=True)
+    assert post_form(admin, "/admin/runs/1/cancel", {}, page="/admin/runs/1").status_code == 302
+    ((_name, enabled, requested, *_),), ((_id, status, cancel),), _users = state(admin_db)
+    assert enabled and requested is not None
+    assert (status, cancel) == ("running", True)
+    assert "Arrêt demandé" in admin.get("/admin/runs/1").get_data(as_text=True)
+
+
+def test_run_history_shows_counters_errors_and_log_tail(admin, admin_db):
+    with get_sessionmaker(admin_db).begin() as session:
+        source = session.scalars(select(Source)).one()
+        run = CrawlRun(
+            source=source, trigger="manual", status="partial", started_at=utcnow(), finished_at=utcnow(),
+            pages=12, not_modified=3, listings_found=9, listings_new=4, listings_updated=2,
+            listings_unchanged=3, listings_removed=1, events_created=4, events_merged=1, error_count=2,
+            errors=["https://watched.example/p2: 500 <Internal>", "rejected: no start"],
+            log_tail="INFO: Spider closed (finished) <done>",
+        )  # fmt: skip
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    history = admin.get("/admin/runs?source=watched").get_data(as_text=True)
+    assert f'data-run="{run_id}"' in history and "9 (4 / 2 / 3 / 1)" in history
+    detail = admin.get(f"/admin/runs/{run_id}").get_data(as_text=True)
+    assert "12 pages (3 304)" in detail and "4 créés, 1 fusionnés" in detail
+    assert "500 &lt;Internal&gt;" in detail and "Spider closed (finished) &lt;done&gt;" in detail
+    assert "à la demande" in detail
+    assert admin.get("/admin/runs/999").status_code == 404
+
+
+def test_the_events_of_a_source(admin, admin_db):
+    with get_sessionmaker(admin_db).begin() as session:
+        source = session.scalars(select(Source)).one()
+        event = add_event(session, "Café <coopération>", at(utcnow().date(), 18), sources=[(source, None)])
+        uid = event.uid
+    page = admin.get("/admin/sources/watched/events").get_data(as_text=True)
+    assert "Café &lt;coopération&gt;" in page
+    assert uid in page and f"/admin/corrections?uid_a={uid.replace('@', '%40')}" in page
+    assert admin.get("/admin/sources/nowhere/events").status_code == 404

@@ -1,0 +1,173 @@
+"""Feeds over HTTP: validators, 304s, gzip, and almost no work while the data stays the same."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+from werkzeug.http import http_date, parse_date
+
+from aggregator.db import get_engine, get_sessionmaker
+from aggregator.models import Event
+from tests.web.conftest import make_app
+from tests.web.factories import add_event, add_source, at, bump, seed
+from tests.web.ical_checks import parse_three_ways, vevent
+from web.fragments import render_fragments
+
+
+def seeded_app(url, **config):
+    with get_sessionmaker(url).begin() as session:
+        seed(session)
+    return make_app(url, **config)
+
+
+def test_validators_and_conditional_requests(sqlite_db):
+    client = seeded_app(sqlite_db).test_client()
+    first = client.get("/calendar.ics?region=Bretagne")
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert etag.startswith('"') and first.headers["Cache-Control"].startswith("public")
+    assert client.get("/calendar.ics?region=Bretagne", headers={"If-None-Match": etag}).status_code == 304
+    assert (
+        client.get("/calendar.ics?region=Bretagne", headers={"If-Modified-Since": modified}).status_code
+        == 304
+    )
+    older = http_date(parse_date(modified) - timedelta(seconds=1))
+    assert (
+        client.get("/calendar.ics?region=Bretagne", headers={"If-Modified-Since": older}).status_code == 200
+    )
+    assert (
+        client.get("/calendar.ics?region=Bretagne", headers={"If-None-Match": '"other"'}).status_code == 200
+    )
+    assert client.get("/calendar.ics?region=Bretagne").headers["ETag"] == etag
+    assert client.get("/calendar.ics?region=Bretagne&category=atelier").headers["ETag"] != etag
+
+
+def test_parameter_order_does_not_matter(sqlite_db):
+    client = seeded_app(sqlite_db).test_client()
+    one = client.get("/calendar.ics?region=Bretagne&category=forum")
+    other = client.get("/calendar.ics?category=forum&region=bretagne")
+    assert one.headers["ETag"] == other.headers["ETag"] and one.data == other.data
+
+
+def test_gzip_when_asked(sqlite_db):
+    client = seeded_app(sqlite_db).test_client()
+    plain = client.get("/calendar.ics")
+    packed = client.get("/calendar.ics", headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    again = client.get(
+        "/calendar.ics", headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_changed_data_changes_the_feed_and_its_validators_move_forward(db_url):
+    client = seeded_app(db_url).test_client()
+    before = client.get("/calendar.ics")
+    with get_sessionmaker(db_url).begin() as session:
+        velo = session.scalars(select(Event).where(Event.title == "Atelier réparation vélo")).one()
+        velo.title = "Atelier vélo et trottinettes"
+        velo.vevent = None
+        velo.updated_at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+        bump(session, datetime(2026, 11, 23, 10, 0, 5, tzinfo=UTC))
+    after = client.get("/calendar.ics", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert parse_date(after.headers["Last-Modified"]) > parse_date(before.headers["Last-Modified"])
+    assert b"SUMMARY:Atelier v\xc3\xa9lo et trottinettes\r\n" in after.data
+    parse_three_ways(after.data)
+
+
+def test_last_modified_moves_when_the_window_slides(sqlite_db):
+    url = sqlite_db
+    with get_sessionmaker(url).begin() as session:
+        seed(session)
+    monday = make_app(url).test_client().get("/calendar.ics")
+    tuesday = (
+        make_app(url, TODAY="2026-11-24")
+        .test_client()
+        .get("/calendar.ics", headers={"If-Modified-Since": monday.headers["Last-Modified"]})
+    )
+    assert tuesday.status_code == 200
+    assert parse_date(tuesday.headers["Last-Modified"]) > parse_date(monday.headers["Last-Modified"])
+
+
+def test_a_cached_feed_costs_one_query(sqlite_db):
+    app = seeded_app(sqlite_db)
+    client = app.test_client()
+    client.get("/calendar.ics?region=Bretagne")
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = get_engine(sqlite_db)
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/calendar.ics?region=Bretagne").status_code == 200
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)
+    assert len(statements) == 1 and "data_version" in statements[0]
+
+
+def test_each_vevent_is_rendered_once_and_kept(db_url):
+    app = seeded_app(db_url)
+    sessions = get_sessionmaker(db_url)
+    with sessions() as session:
+        assert session.scalars(select(Event.vevent).where(Event.vevent.is_not(None))).all() == []
+    body = app.test_client().get("/calendar.ics").data
+    with sessions() as session:
+        stored = {uid: text for uid, text in session.execute(select(Event.uid, Event.vevent))}
+    kept = [text for uid, text in stored.items() if text is not None]
+    assert len(kept) == 10  # every event of the window; October's is outside it
+    assert all(text.encode() in body for text in kept)
+    # Served from the stored text from now on: a marker written there shows up in a new process's feed.
+    with sessions.begin() as session:
+        velo = session.scalars(select(Event).where(Event.title == "Atelier réparation vélo")).one()
+        velo.vevent = velo.vevent.replace("SUMMARY:", "SUMMARY:(stored) ")
+    fresh = make_app(db_url).test_client().get("/calendar.ics").data
+    assert b"SUMMARY:(stored) Atelier" in fresh
+
+
+def test_a_fragment_of_an_event_changed_meanwhile_is_not_stored(db_url):
+    with get_sessionmaker(db_url).begin() as session:
+        source = add_source(session, "src")
+        event_id = add_event(session, "Avant", at(date(2026, 11, 30), 10), sources=[(source, None)]).id
+    stale = get_sessionmaker(db_url)()
+    held = stale.get(Event, event_id)  # read before the change...
+    with get_sessionmaker(db_url).begin() as session:
+        changed = session.get(Event, event_id)
+        changed.title = "Après"
+        changed.updated_at = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    rendered = render_fragments(stale, [event_id])  # ...rendered after it
+    assert held.title == "Avant"
+    stale.close()
+    assert "SUMMARY:Avant" in rendered[event_id].text
+    with get_sessionmaker(db_url)() as session:
+        assert session.get(Event, event_id).vevent is None
+
+
+def test_an_empty_database_still_has_a_valid_feed(sqlite_db):
+    client = make_app(sqlite_db).test_client()
+    response = client.get("/calendar.ics")
+    assert response.status_code == 200
+    calendar = parse_three_ways(response.data)
+    assert calendar.walk("VEVENT") == []
+    assert response.headers["Last-Modified"]
+    assert client.get("/calendar.ics", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+
+
+def test_one_event_ics_follows_its_event(db_url):
+    app = seeded_app(db_url)
+    with get_sessionmaker(db_url)() as session:
+        uid = session.scalars(select(Event.uid).where(Event.title == "Forum de l'emploi solidaire")).one()
+    client = app.test_client()
+    first = client.get(f"/events/{uid}.ics")
+    assert (
+        client.get(f"/events/{uid}.ics", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    )
+    assert str(vevent(parse_three_ways(first.data), uid)["SUMMARY"]) == "Forum de l'emploi solidaire"

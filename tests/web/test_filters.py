@@ -1,0 +1,102 @@
+"""The filter object: what the URL may say, how it reads back, and the errors it names."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from web.filters import REGIONS, FilterError, Filters
+
+
+def test_empty_query_means_every_upcoming_event():
+    filters = Filters.parse({})
+    assert filters == Filters() and filters.is_empty and filters.query_string == ""
+
+
+def test_every_parameter_parses_and_reads_back_canonically():
+    args = {
+        "q": "  atelier   vélo ",
+        "online": "oui",
+        "mois_ess": "1",
+        "to": "2026-11-30",
+        "from": "2026-11-26",
+        "source": "adess-brest",
+        "category": "atelier",
+        "city": "Brest",
+        "department": "2a",
+        "region": "provence alpes cote d'azur",
+    }
+    filters = Filters.parse(args)
+    assert filters == Filters(
+        region="Provence-Alpes-Côte d'Azur",
+        department="2A",
+        city="Brest",
+        category="atelier",
+        source="adess-brest",
+        start=date(2026, 11, 26),
+        end=date(2026, 11, 30),
+        text="atelier vélo",
+        online=True,
+        mois_ess=True,
+    )
+    assert list(filters.to_args()) == [
+        "region",
+        "department",
+        "city",
+        "category",
+        "source",
+        "from",
+        "to",
+        "q",
+        "online",
+        "mois_ess",
+    ]
+    assert Filters.parse(filters.to_args()) == filters
+
+
+def test_every_official_region_is_accepted_and_spelled_officially():
+    for name in REGIONS:
+        assert Filters.parse({"region": name.upper()}).region == name
+    assert Filters.parse({"region": "la reunion"}).region == "La Réunion"
+
+
+def test_online_zero_means_in_person_and_stays_in_the_url():
+    filters = Filters.parse({"online": "0"})
+    assert filters.online is False and filters.to_args() == {"online": "0"}
+
+
+def test_without_removes_one_filter():
+    filters = Filters.parse({"region": "Bretagne", "mois_ess": "1", "from": "2026-12-01"})
+    assert filters.without("region").to_args() == {"from": "2026-12-01", "mois_ess": "1"}
+    assert filters.without("mois_ess", "from").to_args() == {"region": "Bretagne"}
+
+
+@pytest.mark.parametrize(
+    ("args", "param", "words"),
+    [
+        ({"from": "2026-13-45"}, "from", "2026-13-45"),
+        ({"to": "26/11/2026"}, "to", "AAAA-MM-JJ"),
+        ({"from": "20261126"}, "from", "AAAA-MM-JJ"),
+        ({"from": "1789-07-14"}, "from", "1990"),
+        ({"from": "2026-12-01", "to": "2026-11-01"}, "to", "précède"),
+        ({"region": "Bretange"}, "region", "Région inconnue : « Bretange »"),
+        ({"department": "20"}, "department", "Département inconnu"),
+        ({"department": "999"}, "department", "Département inconnu"),
+        ({"online": "peut-être"}, "online", "attendu 1 (oui) ou 0 (non)"),
+        ({"mois_ess": "novembre"}, "mois_ess", "attendu 1"),
+        ({"q": "x" * 201}, "q", "200 caractères"),
+        ({"source": "<script>"}, "source", "Source inconnue"),
+    ],
+)
+def test_invalid_parameters_name_what_is_wrong(args, param, words):
+    with pytest.raises(FilterError) as caught:
+        Filters.parse(args)
+    assert caught.value.param == param
+    assert words in caught.value.message
+
+
+def test_window_defaults_to_the_given_first_day():
+    assert Filters().window(date(2026, 11, 23)) == (date(2026, 11, 23), None)
+    chosen = Filters(start=date(2026, 12, 1), end=date(2026, 12, 2))
+    assert chosen.window(date(2026, 11, 23)) == (date(2026, 12, 1), date(2026, 12, 2))

@@ -1,0 +1,41 @@
+"""The English catalogue covers every French message, and its compiled form is current."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = ROOT / "web" / "translations" / "en" / "LC_MESSAGES"
+
+
+def _msgid(message):
+    return message[0] if isinstance(message, tuple | list) else message
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def test_every_message_is_translated():
+    with open(ROOT / "web" / "babel.cfg", encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    found = {_msgid(message) for _, _, message, _, _ in extract_from_dir(ROOT, method_map, options_map)}
+    with open(CATALOG / "messages.po", "rb") as po:
+        catalog = read_po(po, locale="en")
+    translated = {
+        _msgid(m.id) for m in catalog if m.id and (all(m.string) if isinstance(m.string, tuple) else m.string)
+    }
+    assert found and found <= translated, sorted(found - translated)
+
+
+def test_the_compiled_catalogue_matches_its_source():
+    with open(CATALOG / "messages.po", "rb") as po:
+        source = {_hashable(m.id): _hashable(m.string) for m in read_po(po, locale="en") if m.id}
+    compiled = read_mo(BytesIO((CATALOG / "messages.mo").read_bytes()))
+    assert {_hashable(m.id): _hashable(m.string) for m in compiled if m.id} == source
