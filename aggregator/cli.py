@@ -148,6 +148,21 @@ def crawl(names: tuple[str, ...], crawl_all: bool, workers: int) -> None:
 
 
 @main.command()
+@click.option("--rebuild", is_flag=True, help="Recompute every event from every listing.")
+def dedup(rebuild: bool) -> None:
+    """Place listings no dedup has placed yet in their events (--rebuild: all of them)."""
+    from aggregator.dedup import deduplicate, pending_listing_ids
+    from aggregator.dedup import rebuild as rebuild_all
+
+    with get_sessionmaker().begin() as session:
+        stats = rebuild_all(session) if rebuild else deduplicate(session, pending_listing_ids(session))
+    click.echo(
+        f"events: {stats.created} created, {stats.updated} updated, {stats.absorbed} merged away; "
+        f"{stats.merged} listings joined a known event"
+    )
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True, required=True, help="Print JSON (required).")
 @click.option("--region", help="Only events in this région.")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="From this day on.")

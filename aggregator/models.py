@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -161,6 +162,9 @@ class Listing(EventFields, Base):
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     missed_crawls: Mapped[int] = mapped_column(Integer, default=0)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"), index=True)
+    # The start this listing had before its source moved it to another day (a postponement): sources
+    # still showing the old day stay with it instead of leaving a ghost behind.
+    moved_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     source: Mapped[Source] = relationship(back_populates="listings")
     event: Mapped[Event | None] = relationship(back_populates="listings")
@@ -229,6 +233,19 @@ class User(Base):
         return f"User(name={self.name!r})"
 
 
+class DedupBlock(Base):
+    """A listing filed under one local day and one area (département, région, online or unknown):
+    dedup compares a listing only with the listings of its blocks."""
+
+    __tablename__ = "dedup_block"
+
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    area: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+
 class DedupCorrection(Base):
     """An operator's verdict on two listings: the same event, or not; every dedup respects it."""
 
@@ -265,6 +282,9 @@ class DataVersion(Base):
 
 
 Index("ix_listing_start_source", Listing.start, Listing.source_id)
+Index("ix_dedup_block_day_area", DedupBlock.day, DedupBlock.area)
+Index("ix_dedup_correction_listing_b", DedupCorrection.listing_b_id)
+Index("ix_listing_removed_missed", Listing.removed, Listing.missed_crawls)
 # At most one running crawl per source: starting a crawl is an insert the database itself refuses.
 Index(
     "ux_crawl_run_one_running",

@@ -1,73 +1,358 @@
-"""Incremental deduplication: each changed listing joins the event it matches or starts one."""
+"""Deduplication: listings → canonical events, incrementally after each crawl or all over again.
+
+An incremental run starts from the listings a crawl changed and gathers everything their clusters
+depend on: the listings filed under their blocks that score as the same event, those listings' own
+blocks in turn, the other listings of the events involved and the listings an operator tied to them.
+That neighbourhood is clustered afresh (complete link, see ``clustering``) and each cluster keeps the
+identity ``identity.plan_identities`` gives it. A rebuild does the same over every listing at once;
+since verdicts depend only on the two listings compared, both give the same clusters and the same
+UIDs whatever order listings arrived in.
+
+Past events are never changed by crawls: their listings stay together, two of them never merge,
+their fields move only when a new source joins, and their status never does.
+"""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from aggregator.dedup.identity import bump_data_version, mint_uid
-from aggregator.dedup.merge import apply_fields, merged_fields
-from aggregator.models import Event, Listing
+from aggregator.dedup.blocking import BlockIndex, candidate_ids, file_listings, has_blocks, refile_all
+from aggregator.dedup.clustering import UnionFind, complete_link, units_from_constraints
+from aggregator.dedup.constraints import Constraints
+from aggregator.dedup.identity import EventAge, Plan, bump_data_version, mint_uid, plan_identities
+from aggregator.dedup.locking import lock_for_dedup
+from aggregator.dedup.merge import (
+    RETIRE_AFTER_CRAWLS,
+    RETIRED_NOTE,
+    Member,
+    apply_fields,
+    canonical_fields,
+    event_end,
+    is_past,
+)
+from aggregator.dedup.profile import Profile, Timing, build_profile, timing_of
+from aggregator.dedup.scoring import COMPATIBLE, SAME_EVENT, Verdict, compare
+from aggregator.models import Event, EventAlias, Listing, Source
+from aggregator.types import utcnow
+
+CHUNK = 500
 
 
 @dataclass
 class DedupStats:
-    created: int = 0
-    merged: int = 0
-    updated: int = 0
+    created: int = 0  # new events
+    merged: int = 0  # listings that joined an event already known
+    updated: int = 0  # known events whose fields changed
+    absorbed: int = 0  # events merged into another (their UIDs became aliases)
 
 
-def match_key(listing: Listing) -> tuple[str, str]:
-    """Same local start and same normalized title."""
-    text = unicodedata.normalize("NFKD", listing.title).encode("ascii", "ignore").decode().lower()
-    return listing.local_start.isoformat(), " ".join(re.findall(r"[a-z0-9]+", text))
+def deduplicate(session: Session, listing_ids: Iterable[int], now: datetime | None = None) -> DedupStats:
+    """Place each changed listing in its event (creating, merging or splitting events as needed).
+
+    Takes the dedup lock, held until the caller's transaction ends: commit soon after.
+    """
+    now = now or utcnow()
+    lock_for_dedup(session)
+    if not has_blocks(session) and session.scalar(select(Listing.id).limit(1)) is not None:
+        return _rebuild(session, now)  # listings stored before blocks existed: file them all
+    run = _Run(session, now)
+    seeds = run.load(set(listing_ids) | retirement_candidates(session, now))
+    if not seeds:
+        return DedupStats()
+    run.note_moves(seeds)
+    file_listings(session, [run.profiles[i] for i in seeds])
+    return run.resolve(run.expand(seeds))
 
 
-def _find_event(session: Session, listing: Listing) -> Event | None:
-    key = match_key(listing)
-    candidates = session.scalars(
-        select(Listing).where(
-            Listing.start == listing.start,
-            Listing.id != listing.id,
-            Listing.event_id.is_not(None),
+def rebuild(session: Session, now: datetime | None = None) -> DedupStats:
+    """Recompute every cluster from every listing; unchanged clusters keep their events and UIDs."""
+    now = now or utcnow()
+    lock_for_dedup(session)
+    return _rebuild(session, now)
+
+
+def pending_listing_ids(session: Session) -> list[int]:
+    """Listings no dedup has placed yet."""
+    return list(session.scalars(select(Listing.id).where(Listing.event_id.is_(None))))
+
+
+def retirement_candidates(session: Session, now: datetime) -> set[int]:
+    """Removed listings of coming events that may now have been dropped long enough to retire them."""
+    query = (
+        select(Listing.id)
+        .join(Event, Listing.event_id == Event.id)
+        .where(
+            Listing.removed.is_(True),
+            Listing.missed_crawls >= RETIRE_AFTER_CRAWLS,
+            func.coalesce(Event.end, Event.start) >= now - timedelta(days=1),
+            or_(Event.status_note.is_(None), Event.status_note != RETIRED_NOTE),
         )
     )
-    for other in candidates:
-        if match_key(other) == key:
-            return other.event
-    return None
+    return set(session.scalars(query))
 
 
-def deduplicate(session: Session, listing_ids: Iterable[int]) -> DedupStats:
-    """Attach each listing to its event (creating one where none matches) and re-merge fields."""
-    stats = DedupStats()
-    touched: set[int] = set()
-    for listing in session.scalars(select(Listing).where(Listing.id.in_(list(listing_ids)))):
-        if listing.event is None:
-            event = _find_event(session, listing)
-            if event is None:
-                event = Event(uid=mint_uid(), **merged_fields([listing]))
-                session.add(event)
-                stats.created += 1
+def _rebuild(session: Session, now: datetime) -> DedupStats:
+    run = _Run(session, now)
+    ids = list(session.scalars(select(Listing.id).order_by(Listing.id)))
+    run.load(ids)
+    profiles = [run.profiles[i] for i in ids]
+    refile_all(session, profiles)
+    run.constraints.load_all(session)
+    run.constraints.loaded.update(ids)
+    index = BlockIndex(profiles)
+    for profile in profiles:
+        for other in index.candidates(profile):
+            if other > profile.id and run.verdict(profile.id, other).same:
+                run.edges.union(profile.id, other)
+    return run.resolve(set(ids))
+
+
+class _Run:
+    """One dedup run: the listings it loaded, their profiles, and the verdicts it computed."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.sources = {source.id: source for source in session.scalars(select(Source))}
+        self.listings: dict[int, Listing] = {}
+        self.profiles: dict[int, Profile] = {}
+        self.verdicts: dict[tuple[int, int], Verdict] = {}
+        self.constraints = Constraints()
+        self.edges = UnionFind()  # listings tied by a verdict of "same event"
+        self.stats = DedupStats()
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def load(self, ids: Iterable[int]) -> list[int]:
+        """Load listings not loaded yet; returns the requested ids that exist."""
+        wanted = set(ids)
+        fresh = sorted(wanted - self.listings.keys())
+        for start in range(0, len(fresh), CHUNK):
+            query = select(Listing).where(Listing.id.in_(fresh[start : start + CHUNK]))
+            for listing in self.session.scalars(query):
+                self.listings[listing.id] = listing
+                self.profiles[listing.id] = build_profile(listing, self.sources[listing.source_id])
+        return sorted(wanted & self.listings.keys())
+
+    def verdict(self, a: int, b: int) -> Verdict:
+        key = (a, b) if a < b else (b, a)
+        found = self.verdicts.get(key)
+        if found is None:
+            found = self.verdicts[key] = compare(self.profiles[key[0]], self.profiles[key[1]])
+        return found
+
+    def order(self, listing_id: int) -> tuple[str, ...]:
+        return self.profiles[listing_id].stable_key
+
+    # -- postponements ------------------------------------------------------------------------
+
+    def note_moves(self, seeds: Sequence[int]) -> None:
+        """A listing whose source moved it to another day drags its event along: it remembers the day
+        it left, so sources still showing that day stay with it."""
+        event_ids = {self.listings[i].event_id for i in seeds} - {None}
+        if not event_ids:
+            return
+        events = {e.id: e for e in self.session.scalars(select(Event).where(Event.id.in_(event_ids)))}
+        mates = self.session.scalars(select(Listing.id).where(Listing.event_id.in_(event_ids)))
+        self.load(mates)
+        for seed in seeds:
+            listing = self.listings[seed]
+            event = events.get(listing.event_id) if listing.event_id else None
+            if event is None or is_past(event, self.now):
+                continue
+            moved_from = self._moved_from(listing, event)
+            if moved_from != listing.moved_from:
+                listing.moved_from = moved_from
+                self.profiles[seed] = build_profile(listing, self.sources[listing.source_id])
+
+    def _moved_from(self, listing: Listing, event: Event) -> datetime | None:
+        """The start to remember for a listing of ``event``: the event's start when the listing left
+        its days while another source still shows them; none once it is back on the day it left."""
+        own = self.profiles[listing.id].timings[0]
+        if listing.moved_from is not None:
+            left = timing_of(listing.moved_from, None, listing.all_day, listing.timezone)
+            if left.first_day == own.first_day:
+                return None
+        shown = timing_of(event.start, event.end, event.all_day, event.timezone)
+        if _days_meet(own, shown):
+            return listing.moved_from
+        stays = any(
+            _days_meet(self.profiles[other.id].timings[0], shown)
+            for other in self.listings.values()
+            if other.event_id == event.id and other.id != listing.id and not other.removed
+        )
+        return event.start if stays else listing.moved_from
+
+    # -- the neighbourhood --------------------------------------------------------------------
+
+    def expand(self, seeds: Sequence[int]) -> set[int]:
+        """Every listing the clusters of ``seeds`` depend on (see the module docstring)."""
+        members = set(seeds)
+        frontier = set(seeds)
+        while frontier:
+            self.constraints.load(self.session, frontier)
+            event_ids = {self.listings[i].event_id for i in frontier} - {None}
+            mates: set[int] = set()
+            if event_ids:
+                mates = set(self.session.scalars(select(Listing.id).where(Listing.event_id.in_(event_ids))))
+            partners = self.constraints.partners(frontier)
+            candidates = candidate_ids(self.session, [self.profiles[i] for i in frontier])
+            self.load(mates | partners | candidates)
+            found = (mates | partners) & self.listings.keys()
+            for listing in frontier:
+                for other in candidates - {listing}:
+                    if other in self.listings and self.verdict(listing, other).same:
+                        self.edges.union(listing, other)
+                        found.add(other)
+            frontier = found - members
+            members |= found
+        return members
+
+    # -- clustering and identities ------------------------------------------------------------
+
+    def resolve(self, members: set[int]) -> DedupStats:
+        """Cluster ``members`` and bring their events in line."""
+        events = self._events({e for i in members if (e := self.listings[i].event_id) is not None})
+        frozen = {e.id for e in events.values() if is_past(e, self.now)}
+        leaving = {i for i in members if self.listings[i].event_id in frozen and self._upcoming(i)}
+        frozen_of = {
+            i: self.listings[i].event_id
+            for i in members
+            if self.listings[i].event_id in frozen and i not in leaving
+        }
+        clusters = self._cluster(sorted(members), frozen_of)
+        event_of = {i: (None if i in leaving else self.listings[i].event_id) for i in members}
+        ages = {e.id: EventAge(e.created_at, e.uid) for e in events.values()}
+        plans = plan_identities(clusters, event_of, ages, lambda i: self._listing_age(i))
+        created = self._create_events([plan for plan in plans if plan.event_id is None])
+        changed = bool(created)
+        for plan in plans:
+            if plan.event_id is None:
+                self._attach(plan.listings, created[id(plan)])
             else:
-                stats.merged += 1
-            listing.event = event
-        session.flush()
-        assert listing.event_id is not None
-        touched.add(listing.event_id)
-    for event in session.scalars(select(Event).where(Event.id.in_(touched))):
-        stats.updated += apply_fields(event, merged_fields(event.listings))
-    if touched:
-        bump_data_version(session)
-    return stats
+                changed |= self._update(plan, events, plan.event_id in frozen)
+        if changed:
+            bump_data_version(self.session)
+        self.session.flush()
+        return self.stats
+
+    def _events(self, ids: set[int]) -> dict[int, Event]:
+        found: dict[int, Event] = {}
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), CHUNK):
+            query = select(Event).where(Event.id.in_(ordered[start : start + CHUNK]))
+            for event in self.session.scalars(query):
+                found[event.id] = event
+        return found
+
+    def _upcoming(self, listing_id: int) -> bool:
+        listing = self.listings[listing_id]
+        return event_end(listing.start, listing.end, listing.all_day) > self.now
+
+    def _listing_age(self, listing_id: int) -> tuple[datetime, str, str]:
+        return self.profiles[listing_id].age
+
+    def _cluster(self, members: list[int], frozen_of: dict[int, int | None]) -> list[list[int]]:
+        together = [sorted(ids) for ids in _group_by(frozen_of).values()]
+        together += self.constraints.together(members)
+        units = units_from_constraints(members, together, self.constraints.apart, self.order)
+        for unit in units:
+            for other in unit[1:]:
+                self.edges.union(unit[0], other)
+
+        def linkage(a: int, b: int) -> float | None:
+            if self.constraints.apart(a, b):
+                return None
+            if a in frozen_of and b in frozen_of and frozen_of[a] != frozen_of[b]:
+                return None  # two past events never merge
+            verdict = self.verdict(a, b)
+            return None if verdict.veto else verdict.score
+
+        unit_of = {i: tuple(unit) for unit in units for i in unit}
+        clusters: list[list[int]] = []
+        for group in self.edges.groups(members):
+            group_units = sorted({unit_of[i] for i in group}, key=lambda u: self.order(u[0]))
+            clusters += complete_link(group_units, linkage, self.order, SAME_EVENT, COMPATIBLE)
+        return clusters
+
+    def _fields(self, listing_ids: Sequence[int]) -> dict[str, Any]:
+        return canonical_fields([Member(self.listings[i], self.profiles[i]) for i in listing_ids], self.now)
+
+    def _create_events(self, plans: Sequence[Plan]) -> dict[int, Event]:
+        """New events for the clusters that claim none, written in one go."""
+        now = self.now
+        created = {
+            id(plan): Event(
+                uid=mint_uid(), sequence=0, created_at=now, updated_at=now, **self._fields(plan.listings)
+            )
+            for plan in plans
+        }
+        self.session.add_all(created.values())
+        self.session.flush()
+        self.stats.created += len(created)
+        return created
+
+    def _new_event(self, listing_ids: Sequence[int]) -> Event:
+        fields = self._fields(listing_ids)
+        return Event(uid=mint_uid(), sequence=0, created_at=self.now, updated_at=self.now, **fields)
+
+    def _attach(self, listing_ids: Iterable[int], event: Event) -> list[int]:
+        """Point listings at ``event``; returns those that were elsewhere."""
+        moved = [i for i in listing_ids if self.listings[i].event_id != event.id]
+        for i in moved:
+            self.listings[i].event_id = event.id
+            self.session.expire(self.listings[i], ["event"])
+        if moved:
+            self.session.expire(event, ["listings"])
+        return moved
+
+    def _update(self, plan: Plan, events: dict[int, Event], past: bool) -> bool:
+        """Bring a known event in line with its cluster; True when anything changed."""
+        event = events[plan.event_id] if plan.event_id is not None else None
+        assert event is not None
+        for absorbed in plan.absorbed:
+            self._absorb(events[absorbed], event)
+        joined = self._attach(plan.listings, event)
+        self.stats.merged += len(joined)
+        if past and not joined and not plan.absorbed:
+            return False  # a past event stays as it was
+        fields = self._fields(plan.listings)
+        if past:
+            fields.update(status=event.status, status_note=event.status_note)
+        change = apply_fields(event, fields, self.now, is_new=False)
+        if joined or plan.absorbed:
+            event.vevent = None
+        self.stats.updated += change.any
+        return change.any or bool(joined) or bool(plan.absorbed)
+
+    def _absorb(self, absorbed: Event, survivor: Event) -> None:
+        """Merge ``absorbed`` into ``survivor``: its UID and its own aliases now lead there."""
+        for alias in self.session.scalars(select(EventAlias).where(EventAlias.event_id == absorbed.id)):
+            alias.event_id = survivor.id
+        for listing in self.listings.values():
+            if listing.event_id == absorbed.id:
+                listing.event_id = survivor.id
+        self.session.add(EventAlias(uid=absorbed.uid, event_id=survivor.id, created_at=self.now))
+        self.session.flush()
+        self.session.expire(absorbed, ["aliases", "listings"])
+        self.session.delete(absorbed)
+        self.session.flush()
+        self.session.expire(survivor, ["aliases", "listings"])
+        self.stats.absorbed += 1
 
 
-def rebuild(session: Session) -> DedupStats:
-    """Recompute every event from its listings."""
-    ids = list(session.scalars(select(Listing.id)))
-    return deduplicate(session, ids)
+def _days_meet(a: Timing, b: Timing) -> bool:
+    return a.first_day <= b.last_day and b.first_day <= a.last_day
+
+
+def _group_by(frozen_of: dict[int, int | None]) -> dict[int | None, list[int]]:
+    groups: dict[int | None, list[int]] = {}
+    for listing, event in frozen_of.items():
+        groups.setdefault(event, []).append(listing)
+    return groups

@@ -1,8 +1,18 @@
-"""Event identity: UIDs minted once, and the data version feeds derive their ETags from."""
+"""Event identity: which UID each cluster of listings carries, and the data version feeds rely on.
+
+A UID is minted once and kept while any of its listings remains. Each existing event is claimed by
+the cluster holding its oldest listing: when clusters merge, the oldest of the events they claim
+survives and the others become its aliases; when a cluster splits, the part holding the oldest
+listing keeps the UID and the rest gets a new one.
+"""
 
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,3 +34,44 @@ def bump_data_version(session: Session) -> None:
     else:
         row.version += 1
         row.changed_at = utcnow()
+
+
+@dataclass(frozen=True)
+class EventAge:
+    """What decides which of two events is the older."""
+
+    created_at: datetime
+    uid: str
+
+
+@dataclass
+class Plan:
+    """One cluster: its listings, the event it keeps (None: a new one) and the events it absorbs."""
+
+    listings: list[int]
+    event_id: int | None
+    absorbed: list[int] = field(default_factory=list)
+
+
+def plan_identities(
+    clusters: Sequence[Sequence[int]],
+    event_of: Mapping[int, int | None],
+    ages: Mapping[int, EventAge],
+    listing_age: Callable[[int], tuple[datetime, str, str]],
+) -> list[Plan]:
+    """Which event each cluster carries on, given the event each listing belonged to."""
+    holders: dict[int, list[int]] = defaultdict(list)
+    for listing, event in event_of.items():
+        if event is not None:
+            holders[event].append(listing)
+    cluster_of = {listing: index for index, cluster in enumerate(clusters) for listing in cluster}
+    claims: dict[int, list[int]] = defaultdict(list)
+    for event, listings in holders.items():
+        anchor = min(listings, key=listing_age)
+        if anchor in cluster_of:
+            claims[cluster_of[anchor]].append(event)
+    plans = []
+    for index, cluster in enumerate(clusters):
+        events = sorted(claims.get(index, []), key=lambda e: (ages[e].created_at, ages[e].uid))
+        plans.append(Plan(list(cluster), events[0] if events else None, events[1:]))
+    return plans

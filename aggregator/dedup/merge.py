@@ -1,62 +1,208 @@
-"""Merge a cluster of listings into its canonical event's fields."""
+"""The canonical fields of an event from its listings, each field from the source that knows best.
+
+Speaking order: agenda entries before news posts, then the organizer's own source before regional
+networks before national aggregators. Times: a precise time over a whole day; places: the most
+specific; the description: the longest. Status: cancelled when a source cancels, unless another
+source changed its listing since; cancelled too, with a note, when every source of a coming event
+has dropped it for two successful crawls.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from aggregator.dedup.profile import Profile, clean_city
 from aggregator.models import Event, Listing
-from aggregator.types import utcnow
+from spiders.constants import CANCELLED, CONFIRMED, POSTPONED
 
-VISIBLE_FIELDS = ("title", "start", "end", "all_day", "location_name", "city", "status")
+RETIRED_NOTE = "retiré par ses sources"
+RETIRE_AFTER_CRAWLS = 2
+
+TIME_FIELDS = ("start", "end", "all_day", "timezone")
+PLACE_FIELDS = ("location_name", "address", "postcode", "city", "insee", "department", "region", "lat", "lon")
+# What a subscriber's calendar shows: a change here is a new SEQUENCE and a new "updated".
+VISIBLE_FIELDS = ("title", "start", "end", "all_day", "timezone", "status", "online", *PLACE_FIELDS[:4])
 MERGED_FIELDS = (
     "title",
     "description",
-    "start",
-    "end",
-    "all_day",
-    "timezone",
+    *TIME_FIELDS,
     "url",
     "image",
     "status",
+    "status_note",
     "online",
-    "location_name",
-    "address",
-    "postcode",
-    "city",
-    "insee",
-    "department",
-    "region",
-    "lat",
-    "lon",
+    *PLACE_FIELDS,
     "organizer",
     "categories",
 )
 
 
-def _richness(listing: Listing) -> tuple[int, int, int]:
-    place = sum(bool(getattr(listing, f)) for f in ("location_name", "address", "postcode", "city"))
-    return (not listing.all_day, place, len(listing.description or ""))
+@dataclass(frozen=True)
+class Member:
+    """A listing of the event and how dedup sees it."""
+
+    listing: Listing
+    profile: Profile
+
+    @property
+    def speaking_order(self) -> tuple[bool, bool, int, str, str]:
+        """Sorts the listings that speak first first."""
+        p = self.profile
+        return (self.listing.removed, p.news, -p.rank, p.source_name, p.key)
 
 
-def merged_fields(listings: Sequence[Listing]) -> dict[str, Any]:
-    """The canonical fields: the richest listing's, cancelled when any source cancels."""
-    best = max(listings, key=_richness)
-    fields = {name: getattr(best, name) for name in MERGED_FIELDS}
-    if any(listing.status == "cancelled" for listing in listings):
-        fields["status"] = "cancelled"
+def event_end(start: datetime, end: datetime | None, all_day: bool) -> datetime:
+    """When an event is over: its end, or the end of its (last) day."""
+    if all_day:
+        return (end or start) + timedelta(days=1)
+    return end or start
+
+
+def is_past(event: Event, now: datetime) -> bool:
+    return event_end(event.start, event.end, event.all_day) <= now
+
+
+def canonical_fields(members: Sequence[Member], now: datetime) -> dict[str, Any]:
+    """Every merged field of the event these listings describe."""
+    ordered = sorted(members, key=lambda m: m.speaking_order)
+    active = [m for m in ordered if not m.listing.removed] or ordered
+    first = active[0].listing
+    fields: dict[str, Any] = {
+        "title": first.title,
+        "description": max((m.listing.description or "" for m in active), key=len, default="").strip(),
+        "url": _first(m.listing.url for m in active),
+        "image": _first(m.listing.image for m in active),
+        "organizer": _first(m.listing.organizer for m in active),
+        "categories": _union(m.listing.categories or [] for m in active),
+    }
+    fields.update(_times(active))
+    fields.update(_place(active))
+    fields.update(_status(ordered, fields, now))
     return fields
 
 
-def apply_fields(event: Event, fields: dict[str, Any]) -> bool:
-    """Copy merged fields onto the event; bump SEQUENCE when what subscribers see changed."""
-    visible = any(getattr(event, name, None) != fields[name] for name in VISIBLE_FIELDS)
-    changed = any(getattr(event, name, None) != value for name, value in fields.items())
-    for name, value in fields.items():
-        setattr(event, name, value)
+def _first(values: Any) -> Any:
+    return next((v for v in values if v), None)
+
+
+def _union(lists: Any) -> list[str]:
+    seen: dict[str, None] = {}
+    for values in lists:
+        for value in values:
+            seen.setdefault(value, None)
+    return list(seen)
+
+
+def _stale(members: Sequence[Member]) -> set[int]:
+    """Listings still showing the day another source's listing moved away from."""
+    movers = [m for m in members if m.listing.moved_from is not None]
+    left = {timing.first_day for m in movers for timing in m.profile.timings[1:]}
+    now_on = {m.profile.timings[0].first_day for m in movers}
+    return {
+        m.listing.id
+        for m in members
+        if m.listing.moved_from is None and m.profile.timings[0].first_day in left - now_on
+    }
+
+
+def _time_precedence(member: Member) -> tuple[Any, ...]:
+    """A precise time first, then agenda entries, the organizer's source, a known end."""
+    listing, profile = member.listing, member.profile
+    return (listing.all_day, profile.news, -profile.rank, listing.end is None, member.speaking_order)
+
+
+def _times(members: Sequence[Member]) -> dict[str, Any]:
+    stale = _stale(members)
+    current = [m for m in members if m.listing.id not in stale] or list(members)
+    chosen = min(current, key=_time_precedence).listing
+    end = chosen.end
+    if end is None:
+        end = _first(
+            m.listing.end
+            for m in current
+            if m.listing.start == chosen.start and m.listing.all_day == chosen.all_day
+        )
+    return {"start": chosen.start, "end": end, "all_day": chosen.all_day, "timezone": chosen.timezone}
+
+
+def _specificity(listing: Listing) -> int:
+    return sum(
+        bool(getattr(listing, name)) for name in ("address", "location_name", "postcode", "city", "insee")
+    ) + (listing.lat is not None)
+
+
+def _place(members: Sequence[Member]) -> dict[str, Any]:
+    placed = [m for m in members if not m.listing.online and _specificity(m.listing)]
+    if not placed:
+        area = next((m.listing for m in members if m.listing.department or m.listing.region), None)
+        online = any(m.listing.online for m in members)
+        fields = dict.fromkeys(PLACE_FIELDS)
+        if area is not None and not online:
+            fields.update(department=area.department, region=area.region)
+        return {**fields, "online": online}
+    best = min(placed, key=lambda m: (-_specificity(m.listing), m.profile.news, m.speaking_order)).listing
+    fields = {name: getattr(best, name) for name in PLACE_FIELDS}
+    for other in placed:
+        same_place = (other.profile.city and other.profile.city == _city(best)) or (
+            other.listing.postcode and other.listing.postcode == best.postcode
+        )
+        if not same_place:
+            continue
+        for name in PLACE_FIELDS:
+            if fields[name] in (None, "") and getattr(other.listing, name) not in (None, ""):
+                fields[name] = getattr(other.listing, name)
+    return {**fields, "online": False}
+
+
+def _city(listing: Listing) -> str:
+    return clean_city(listing.city)
+
+
+def _status(members: Sequence[Member], fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+    active = [m.listing for m in members if not m.listing.removed]
+    upcoming = event_end(fields["start"], fields["end"], fields["all_day"]) > now
+    if not active and upcoming and all(m.listing.missed_crawls >= RETIRE_AFTER_CRAWLS for m in members):
+        return {"status": CANCELLED, "status_note": RETIRED_NOTE}
+    pool = active or [m.listing for m in members]
+    for status in (CANCELLED, POSTPONED):
+        if _stands(status, pool):
+            return {"status": status, "status_note": None}
+    return {"status": CONFIRMED, "status_note": None}
+
+
+def _stands(status: str, listings: Sequence[Listing]) -> bool:
+    """Some source says ``status``, and no other source changed its listing since."""
+    saying = [listing.changed_at for listing in listings if listing.status == status]
+    if not saying:
+        return False
+    latest = max(saying)
+    return not any(
+        listing.status != status and listing.changed_at > latest and listing.changed_at > listing.first_seen
+        for listing in listings
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """What applying merged fields changed on an event."""
+
+    any: bool
+    visible: bool
+
+
+def apply_fields(event: Event, fields: dict[str, Any], now: datetime, is_new: bool) -> Change:
+    """Copy merged fields onto the event; SEQUENCE and ``updated`` move when what subscribers see
+    changed; the cached VEVENT goes when anything changed."""
+    changed = {name for name, value in fields.items() if getattr(event, name, None) != value}
+    visible = bool(changed & set(VISIBLE_FIELDS))
+    for name in changed:
+        setattr(event, name, fields[name])
     if changed:
         event.vevent = None
-        event.updated_at = utcnow()
-    if visible and event.id is not None:
+    if visible and not is_new:
         event.sequence = (event.sequence or 0) + 1
-    return changed
+        event.updated_at = now
+    return Change(bool(changed), visible)

@@ -1,0 +1,102 @@
+"""Blocking: a listing is compared only with listings filed under one of its (local day, area) blocks.
+
+Each listing is filed under the days it runs (its first and last days only past a week) and its
+area: its département, else "r:<région>", else "online" or "?". A listing with a département looks
+in its own, its région's, the online and the unknown areas; a listing with no département looks in
+every area of its days. ``scoring.areas_meet`` accepts exactly the pairs these lookups can find, so
+starting from either listing of a pair finds the other.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select
+from sqlalchemy.orm import Session
+
+from aggregator.dedup.profile import Profile
+from aggregator.models import DedupBlock
+
+CHUNK = 500
+
+
+def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _rows(profiles: Iterable[Profile]) -> list[dict[str, object]]:
+    return [
+        {"listing_id": p.id, "day": day, "area": area}
+        for p in profiles
+        for day, area in sorted(p.index_keys())
+    ]
+
+
+def file_listings(session: Session, profiles: Sequence[Profile]) -> None:
+    """File listings under their current blocks (replacing their old ones)."""
+    ids = [p.id for p in profiles]
+    for chunk in _chunks(ids):
+        session.execute(delete(DedupBlock).where(DedupBlock.listing_id.in_(chunk)))
+    rows = _rows(profiles)
+    for start in range(0, len(rows), CHUNK * 4):
+        session.execute(insert(DedupBlock), rows[start : start + CHUNK * 4])
+
+
+def refile_all(session: Session, profiles: Sequence[Profile]) -> None:
+    """Every listing filed afresh."""
+    session.execute(delete(DedupBlock))
+    rows = _rows(profiles)
+    for start in range(0, len(rows), CHUNK * 4):
+        session.execute(insert(DedupBlock), rows[start : start + CHUNK * 4])
+
+
+def has_blocks(session: Session) -> bool:
+    return session.scalar(select(DedupBlock.listing_id).limit(1)) is not None
+
+
+def candidate_ids(session: Session, profiles: Iterable[Profile]) -> set[int]:
+    """Listings filed under a block these profiles look in (one indexed query)."""
+    every_area: set[date] = set()
+    some_areas: dict[date, set[str]] = defaultdict(set)
+    for profile in profiles:
+        areas = profile.query_areas()
+        for day in profile.query_days():
+            if areas is None:
+                every_area.add(day)
+            else:
+                some_areas[day].update(areas)
+    conditions: list[ColumnElement[bool]] = [DedupBlock.day.in_(sorted(every_area))] if every_area else []
+    conditions += [
+        and_(DedupBlock.day == day, DedupBlock.area.in_(sorted(areas)))
+        for day, areas in sorted(some_areas.items())
+        if day not in every_area
+    ]
+    if not conditions:
+        return set()
+    return set(session.scalars(select(DedupBlock.listing_id).where(or_(*conditions)).distinct()))
+
+
+class BlockIndex:
+    """The same lookups in memory, for a rebuild."""
+
+    def __init__(self, profiles: Iterable[Profile]) -> None:
+        self.by_block: dict[tuple[date, str], list[int]] = defaultdict(list)
+        self.by_day: dict[date, list[int]] = defaultdict(list)
+        for profile in profiles:
+            for day, area in profile.index_keys():
+                self.by_block[(day, area)].append(profile.id)
+                self.by_day[day].append(profile.id)
+
+    def candidates(self, profile: Profile) -> set[int]:
+        areas = profile.query_areas()
+        found: set[int] = set()
+        for day in profile.query_days():
+            if areas is None:
+                found.update(self.by_day.get(day, ()))
+            else:
+                for area in areas:
+                    found.update(self.by_block.get((day, area), ()))
+        return found

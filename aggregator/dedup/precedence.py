@@ -1,0 +1,38 @@
+"""Which source speaks first for an event: the organizer's own, then regional networks, then national
+aggregators; and which listings are news posts rather than agenda entries.
+
+A source states its role in its options (``role: organizer | regional | national``); without one,
+an OpenAgenda export counts as a national aggregator and any other kind as the organizer's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+ORGANIZER = "organizer"
+REGIONAL = "regional"
+NATIONAL = "national"
+ROLE_RANKS = {ORGANIZER: 3, REGIONAL: 2, NATIONAL: 1}
+KIND_ROLES = {"openagenda": NATIONAL}
+NEWS_KINDS = frozenset({"rss"})
+NEWS_MARKERS = frozenset({"rss", "atom", "news", "post", "article"})
+
+
+def source_role(kind: str, options: Mapping[str, Any] | None) -> str:
+    role = str((options or {}).get("role") or "").strip().lower()
+    return role if role in ROLE_RANKS else KIND_ROLES.get(kind, ORGANIZER)
+
+
+def source_rank(kind: str, options: Mapping[str, Any] | None) -> int:
+    """Higher speaks first."""
+    return ROLE_RANKS[source_role(kind, options)]
+
+
+def is_news(kind: str, raw: Mapping[str, Any] | None) -> bool:
+    """A news post that mentions an event: its title and times are the least reliable."""
+    if kind in NEWS_KINDS:
+        return True
+    raw = raw or {}
+    marker = str(raw.get("kind") or raw.get("origin") or "").lower()
+    return marker in NEWS_MARKERS or "guid" in raw

@@ -1,0 +1,198 @@
+"""What dedup compares of one listing, computed once: words, days, area, place, identities."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aggregator.dedup.links import canonical_url, linked_urls, openagenda_uid
+from aggregator.dedup.precedence import is_news, source_rank
+from aggregator.dedup.text import (
+    antonym_sides,
+    capitalized,
+    fold,
+    numbering,
+    stem,
+    weighted_words,
+    words,
+)
+from aggregator.models import Listing, Source
+
+ONLINE = "online"
+UNKNOWN = "?"
+REGION_PREFIX = "r:"
+MAX_INDEXED_DAYS = 7  # longer events are indexed on their first and last days only
+_CITY_NOISE = re.compile(r"\b(cedex|\d+(?:er|e|eme)?\s*arr(?:ondissement)?)\b.*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """When a listing says the event happens, as dedup compares it."""
+
+    start: datetime
+    end: datetime | None
+    all_day: bool
+    first_day: date
+    last_day: date
+    clock: int  # local wall-clock minutes after midnight
+
+    def days(self) -> list[date]:
+        """The local days the event runs (first and last only beyond a week)."""
+        span = (self.last_day - self.first_day).days
+        if span >= MAX_INDEXED_DAYS:
+            return [self.first_day, self.last_day]
+        return [self.first_day + timedelta(days=n) for n in range(span + 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """One listing as dedup sees it."""
+
+    id: int
+    source_id: int
+    source_name: str
+    key: str
+    first_seen: datetime
+    rank: int
+    news: bool
+    native: bool
+    removed: bool
+    timings: tuple[Timing, ...]  # the listing's own first, then the day it moved from
+    area: str
+    department: str | None
+    region: str | None
+    city: str
+    postcode: str | None
+    lat: float | None
+    lon: float | None
+    online: bool
+    venue: str
+    organizer: str
+    title_text: str
+    title: dict[str, float]
+    names: frozenset[str]  # words the title capitalizes as names
+    mentions: frozenset[str]  # words of the venue and the organizer, which another title may quote
+    numbers: frozenset[tuple[str, int]]
+    antonyms: frozenset[tuple[int, int]]
+    url: str | None
+    links: frozenset[str]
+    oa_uid: str | None
+
+    @property
+    def stable_key(self) -> tuple[str, str]:
+        """What names this listing in every database: its source's name and its key."""
+        return (self.source_name, self.key)
+
+    @property
+    def age(self) -> tuple[datetime, str, str]:
+        """Older listings sort first; ties fall back to the stable key."""
+        return (self.first_seen, self.source_name, self.key)
+
+    def index_keys(self) -> set[tuple[date, str]]:
+        """The blocks this listing is filed under: (local day, area)."""
+        return {(day, self.area) for timing in self.timings for day in timing.days()}
+
+    def query_areas(self) -> tuple[str, ...] | None:
+        """The areas whose listings may be this one's event; None for every area."""
+        if self.area in (ONLINE, UNKNOWN) or self.area.startswith(REGION_PREFIX):
+            return None
+        areas = [self.area, UNKNOWN, ONLINE]
+        if self.region:
+            areas.append(REGION_PREFIX + self.region)
+        return tuple(areas)
+
+    def query_days(self) -> set[date]:
+        return {day for timing in self.timings for day in timing.days()}
+
+
+def area_of(online: bool, department: str | None, region: str | None) -> str:
+    if online:
+        return ONLINE
+    if department:
+        return department
+    if region:
+        return REGION_PREFIX + region
+    return UNKNOWN
+
+
+def timing_of(start: datetime, end: datetime | None, all_day: bool, timezone: str) -> Timing:
+    """The timing of an occurrence, its days counted in its own time zone."""
+    zone = ZoneInfo(timezone)
+    local_start = start.astimezone(zone)
+    local_end = end.astimezone(zone) if end is not None else None
+    last = local_start.date()
+    if local_end is not None:
+        last = max(last, local_end.date())
+        if not all_day and local_end.time() == local_end.time().min and local_end.date() > local_start.date():
+            last = local_end.date() - timedelta(days=1)
+    return Timing(
+        start=start,
+        end=end,
+        all_day=all_day,
+        first_day=local_start.date(),
+        last_day=last,
+        clock=local_start.hour * 60 + local_start.minute,
+    )
+
+
+def clean_city(city: str | None) -> str:
+    """A city name folded for comparison: "Lyon 3e Arrondissement" → "lyon"."""
+    folded = " ".join(words(city))
+    return _CITY_NOISE.sub("", folded).strip()
+
+
+def _is_native(key: str) -> bool:
+    return not key.lower().startswith(("http://", "https://", "/"))
+
+
+def _mentions(listing: Listing) -> frozenset[str]:
+    return frozenset(stem(w) for w in words(f"{listing.location_name or ''} {listing.organizer or ''}"))
+
+
+def build_profile(listing: Listing, source: Source, moved_from: datetime | None = None) -> Profile:
+    """The profile of ``listing``; ``moved_from`` adds the start it had before a postponement."""
+    raw: dict[str, Any] = listing.raw or {}
+    timings = [timing_of(listing.start, listing.end, listing.all_day, listing.timezone)]
+    moved = moved_from if moved_from is not None else listing.moved_from
+    if moved is not None and moved != listing.start:
+        shift = moved - listing.start
+        end = listing.end + shift if listing.end is not None else None
+        timings.append(timing_of(moved, end, listing.all_day, listing.timezone))
+    department = listing.department or None
+    region = listing.region or None
+    city = clean_city(listing.city)
+    names, upper = capitalized(listing.title)
+    return Profile(
+        id=listing.id,
+        source_id=listing.source_id,
+        source_name=source.name,
+        key=listing.key,
+        first_seen=listing.first_seen,
+        rank=source_rank(source.kind, source.options),
+        news=is_news(source.kind, raw),
+        native=_is_native(listing.key),
+        removed=bool(listing.removed),
+        timings=tuple(timings),
+        area=area_of(bool(listing.online), department, region),
+        department=department,
+        region=region,
+        city=city,
+        postcode=listing.postcode or None,
+        lat=listing.lat,
+        lon=listing.lon,
+        online=bool(listing.online),
+        venue=" ".join(words(listing.location_name)),
+        organizer=fold(listing.organizer).strip(),
+        title_text=listing.title,
+        title=weighted_words(listing.title, words(listing.city), upper),
+        names=frozenset(map(stem, names)),
+        mentions=_mentions(listing),
+        numbers=numbering(listing.title),
+        antonyms=antonym_sides(map(stem, words(listing.title))),
+        url=canonical_url(listing.url),
+        links=linked_urls(listing.description, raw),
+        oa_uid=openagenda_uid(source.kind, raw),
+    )
