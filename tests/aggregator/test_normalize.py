@@ -202,6 +202,27 @@ SAMPLES: list[tuple[str, dict[str, Any], str | None, dict[str, Any]]] = [
         {"insee": "97411", "timezone": "Indian/Reunion", "start": "2026-11-28T09:00:00+04:00"},
     ),
     (
+        "Réunion iCal line, all-day",
+        item(
+            title="Marché solidaire de Noël",
+            location_name="Front de mer, 97410 Saint-Pierre",
+            start=date(2026, 12, 19),
+            end=date(2026, 12, 19),
+            timezone="Indian/Reunion",
+        ),
+        "La Réunion",
+        {
+            "location_name": "Front de mer",
+            "postcode": "97410",
+            "city": "Saint-Pierre",
+            "department": "974",
+            "region": "La Réunion",
+            "timezone": "Indian/Reunion",
+            "start": "2026-12-19T00:00:00+04:00",
+            "end": "2026-12-19T00:00:00+04:00",
+        },
+    ),
+    (
         "Réunion by default région only",
         item(location_name="Jardin de l'État", start=datetime(2026, 11, 28, 9)),
         "La Réunion",

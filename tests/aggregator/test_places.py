@@ -354,6 +354,15 @@ LINES = [
     ),
     ("Salle X, Paris", LocationParts(name="Salle X", city="Paris")),
     (
+        "Jardin de l'État, Rue de Paris, 97400 Saint-Denis, La Réunion",
+        LocationParts("Jardin de l'État", "Rue de Paris", "97400", "Saint-Denis"),
+    ),
+    (
+        "Pépinière d'entreprises, 97420 Le Port",
+        LocationParts("Pépinière d'entreprises", None, "97420", "Le Port"),
+    ),
+    ("Front de mer, 97410 Saint-Pierre", LocationParts("Front de mer", None, "97410", "Saint-Pierre")),
+    (
         "Café Pluche\\, 3 place Paul Bert\\, Nontron",
         LocationParts("Café Pluche", "3 place Paul Bert", None, "Nontron"),
     ),
