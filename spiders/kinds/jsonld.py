@@ -23,7 +23,6 @@ from typing import Any
 from parsel import Selector
 from scrapy.http import Request, Response, TextResponse
 
-from spiders.constants import CONFIRMED, POSTPONED
 from spiders.extract.links import (
     LinkSelectorError,
     canonical_url,
@@ -33,7 +32,7 @@ from spiders.extract.links import (
     web_url,
 )
 from spiders.extract.page import main_text
-from spiders.extract.schema_org import event_fields, event_status, text_of
+from spiders.extract.schema_org import event_fields, text_of
 from spiders.extract.structured_data import page_events
 from spiders.items import EventItem
 from spiders.kinds.base import EventSpider
@@ -156,19 +155,8 @@ class JsonLdSpider(EventSpider):
 
     def _parse_event(self, event: dict[str, Any], page_url: str, key: str) -> EventItem:
         fields = event_fields(event, page_url)
-        fields["status"] = self._parse_status(event, fields)
         fields["url"] = fields["url"] or canonical_url(page_url)
         return EventItem(key=key, raw=event, **fields)
-
-    def _parse_status(self, event: dict[str, Any], fields: dict[str, Any]) -> str:
-        """The stated status, unless it is the CMS default and the title says otherwise."""
-        status: str = fields["status"]
-        if status != CONFIRMED:
-            return status
-        words = self.status_from_text(fields["title"])
-        if words == POSTPONED and event_status(event) == "EventRescheduled":
-            return CONFIRMED  # "reporté au 15 décembre": it happens, at its new date
-        return words
 
     def _count(self, stat: str) -> None:
         if self.crawler and self.crawler.stats:
