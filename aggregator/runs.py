@@ -91,8 +91,9 @@ class CrawlRecorder:
         if run is None:
             run = CrawlRun(source_id=source.id, trigger="spider", status=RUNNING, started_at=utcnow())
             session.add(run)
-        session.commit()
+        session.flush()
         store = ListingStore(session, source.id, started_at=run.started_at)
+        session.commit()  # no connection is held between writes
         return cls(session, run, store, batch_size=max(1, batch_size))
 
     def save(self, fields: Mapping[str, Any]) -> Outcome:

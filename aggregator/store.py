@@ -171,15 +171,20 @@ class ListingStore:
             self._touched.append(fields["key"])
 
     def _write(self, batch: Sequence[Mapping[str, Any]], now: datetime) -> None:
-        rows = [self._row(fields, now) for fields in batch]
-        hashes = {row["key"]: row["content_hash"] for row in rows}
-        for id_, key in upsert_listings(self.session, rows):
-            self.changed_ids.add(id_)
-            self._known[key] = Known(id_, hashes[key], False, True)
+        # One statement per set of columns: an executemany needs the same keys in every row, and a
+        # column a row does not give must keep its default rather than be set to NULL.
+        groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for fields in batch:
+            row = self._row(fields, now)
+            groups.setdefault(frozenset(row), []).append(row)
+        for rows in groups.values():
+            hashes = {row["key"]: row["content_hash"] for row in rows}
+            for id_, key in upsert_listings(self.session, rows):
+                self.changed_ids.add(id_)
+                self._known[key] = Known(id_, hashes[key], False, True)
 
     def _row(self, fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-        row = dict.fromkeys(LISTING_COLUMNS)
-        row.update(fields)
+        row = dict(fields)
         row.update(
             source_id=self.source_id,
             first_seen=now,

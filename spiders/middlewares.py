@@ -18,7 +18,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
 
 from aggregator.db import get_sessionmaker
 from aggregator.models import HttpCache
@@ -31,12 +32,18 @@ BATCH_SIZE = 50  # remembered responses per transaction
 
 
 class ConditionalRequestMiddleware:
+    """Sends the validators remembered for a URL; replays the remembered body on a 304.
+
+    Each lookup uses a short session, so a crawl holds no database connection between requests;
+    new validators are written in batches.
+    """
+
     def __init__(self, crawler: Crawler, database_url: str | None, max_bytes: int) -> None:
         self.crawler = crawler
         self.database_url = database_url
         self.max_bytes = max_bytes
-        self.session: Session | None = None
-        self._pending: dict[str, HttpCache] = {}
+        self.sessions: sessionmaker[Session] | None = None
+        self._pending: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -53,22 +60,23 @@ class ConditionalRequestMiddleware:
         return middleware
 
     def spider_opened(self, spider: Spider) -> None:
-        self.session = get_sessionmaker(self.database_url)()
+        self.sessions = get_sessionmaker(self.database_url)
 
     def spider_closed(self, spider: Spider) -> None:
-        if self.session is not None:
-            self._commit()
-            self.session.close()
-            self.session = None
+        if self.sessions is not None:
+            self._write()
+            self.sessions = None
 
     def process_request(self, request: Request) -> None:
-        if self.session is None or request.method != "GET" or request.url.endswith("/robots.txt"):
+        if not self._applies(request):
             return
-        validators = self.session.execute(
-            select(HttpCache.etag, HttpCache.last_modified).where(
-                HttpCache.url == request.url, HttpCache.body.is_not(None)
-            )
-        ).first()
+        assert self.sessions is not None
+        with self.sessions() as session:
+            validators = session.execute(
+                select(HttpCache.etag, HttpCache.last_modified).where(
+                    HttpCache.url == request.url, HttpCache.body.is_not(None)
+                )
+            ).first()
         if validators is None:
             return
         etag, last_modified = validators
@@ -78,7 +86,7 @@ class ConditionalRequestMiddleware:
             request.headers.setdefault(b"If-Modified-Since", last_modified)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if self.session is None or request.method != "GET" or request.url.endswith("/robots.txt"):
+        if not self._applies(request):
             return response
         if response.status == 304:
             return self._replay(request, response)
@@ -86,16 +94,24 @@ class ConditionalRequestMiddleware:
             self._remember(request.url, response)
         return response
 
+    def _applies(self, request: Request) -> bool:
+        return (
+            self.sessions is not None and request.method == "GET" and not request.url.endswith("/robots.txt")
+        )
+
     def _replay(self, request: Request, response: Response) -> Response:
-        assert self.session is not None
-        cached = self.session.get(HttpCache, request.url)
+        assert self.sessions is not None
+        with self.sessions() as session:
+            cached = session.execute(
+                select(HttpCache.content_type, HttpCache.body).where(HttpCache.url == request.url)
+            ).first()
         if cached is None or cached.body is None:
             return response
         if self.crawler.stats:
             self.crawler.stats.inc_value("ess/not_modified")
         headers = Headers({"Content-Type": cached.content_type or ""})
         cls = responsetypes.from_args(headers=headers, url=request.url, body=cached.body)
-        replayed = cls(
+        return cls(
             url=request.url,
             status=200,
             headers=headers,
@@ -103,36 +119,41 @@ class ConditionalRequestMiddleware:
             flags=["not_modified"],
             request=request,
         )
-        self.session.expunge(cached)  # bodies are not kept in memory
-        return replayed
 
     def _remember(self, url: str, response: Response) -> None:
-        assert self.session is not None
         etag = _header(response, b"ETag")
         last_modified = _header(response, b"Last-Modified")
         if not (etag or last_modified) or len(response.body) > self.max_bytes:
             return
-        self._pending[url] = HttpCache(
-            url=url,
-            etag=etag,
-            last_modified=last_modified,
-            content_type=_header(response, b"Content-Type"),
-            body=response.body,
-            updated_at=utcnow(),
-        )
+        self._pending[url] = {
+            "url": url,
+            "etag": etag,
+            "last_modified": last_modified,
+            "content_type": _header(response, b"Content-Type"),
+            "body": response.body,
+            "updated_at": utcnow(),
+        }
         if len(self._pending) >= BATCH_SIZE:
-            self._commit()
+            self._write()
 
-    def _commit(self) -> None:
-        """Write the remembered responses in one transaction."""
-        assert self.session is not None
-        if not self._pending:
+    def _write(self) -> None:
+        """Write the remembered responses in one statement."""
+        if not self._pending or self.sessions is None:
             return
-        for row in self._pending.values():
-            self.session.merge(row, load=True)
-        self.session.commit()
-        self.session.expunge_all()
+        rows = list(self._pending.values())
         self._pending.clear()
+        with self.sessions.begin() as session:
+            upsert_http_cache(session, rows)
+
+
+def upsert_http_cache(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert or replace cache rows by URL (one statement on SQLite and PostgreSQL)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(HttpCache)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["url"], set_={name: stmt.excluded[name] for name in rows[0] if name != "url"}
+    )
+    session.execute(stmt, rows)
 
 
 def _header(response: Response, name: bytes) -> Any:

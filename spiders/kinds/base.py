@@ -17,7 +17,7 @@ from typing import Any, Self
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -226,7 +226,7 @@ class EventSpider(scrapy.Spider):
         text = response.text if isinstance(response, TextResponse) else _decode(response.body)
         if "\ufffd" not in text:
             return text
-        for encoding in ("utf-8", "cp1252", "latin-1"):
+        for encoding, name in (("utf-8", "UTF-8"), ("cp1252", "windows-1252"), ("latin-1", "ISO-8859-1")):
             try:
                 repaired = response.body.decode(encoding)
             except UnicodeDecodeError:
@@ -234,7 +234,7 @@ class EventSpider(scrapy.Spider):
             if repaired.count("\ufffd") < text.count("\ufffd"):
                 self.record_warning(
                     f"{response.url}: the bytes contradict the declared charset "
-                    f"{getattr(response, 'encoding', None)}; read as {encoding}"
+                    f"{getattr(response, 'encoding', None)}; read as {name}"
                 )
                 return repaired
             break
@@ -261,5 +261,8 @@ def describe_failure(failure: Failure) -> str:
     if isinstance(value, IgnoreRequest):
         return str(value) or "request ignored"
     message = failure.getErrorMessage() or ""
+    if isinstance(value, DownloadCancelledError) and not message:
+        # Scrapy cancels silently when a body without Content-Length passes DOWNLOAD_MAXSIZE.
+        message = "the response passed the download max size"
     name = type(value).__name__
     return f"{name}: {message}" if message and message != name else name

@@ -1,0 +1,138 @@
+"""Storing a crawl's listings: upserts by content hash, removals only after a complete crawl."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from aggregator.db import get_sessionmaker
+from aggregator.models import CrawlRun, Listing, Source
+from aggregator.normalize import normalize_item
+from aggregator.runs import CrawlRecorder
+from aggregator.store import DuplicateKey
+
+FINISHED = {"response_received_count": 3, "robotstxt/response_count": 1, "ess/not_modified": 1}
+
+
+def event(key: str, title: str = "Atelier vélo", **extra: Any) -> dict[str, Any]:
+    item = {"key": key, "title": title, "start": datetime(2026, 12, 5, 14), "timezone": "Europe/Paris"}
+    return normalize_item(item | {"city": "Brest", "postcode": "29200"} | extra)
+
+
+@pytest.fixture
+def source(db_url: str) -> str:
+    with get_sessionmaker(db_url).begin() as session:
+        session.add(Source(name="asso", kind="tribe", url="http://127.0.0.1/feed"))
+    return "asso"
+
+
+def crawl(
+    db_url: str,
+    items: list[dict[str, Any]],
+    reason: str = "finished",
+    errors: tuple[str, ...] = (),
+    keep: tuple[str, ...] = (),
+) -> CrawlRun:
+    """One crawl of the source through the recorder, as the store pipeline drives it."""
+    recorder = CrawlRecorder.open("asso", None, db_url, batch_size=2)
+    for item in items:
+        recorder.save(item)
+    for key in keep:
+        recorder.keep(key)
+    return recorder.finish(reason, FINISHED, list(errors))
+
+
+def stored(db_url: str) -> dict[str, Listing]:
+    with get_sessionmaker(db_url)() as session:
+        return {listing.key: listing for listing in session.scalars(select(Listing))}
+
+
+def test_new_unchanged_updated(db_url, source):
+    first = crawl(db_url, [event("1"), event("2"), event("3")])
+    assert (first.status, first.listings_new, first.listings_found) == ("succeeded", 3, 3)
+    assert (first.pages, first.not_modified) == (2, 1)
+    before = stored(db_url)
+    second = crawl(db_url, [event("1"), event("2"), event("3", title="Atelier vélo et couture")])
+    assert (second.listings_new, second.listings_updated, second.listings_unchanged) == (0, 1, 2)
+    after = stored(db_url)
+    assert after["1"].changed_at == before["1"].changed_at  # not rewritten
+    assert after["1"].last_seen > before["1"].last_seen  # but seen
+    assert after["3"].title == "Atelier vélo et couture" and after["3"].changed_at > before["3"].changed_at
+    assert after["3"].first_seen == before["3"].first_seen and after["3"].id == before["3"].id
+
+
+def test_a_listing_missing_from_a_complete_crawl_is_marked_removed_never_deleted(db_url, source):
+    crawl(db_url, [event("1"), event("2")])
+    run = crawl(db_url, [event("1")])
+    assert run.listings_removed == 1
+    gone = stored(db_url)["2"]
+    assert gone.removed and gone.removed_at is not None and gone.missed_crawls == 1
+    back = crawl(db_url, [event("1"), event("2")])
+    assert (back.listings_updated, back.listings_removed) == (1, 0)
+    assert not stored(db_url)["2"].removed
+
+
+@pytest.mark.parametrize(
+    ("reason", "errors", "status"),
+    [
+        ("finished", ("http://127.0.0.1/feed?page=2: HTTP 500",), "partial"),
+        ("closespider_pagecount", (), "partial"),
+        ("shutdown", (), "cancelled"),
+        ("closespider_timeout", (), "timed_out"),
+    ],
+)
+def test_an_incomplete_crawl_marks_nothing_removed(db_url, source, reason, errors, status):
+    crawl(db_url, [event("1"), event("2")])
+    run = crawl(db_url, [event("1")], reason=reason, errors=errors)
+    assert (run.status, run.listings_removed) == (status, 0)
+    assert not any(listing.removed for listing in stored(db_url).values())
+
+
+def test_a_failed_crawl_marks_nothing_removed(db_url, source):
+    crawl(db_url, [event("1")])
+    run = crawl(db_url, [], errors=("http://127.0.0.1/feed: HTTP 500",))
+    assert (run.status, run.error_count, run.errors) == ("failed", 1, ["http://127.0.0.1/feed: HTTP 500"])
+    assert not stored(db_url)["1"].removed
+
+
+def test_an_empty_crawl_of_a_source_that_had_listings_is_suspect(db_url, source):
+    crawl(db_url, [event("1")])
+    run = crawl(db_url, [])
+    assert (run.status, run.suspect, run.listings_removed) == ("succeeded", True, 0)
+    assert not stored(db_url)["1"].removed
+
+
+def test_a_key_given_twice_is_refused(db_url, source):
+    recorder = CrawlRecorder.open("asso", None, db_url)
+    recorder.save(event("1"))
+    with pytest.raises(DuplicateKey):
+        recorder.save(event("1", title="Autre"))
+    run = recorder.finish("finished", FINISHED, [])
+    assert run.listings_found == 1 and any("repeated a key" in e for e in run.errors)
+
+
+def test_a_listing_whose_new_version_was_rejected_is_kept(db_url, source):
+    crawl(db_url, [event("1"), event("2")])
+    run = crawl(db_url, [event("1")], keep=("2",))
+    assert run.listings_removed == 0 and not stored(db_url)["2"].removed
+
+
+def test_a_row_the_database_refuses_is_rejected_and_the_others_stored(db_url, source):
+    broken = event("2") | {"start": None}
+    run = crawl(db_url, [event("1"), broken, event("3")])
+    assert sorted(stored(db_url)) == ["1", "3"]
+    assert (run.listings_new, run.error_count) == (2, 1)
+    assert run.errors[0].startswith("rejected: 'Atelier vélo' cannot be stored")
+
+
+def test_batches_are_committed_during_the_crawl(db_url, source):
+    recorder = CrawlRecorder.open("asso", None, db_url, batch_size=2)
+    for key in ("1", "2", "3"):
+        recorder.save(event(key))
+    with get_sessionmaker(db_url)() as other:
+        assert other.scalar(select(func.count(Listing.id))) == 2
+    recorder.finish("finished", FINISHED, [])
+    assert len(stored(db_url)) == 3

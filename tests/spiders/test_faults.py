@@ -1,0 +1,140 @@
+"""The fault corpus: each bad input ends as an error or a rejected item on its crawl run — never a
+crash, never garbage in the database — and the crawl's other items are still stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from aggregator.db import dispose_engine, get_engine
+from aggregator.models import CrawlRun
+from aggregator.schema import upgrade
+from tests.spiders.crawling import crawl, listings
+from tests.spiders.faultsite import serve_faults
+
+FAST_FAIL = {"settings": {"DOWNLOAD_TIMEOUT": 1, "RETRY_TIMES": 0}}
+SOURCES = [
+    {"name": "http-500", "kind": "tribe", "url": "{base}/error/500"},
+    {"name": "timeout", "kind": "tribe", "url": "{base}/slow/events", "options": FAST_FAIL},
+    {"name": "huge", "kind": "ical", "url": "{base}/huge.ics"},
+    {"name": "huge-chunked", "kind": "ical", "url": "{base}/huge-chunked.ics"},
+    {"name": "tribe-faults", "kind": "tribe", "url": "{base}/tribe/events"},
+    {"name": "ical-faults", "kind": "ical", "url": "{base}/ical/bad-events.ics"},
+    {"name": "truncated", "kind": "ical", "url": "{base}/ical/truncated.ics"},
+    {"name": "wrong-charset", "kind": "ical", "url": "{base}/ical/cp1252.ics"},
+    {"name": "no-charset", "kind": "ical", "url": "{base}/ical/cp1252-undeclared.ics"},
+    {"name": "meta-charset", "kind": "jsonld", "url": "{base}/html/fete.html"},
+    {"name": "robots", "kind": "ical", "url": "{base}/private/feed.ics"},
+]
+
+
+@dataclass
+class Crawled:
+    url: str  # the database
+    base: str  # the fault site
+    runs: dict[str, CrawlRun]
+    requests: list[tuple[str, str]]  # (path, User-Agent) as the site got them
+
+
+@pytest.fixture(scope="module")
+def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('faults') / 'db.sqlite3'}"
+    upgrade(get_engine(url))
+    with serve_faults() as (base, requests):
+        runs = crawl(url, base, SOURCES)
+    yield Crawled(url, base, runs, requests)
+    dispose_engine(url)
+
+
+def titles(url: str, source: str) -> list[str]:
+    return sorted(listing.title for listing in listings(url, source).values())
+
+
+def test_http_500_is_retried_then_recorded(faults):
+    run = faults.runs["http-500"]
+    assert (run.status, run.errors) == ("failed", [f"{faults.base}/error/500: HTTP 500"])
+    assert [path for path, _ in faults.requests].count("/error/500") == 3  # initial request + 2 retries
+
+
+def test_a_timeout_is_recorded(faults):
+    run = faults.runs["timeout"]
+    assert run.status == "failed"
+    assert len(run.errors) == 1 and "DownloadTimeoutError" in run.errors[0]
+
+
+@pytest.mark.parametrize("source", ["huge", "huge-chunked"])
+def test_a_20_mb_response_is_cut_at_the_size_cap(faults, source):
+    run = faults.runs[source]
+    assert run.status == "failed" and run.listings_found == 0
+    assert len(run.errors) == 1 and "DownloadCancelledError" in run.errors[0]
+    assert "download max size" in run.errors[0]
+
+
+def test_invalid_json_and_impossible_events_in_a_tribe_feed(faults):
+    url, runs = faults.url, faults.runs
+    run = runs["tribe-faults"]
+    assert run.status == "partial"  # page 2 unreadable: nothing may be marked removed
+    assert any("events?page=2: invalid JSON" in e for e in run.errors)
+    rejected = [e for e in run.errors if e.startswith("rejected: ")]
+    assert len(rejected) == 3
+    assert any("no readable start date" in e and "31 février" in e for e in rejected)
+    assert any("before start" in e for e in rejected)
+    assert any("9999" in e for e in rejected)
+    assert titles(url, "tribe-faults") == ["Atelier couture", "Atelier vélo", "Repair café"]
+
+
+def test_impossible_events_in_an_ical_feed(faults):
+    url, runs = faults.url, faults.runs
+    run = runs["ical-faults"]
+    assert (run.status, run.error_count) == ("succeeded", 3)
+    assert all(e.startswith("rejected: ") for e in run.errors)
+    assert titles(url, "ical-faults") == ["Atelier couture", "Atelier vélo"]
+
+
+def test_no_markup_reaches_the_database(faults):
+    url = faults.url
+    stored = [*listings(url, "tribe-faults").values(), *listings(url, "ical-faults").values()]
+    assert stored and not any("<" in f"{listing.title}{listing.description}" for listing in stored)
+
+
+def test_a_truncated_ical_feed_keeps_its_complete_events(faults):
+    url, runs = faults.url, faults.runs
+    run = runs["truncated"]
+    assert run.status == "partial" and any("truncated iCalendar feed" in e for e in run.errors)
+    assert titles(url, "truncated") == ["Deuxième rencontre", "Première rencontre"]
+
+
+@pytest.mark.parametrize("source", ["wrong-charset", "no-charset"])
+def test_windows_1252_bytes_are_read_right(faults, source):
+    url, runs = faults.url, faults.runs
+    assert runs[source].status == "succeeded", runs[source].errors
+    (listing,) = listings(url, source).values()
+    assert listing.title == "Atelier réparation : vélos & électroménager"
+    assert listing.city == "Brest"
+
+
+def test_a_wrong_charset_is_noted_on_the_run(faults):
+    run = faults.runs["wrong-charset"]
+    assert [e for e in run.errors if e.startswith("warning: ")] == [
+        f"warning: {faults.base}/ical/cp1252.ics: the bytes contradict the declared charset utf-8;"
+        " read as windows-1252"
+    ]
+
+
+def test_a_charset_declared_only_in_a_meta_tag(faults):
+    url, runs = faults.url, faults.runs
+    assert runs["meta-charset"].status == "succeeded", runs["meta-charset"].errors
+    assert titles(url, "meta-charset") == ["Fête de l'économie solidaire"]
+
+
+def test_robots_txt_is_obeyed(faults):
+    run = faults.runs["robots"]
+    assert run.status == "failed" and "robots.txt" in run.errors[0]
+    assert "/private/feed.ics" not in [path for path, _ in faults.requests]
+
+
+def test_every_request_names_ess_agenda_and_its_contact(faults):
+    agents = {agent for _, agent in faults.requests}
+    assert agents and all("ESS Agenda" in agent and "+https://" in agent for agent in agents)
