@@ -9,6 +9,7 @@ Every request's path and User-Agent is recorded in ``requests``.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -43,10 +44,9 @@ class FaultHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.requests.append((self.path, self.headers.get("User-Agent", "")))
-        try:
+        # The crawler may hang up (a timeout, a size cap), as it should.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._respond()
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the crawler hung up (a timeout, a size cap), as it should
 
     def _respond(self) -> None:
         path = urlsplit(self.path).path
