@@ -22,7 +22,7 @@ from spiders.kinds.jsonld import JsonLdSpider
 from tests.spiders.crawling import FIXTURES, crawl, fixture_response, listings, make_spider
 
 PARIS = ZoneInfo("Europe/Paris")
-SOURCES = [
+SOURCES: list[dict[str, Any]] = [
     {
         "name": "graph",
         "kind": "jsonld",

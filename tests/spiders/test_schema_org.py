@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -281,11 +282,22 @@ def page(*scripts: str, body: str = "") -> str:
 
 
 def test_http_and_https_contexts_and_prefixed_names():
-    html = page(
-        '{"@context": "http://schema.org", "@type": "Event", "name": "A", "startDate": "2026-12-01"}',
-        '{"@context": "https://schema.org/", "@type": "https://schema.org/SportsEvent", "name": "B", "startDate": "2026-12-02"}',
-        '{"@context": {"schema": "http://schema.org/"}, "@type": "schema:Event", "schema:name": "C", "schema:startDate": "2026-12-03"}',
-    )
+    blocks = [
+        {"@context": "http://schema.org", "@type": "Event", "name": "A", "startDate": "2026-12-01"},
+        {
+            "@context": "https://schema.org/",
+            "@type": "https://schema.org/SportsEvent",
+            "name": "B",
+            "startDate": "2026-12-02",
+        },
+        {
+            "@context": {"schema": "http://schema.org/"},
+            "@type": "schema:Event",
+            "schema:name": "C",
+            "schema:startDate": "2026-12-03",
+        },
+    ]
+    html = page(*map(json.dumps, blocks))
     events, problems = page_events(html, BASE)
     assert ([e["name"] for e in events], problems) == (["A", "B", "C"], [])
 

@@ -1,0 +1,289 @@
+"""The auto kind: discovery on one page, then whole crawls from a homepage over HTTP, each site
+offering another way of publishing events; and the cress-reunion sample."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from aggregator.db import dispose_engine, get_engine, get_sessionmaker
+from aggregator.discovery import DiscoveryError, discover_url, discovery_report, record_discovery
+from aggregator.models import CrawlRun, Source
+from aggregator.samples_server import EXPECTED_FILE, serve_sites
+from aggregator.schema import upgrade
+from aggregator.sources import upsert_sources, validate_source
+from spiders.extract.discover import (
+    ICAL,
+    JSONLD,
+    OPENAGENDA,
+    RSS,
+    TRIBE,
+    Candidate,
+    agenda_pages,
+    confirms,
+    discover,
+    rank,
+    sniff,
+)
+from tests.spiders.crawling import FIXTURES, crawl, listings
+
+BASE = "https://asso.example/"
+
+
+def kinds_and_urls(candidates: list[Candidate]) -> list[tuple[str, str]]:
+    return [(c.kind, c.url) for c in candidates]
+
+
+# -- discovery on one page ------------------------------------------------------------------
+
+
+def test_declared_feeds_ranked_structured_first():
+    html = """<html><head>
+      <link rel="alternate" type="application/rss+xml" title="Flux" href="/feed/">
+      <link rel="alternate" type="application/rss+xml" title="Flux des commentaires" href="/comments/feed/">
+      <link rel="alternate" type="text/calendar" href="/agenda/?ical=1">
+      <link rel="https://api.w.org/" href="https://asso.example/wp-json/">
+    </head><body>
+      <iframe src="https://openagenda.com/agendas/4242/embeds/1/events?lang=fr"></iframe>
+      <a href="webcal://asso.example/ateliers.ics">S'abonner</a>
+    </body></html>"""
+    found = discover(html, BASE)
+    assert kinds_and_urls(found) == [
+        (TRIBE, "https://asso.example/wp-json/tribe/events/v1/events"),
+        (OPENAGENDA, "https://openagenda.com/agendas/4242/events.v2.json"),
+        (ICAL, "https://asso.example/agenda/?ical=1"),
+        (ICAL, "https://asso.example/ateliers.ics"),
+        (RSS, "https://asso.example/feed/"),
+    ]
+    assert found[0].guessed and not found[2].guessed
+
+
+def test_tribe_route_from_the_link_header_plain_permalinks_or_markup():
+    header = (
+        '<https://asso.example/wp-json/>; rel="https://api.w.org/", '
+        "<https://asso.example/?p=2>; rel=shortlink"
+    )
+    assert kinds_and_urls(discover("<html></html>", BASE, [header])) == [
+        (TRIBE, "https://asso.example/wp-json/tribe/events/v1/events")
+    ]
+    plain = '<link rel="https://api.w.org/" href="https://asso.example/?rest_route=/">'
+    assert kinds_and_urls(discover(plain, BASE)) == [
+        (TRIBE, "https://asso.example/?rest_route=/tribe/events/v1/events")
+    ]
+    markup = '<div class="tribe-events-calendar-list"></div>'
+    assert discover(markup, "https://asso.example/agenda/")[0].url == (
+        "https://asso.example/wp-json/tribe/events/v1/events"
+    )
+
+
+def test_google_calendar_embed_and_events_on_the_page():
+    html = """<html><head><script type="application/ld+json">
+      {"@context": "https://schema.org", "@type": "Event", "name": "Troc", "startDate": "2026-12-05"}
+    </script></head><body>
+      <iframe src="https://calendar.google.com/calendar/embed?src=ateliers%40gmail.com&amp;ctz=Europe%2FParis"></iframe>
+    </body></html>"""
+    assert kinds_and_urls(discover(html, BASE)) == [
+        (ICAL, "https://calendar.google.com/calendar/ical/ateliers%40gmail.com/public/basic.ics"),
+        (JSONLD, "https://asso.example/"),
+    ]
+
+
+def test_a_page_offering_nothing():
+    assert discover("<html><body><a href='/contact/'>Contact</a></body></html>", BASE) == []
+
+
+def test_rank_keeps_each_url_once_and_declared_before_guessed():
+    guessed = Candidate(TRIBE, "https://a/wp-json/tribe/events/v1/events", "guess", guessed=True)
+    linked = Candidate(TRIBE, "https://b/wp-json/tribe/events/v1/events", "link")
+    rss = Candidate(RSS, "https://a/feed", "link")
+    assert rank([rss, guessed, linked, rss]) == [linked, guessed, rss]
+
+
+def test_agenda_pages_are_menu_entries_not_news_titles():
+    html = """<nav><a href="/">Accueil</a><a href="/nos-rendez-vous/">Agenda</a>
+      <a href="/evenements/">Tous</a></nav>
+      <a href="/2026/11/bilan/">Compte rendu de l'évènement de novembre à Dijon</a>
+      <a href="https://ailleurs.example/agenda/">Agenda partenaire</a>
+      <a href="/agenda.ics">Agenda (iCal)</a>"""
+    assert agenda_pages(html, BASE) == [
+        "https://asso.example/evenements/",
+        "https://asso.example/nos-rendez-vous/",
+    ]
+
+
+def test_confirms_and_sniff():
+    assert confirms(ICAL, b"\xef\xbb\xbfBEGIN:VCALENDAR\r\nVERSION:2.0")
+    assert not confirms(ICAL, b"<html>BEGIN:VCALENDAR</html>")
+    assert confirms(RSS, b'<?xml version="1.0"?><rss version="2.0">')
+    assert confirms(RSS, b'<?xml version="1.0"?>\n<feed xmlns="http://www.w3.org/2005/Atom">')
+    assert confirms(TRIBE, b'{"events": [], "total": 0}')
+    assert not confirms(TRIBE, b'{"code": "rest_no_route"}') and not confirms(OPENAGENDA, b"<html>")
+    assert sniff("https://a/x", b"BEGIN:VCALENDAR") == Candidate(
+        ICAL, "https://a/x", "the address is an iCalendar feed"
+    )
+    tribe = sniff("https://a/api", b'{"events": [{"id": 1, "start_date": "2026-12-01 10:00:00"}]}')
+    assert tribe is not None and tribe.kind == TRIBE
+    oa = sniff("https://a/api", b'{"events": [{"uid": 1, "timings": []}]}')
+    assert oa is not None and oa.kind == OPENAGENDA
+    assert sniff("https://a/", b"<html></html>") is None
+
+
+# -- discovery without a crawl, and its record ------------------------------------------------
+
+
+def test_discover_url_reads_a_served_homepage():
+    with serve_sites(FIXTURES / "auto") as base:
+        found = discover_url(f"{base}/tribe-site/")
+        direct = discover_url(f"{base}/tribe-site/agenda.ics")
+        with pytest.raises(DiscoveryError, match="cannot fetch"):
+            discover_url(f"{base}/absent/")
+    assert [c.kind for c in found] == [TRIBE, ICAL, RSS]  # the comments feed is left out
+    assert [(c.kind, c.url) for c in direct] == [(ICAL, f"{base}/tribe-site/agenda.ics")]
+    with pytest.raises(DiscoveryError, match="not an http"):
+        discover_url("file:///etc/passwd")
+
+
+def test_record_discovery_on_the_source(db_url):
+    with get_sessionmaker(db_url).begin() as session:
+        upsert_sources(session, [validate_source({"name": "asso", "kind": "auto", "url": BASE})])
+    chosen = Candidate(ICAL, "https://asso.example/agenda.ics", "a link")
+    tried = Candidate(TRIBE, "https://asso.example/wp-json/tribe/events/v1/events", "api", guessed=True)
+    report = discovery_report(BASE, [tried, chosen], {tried: "HTTP 404", chosen: "chosen"}, chosen)
+    assert record_discovery("asso", report, db_url)
+    assert not record_discovery("inconnue", report, db_url)
+    with get_sessionmaker(db_url)() as session:
+        stored = session.scalars(select(Source.discovered).where(Source.name == "asso")).one()
+    assert stored["chosen"] == {**chosen.as_dict()}
+    assert [(c["kind"], c["outcome"]) for c in stored["candidates"]] == [
+        (TRIBE, "HTTP 404"),
+        (ICAL, "chosen"),
+    ]
+
+
+# -- whole crawls from a homepage ---------------------------------------------------------------
+
+SOURCES = [
+    {"name": "a-tribe", "kind": "auto", "url": "{base}/tribe-site/"},
+    {"name": "a-openagenda", "kind": "auto", "url": "{base}/oa-site/"},
+    {"name": "a-agenda", "kind": "auto", "url": "{base}/jsonld-agenda/"},
+    {"name": "a-home", "kind": "auto", "url": "{base}/jsonld-home/"},
+    {"name": "a-rss", "kind": "auto", "url": "{base}/rss-site/"},
+    {"name": "a-nothing", "kind": "auto", "url": "{base}/nothing/"},
+    {"name": "a-direct", "kind": "auto", "url": "{base}/tribe-site/agenda.ics"},
+]
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, dict[str, CrawlRun]]]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('auto') / 'db.sqlite3'}"
+    upgrade(get_engine(url))
+    with serve_sites(FIXTURES / "auto") as base, pytest.MonkeyPatch.context() as patch:
+        # The OpenAgenda embed points to openagenda.com: its exports are served here instead.
+        patch.setenv("ESS_AGENDA_OPENAGENDA_URL", f"{base}/openagenda")
+        runs = crawl(url, base, SOURCES)
+    yield url, base, runs
+    dispose_engine(url)
+
+
+def discovered(database_url: str, source: str) -> dict[str, Any]:
+    with get_sessionmaker(database_url)() as session:
+        value: dict[str, Any] = session.scalars(select(Source.discovered).where(Source.name == source)).one()
+        return value
+
+
+def chosen_kind(database_url: str, source: str) -> str | None:
+    chosen = discovered(database_url, source)["chosen"]
+    return chosen["kind"] if chosen else None
+
+
+@pytest.mark.parametrize(
+    ("source", "kind", "titles"),
+    [
+        ("a-tribe", TRIBE, ["Forum des associations – édition d’hiver"]),
+        ("a-openagenda", OPENAGENDA, ["Journée de la coopération"]),
+        ("a-agenda", JSONLD, ["Assemblée des usagers", "Repair café"]),
+        ("a-home", JSONLD, ["Atelier cuisine anti-gaspi", "Distribution de paniers"]),
+        ("a-rss", RSS, ["Forum des métiers de l’ESS le jeudi 10 décembre à Besançon"]),
+        ("a-direct", ICAL, ["Forum des associations – édition d’hiver"]),
+    ],
+)
+def test_the_best_source_is_chosen_and_crawled_by_its_own_kind(sites, source, kind, titles):
+    url, _, runs = sites
+    assert runs[source].status == "succeeded", runs[source].errors
+    assert chosen_kind(url, source) == kind
+    assert sorted(listing.title for listing in listings(url, source).values()) == titles
+
+
+def test_the_operator_sees_every_candidate_and_what_fetching_it_showed(sites):
+    url, base, _ = sites
+    report = discovered(url, "a-agenda")
+    assert report["url"] == f"{base}/jsonld-agenda/"
+    outcomes = [(c["kind"], c["url"].removeprefix(base), c["outcome"]) for c in report["candidates"]]
+    assert outcomes == [
+        (TRIBE, "/jsonld-agenda/wp-json/tribe/events/v1/events", "HTTP 404"),
+        (JSONLD, "/jsonld-agenda/agenda/", "chosen"),
+        (RSS, "/jsonld-agenda/feed.xml", "not tried"),
+    ]
+    tribe_site = [(c["kind"], c["outcome"]) for c in discovered(url, "a-tribe")["candidates"]]
+    assert tribe_site == [(TRIBE, "chosen"), (ICAL, "not tried"), (RSS, "not tried")]
+
+
+def test_items_delegated_keep_their_kind_keys_and_fields(sites):
+    url, _, _ = sites
+    (forum,) = listings(url, "a-tribe").values()
+    assert (forum.key, forum.city, forum.postcode) == ("4101", "Morlaix", "29600")
+    (day,) = listings(url, "a-openagenda").values()
+    assert (day.city, day.local_start.hour) == ("Nantes", 9)
+    home = {listing.title: listing for listing in listings(url, "a-home").values()}
+    assert home["Distribution de paniers"].organizer == "Épicerie solidaire"
+
+
+def test_a_site_offering_nothing_fails_the_run_and_says_so(sites):
+    url, _, runs = sites
+    run = runs["a-nothing"]
+    assert run.status == "failed"
+    assert any("no agenda, calendar or feed found" in error for error in run.errors)
+    report = discovered(url, "a-nothing")
+    assert (report["chosen"], report["candidates"]) == (None, [])
+
+
+# -- the cress-reunion sample -----------------------------------------------------------------
+
+
+def test_cress_reunion_sample_is_discovered_and_crawled(samples_db):
+    data = json.loads(Path(EXPECTED_FILE).read_text(encoding="utf-8"))
+    expected = {e["title"]: e for e in data["events"] if "cress-reunion" in e["listed_on"]}
+    found = {listing.title: listing for listing in listings(samples_db, "cress-reunion").values()}
+    assert sorted(found) == sorted(expected)
+    for title, event in expected.items():
+        listing, zone = found[title], ZoneInfo(event["timezone"])
+        end: str | None
+        if event["all_day"]:
+            start, end = listing.start_date.isoformat(), listing.end_date.isoformat()
+        else:
+            start = listing.start.astimezone(zone).isoformat()
+            end = listing.end.astimezone(zone).isoformat() if listing.end else None
+        assert (start, end, listing.all_day, listing.city, listing.postcode) == (
+            event["start"],
+            event["end"],
+            event["all_day"],
+            event["city"],
+            event["postcode"],
+        ), title
+    assert found["Forum ESS & emploi de La Réunion"].start == datetime.fromisoformat(
+        "2026-11-28T09:00:00+04:00"
+    )
+    report = discovered(samples_db, "cress-reunion")
+    assert report["chosen"]["kind"] == ICAL
+    assert [(c["kind"], c["outcome"]) for c in report["candidates"]] == [
+        (TRIBE, "HTTP 404"),
+        (ICAL, "chosen"),
+        (RSS, "not tried"),
+    ]
