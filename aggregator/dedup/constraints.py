@@ -21,6 +21,7 @@ class Constraints:
     same: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     different: set[frozenset[int]] = field(default_factory=set)
     loaded: set[int] = field(default_factory=set)
+    none_stored: bool | None = None  # known once asked: most databases hold no correction at all
 
     def apart(self, a: int, b: int) -> bool:
         return frozenset((a, b)) in self.different
@@ -36,6 +37,10 @@ class Constraints:
 
     def load(self, session: Session, ids: Iterable[int]) -> None:
         """Read the corrections of listings not read yet."""
+        if self.none_stored is None:
+            self.none_stored = session.scalar(select(DedupCorrection.id).limit(1)) is None
+        if self.none_stored:
+            return
         fresh = sorted(set(ids) - self.loaded)
         self.loaded.update(fresh)
         for start in range(0, len(fresh), CHUNK):

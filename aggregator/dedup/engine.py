@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from aggregator.dedup.blocking import BlockIndex, candidate_ids, file_listings, has_blocks, refile_all
@@ -159,8 +159,7 @@ class _Run:
         if not event_ids:
             return
         events = {e.id: e for e in self.session.scalars(select(Event).where(Event.id.in_(event_ids)))}
-        mates = self.session.scalars(select(Listing.id).where(Listing.event_id.in_(event_ids)))
-        self.load(mates)
+        self._load_where(Listing.event_id.in_(sorted(event_ids)))
         for seed in seeds:
             listing = self.listings[seed]
             event = events.get(listing.event_id) if listing.event_id else None
@@ -172,22 +171,24 @@ class _Run:
                 self.profiles[seed] = build_profile(listing, self.sources[listing.source_id])
 
     def _moved_from(self, listing: Listing, event: Event) -> datetime | None:
-        """The start to remember for a listing of ``event``: the event's start when the listing left
-        its days while another source still shows them; none once it is back on the day it left."""
+        """The start to remember for a listing of ``event``.
+
+        A listing that left the event's days while another source still shows them remembers the
+        event's start; one that travelled with an already moved event remembers where the event
+        was; one back on the day it left forgets.
+        """
         own = self.profiles[listing.id].timings[0]
         if listing.moved_from is not None:
             left = timing_of(listing.moved_from, None, listing.all_day, listing.timezone)
             if left.first_day == own.first_day:
                 return None
-        shown = timing_of(event.start, event.end, event.all_day, event.timezone)
-        if _days_meet(own, shown):
             return listing.moved_from
-        stays = any(
-            _days_meet(self.profiles[other.id].timings[0], shown)
-            for other in self.listings.values()
-            if other.event_id == event.id and other.id != listing.id and not other.removed
-        )
-        return event.start if stays else listing.moved_from
+        shown = timing_of(event.start, event.end, event.all_day, event.timezone)
+        mates = [m for m in self.listings.values() if m.event_id == event.id and m.id != listing.id]
+        if _days_meet(own, shown):
+            return next((m.moved_from for m in mates if m.moved_from is not None), None)
+        stays = any(not m.removed and _days_meet(self.profiles[m.id].timings[0], shown) for m in mates)
+        return event.start if stays else None
 
     # -- the neighbourhood --------------------------------------------------------------------
 
@@ -195,16 +196,15 @@ class _Run:
         """Every listing the clusters of ``seeds`` depend on (see the module docstring)."""
         members = set(seeds)
         frontier = set(seeds)
+        seen_events: set[int] = set()
         while frontier:
             self.constraints.load(self.session, frontier)
-            event_ids = {self.listings[i].event_id for i in frontier} - {None}
-            mates: set[int] = set()
-            if event_ids:
-                mates = set(self.session.scalars(select(Listing.id).where(Listing.event_id.in_(event_ids))))
-            partners = self.constraints.partners(frontier)
+            event_ids = {e for i in frontier if (e := self.listings[i].event_id) is not None} - seen_events
+            seen_events |= event_ids
+            found = self._load_where(Listing.event_id.in_(sorted(event_ids))) if event_ids else set()
             candidates = candidate_ids(self.session, [self.profiles[i] for i in frontier])
-            self.load(mates | partners | candidates)
-            found = (mates | partners) & self.listings.keys()
+            self.load(self.constraints.partners(frontier) | candidates)
+            found |= self.constraints.partners(frontier) & self.listings.keys()
             for listing in frontier:
                 for other in candidates - {listing}:
                     if other in self.listings and self.verdict(listing, other).same:
@@ -213,6 +213,16 @@ class _Run:
             frontier = found - members
             members |= found
         return members
+
+    def _load_where(self, condition: ColumnElement[bool]) -> set[int]:
+        """Load the listings matching ``condition``; returns their ids."""
+        found = set()
+        for listing in self.session.scalars(select(Listing).where(condition)):
+            if listing.id not in self.profiles:
+                self.listings[listing.id] = listing
+                self.profiles[listing.id] = build_profile(listing, self.sources[listing.source_id])
+            found.add(listing.id)
+        return found
 
     # -- clustering and identities ------------------------------------------------------------
 
