@@ -81,8 +81,10 @@ class LocalExecutor:
             code, timed_out, cancelled = self._supervise(proc, job, watch)
             tail = _tail(log)
         failure = _exit_failure(code)
-        if cancelled and self._stopping.is_set():
-            failure = "the scheduler stopped during the crawl"
+        if cancelled:
+            failure = "the scheduler stopped during the crawl" if self._stopping.is_set() else "cancelled"
+        if (cancelled or timed_out) and code == -signal.SIGKILL:
+            failure = f"{failure or 'stopped'}: still running {self.kill_grace:g} s after SIGTERM, killed"
         return Outcome(tail, code, timed_out=timed_out, cancelled=cancelled, failure=failure)
 
     def shutdown(self) -> None:

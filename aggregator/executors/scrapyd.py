@@ -28,6 +28,7 @@ PROJECT = "ess_agenda"  # as in scrapy.cfg [deploy]
 NODE_PREFIX = "scrapyd "
 LOG_TAIL_BYTES = 16_000
 HTTP_TIMEOUT = 10.0
+SCHEDULE_TIMEOUT = 60.0
 
 
 class ScrapydError(RuntimeError):
@@ -49,14 +50,21 @@ class ScrapydNode:
     def __repr__(self) -> str:
         return f"ScrapydNode({self.url!r})"
 
-    def call(self, endpoint: str, params: Mapping[str, Any] | None = None, **post: Any) -> dict[str, Any]:
+    def call(
+        self,
+        endpoint: str,
+        params: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+        **post: Any,
+    ) -> dict[str, Any]:
         """GET ``endpoint`` with ``params``, or POST it when form fields or files are given."""
         url = urljoin(self.url, endpoint)
+        timeout = timeout or self.timeout
         try:
             if post:
-                response = requests.post(url, auth=self.auth, timeout=self.timeout, **post)
+                response = requests.post(url, auth=self.auth, timeout=timeout, **post)
             else:
-                response = requests.get(url, params=params, auth=self.auth, timeout=self.timeout)
+                response = requests.get(url, params=params, auth=self.auth, timeout=timeout)
             response.raise_for_status()
             data: dict[str, Any] = response.json()
         except (requests.RequestException, ValueError) as exc:
@@ -74,7 +82,8 @@ class ScrapydNode:
         data: list[tuple[str, str]] = [("project", PROJECT), ("spider", spider), ("jobid", job_id)]
         data += [(name, value) for name, value in args.items()]
         data += [("setting", f"{name}={value}") for name, value in settings.items()]
-        return str(self.call("schedule.json", data=data)["jobid"])
+        # Scrapyd lists the project's spiders before it answers: slow on a busy node.
+        return str(self.call("schedule.json", data=data, timeout=SCHEDULE_TIMEOUT)["jobid"])
 
     def job(self, job_id: str) -> tuple[str, dict[str, Any]] | None:
         """The job's state (pending, running or finished) and its listing, or None if unknown."""
@@ -89,16 +98,17 @@ class ScrapydNode:
         self.call("cancel.json", data={"project": PROJECT, "job": job_id, "signal": signal})
 
     def log_tail(self, log_url: str) -> str:
-        """The end of a job's log, fetched with a suffix range so large logs stay on the node."""
+        """The end of a job's log; a range request keeps large logs on the node."""
+        url = urljoin(self.url, log_url)
         try:
-            response = requests.get(
-                urljoin(self.url, log_url),
-                headers={"Range": f"bytes=-{LOG_TAIL_BYTES}"},
-                auth=self.auth,
-                timeout=self.timeout,
-            )
+            head = requests.head(url, auth=self.auth, timeout=self.timeout)
+            head.raise_for_status()
+            # An explicit start: Twisted's static files fail on a suffix range longer than the file.
+            start = max(0, int(head.headers.get("Content-Length", 0)) - LOG_TAIL_BYTES)
+            headers = {"Range": f"bytes={start}-"} if start else {}
+            response = requests.get(url, headers=headers, auth=self.auth, timeout=self.timeout)
             response.raise_for_status()
-        except requests.RequestException as exc:
+        except (requests.RequestException, ValueError) as exc:
             return f"(log unavailable: {exc})"
         return response.content[-LOG_TAIL_BYTES:].decode(errors="replace")
 
@@ -106,6 +116,7 @@ class ScrapydNode:
         """Upload the project egg; returns how many spiders the node found in it."""
         data = self.call(
             "addversion.json",
+            timeout=SCHEDULE_TIMEOUT,
             data={"project": PROJECT, "version": version},
             files={"egg": (f"{PROJECT}-{version}.egg", egg, "application/octet-stream")},
         )
@@ -167,8 +178,9 @@ class ScrapydExecutor:
             try:
                 node.schedule(job.kind, job_id, args, settings)
             except ScrapydError as exc:
-                errors.append(str(exc))
-                continue
+                if not self._accepted(node, job_id):
+                    errors.append(str(exc))
+                    continue
             watch.started(node_name(node), job_id=job_id)
             logger.info(
                 "crawl of %s (run %s) scheduled on %s as %s", job.source_name, job.run_id, node, job_id
@@ -198,6 +210,13 @@ class ScrapydExecutor:
     def shutdown(self) -> None:
         """Stop watching; jobs go on on their nodes and the next scheduler follows them."""
         self._stopping.set()
+
+    def _accepted(self, node: ScrapydNode, job_id: str) -> bool:
+        """Whether a job whose scheduling seemed to fail (a timeout) was queued all the same."""
+        try:
+            return node.job(job_id) is not None
+        except ScrapydError:
+            return False
 
     def _by_load(self) -> list[ScrapydNode]:
         loads = []

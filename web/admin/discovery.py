@@ -1,45 +1,30 @@
-"""What discovery finds at a site's address, shaped for the "add a source" page."""
+"""What discovery finds at a site's address, for the "add a source" page (aggregator.discovery)."""
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
-from typing import Any
-
-from flask_babel import gettext as _
+from dataclasses import dataclass
 
 
 class DiscoveryFailed(Exception):
-    """Discovery could not look at the site; the message says why."""
+    """Discovery could not read the site; the message says why."""
 
 
 @dataclass(frozen=True)
-class Findings:
-    suggested_kind: str | None
-    items: list[tuple[str, str]] = field(default_factory=list)
+class Found:
+    """One way the site publishes its events: the kind that reads it, where, and what pointed there."""
+
+    kind: str
+    url: str
+    how: str
+    guessed: bool
 
 
-def discover_site(url: str) -> Findings:
-    """Run discovery on ``url`` and list what it found."""
-    from aggregator.discovery import discover
+def discover_site(url: str) -> list[Found]:
+    """The event sources the page at ``url`` declares or suggests, best first."""
+    from aggregator.discovery import DiscoveryError, discover_url
 
     try:
-        found = discover(url)
-    except (OSError, ValueError) as exc:
-        raise DiscoveryFailed(_("La découverte a échoué : %(error)s", error=exc)) from exc
-    data = _as_dict(found)
-    kind = data.get("kind")
-    items = [(str(key), _text(value)) for key, value in data.items() if value not in (None, "", [], {})]
-    return Findings(str(kind) if kind else None, items)
-
-
-def _as_dict(found: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(found) and not isinstance(found, type):
-        return dataclasses.asdict(found)
-    return dict(found or {})
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return ", ".join(map(str, value))
-    return str(value)
+        candidates = discover_url(url)
+    except DiscoveryError as exc:
+        raise DiscoveryFailed(str(exc)) from exc
+    return [Found(c.kind, c.url, c.how, c.guessed) for c in candidates]
