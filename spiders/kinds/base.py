@@ -133,6 +133,7 @@ class EventSpider(scrapy.Spider):
         self.rejected: list[str] = []
         self.rejected_keys: set[str] = set()
         self.crawl_warnings: list[str] = []
+        self._refused_settings: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -144,6 +145,7 @@ class EventSpider(scrapy.Spider):
             kwargs.update(url=spec.url, region=spec.region, options=spec.options)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._apply_source_settings(crawler.settings)
+        crawler.signals.connect(spider.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
         crawler.signals.connect(spider.on_item_error, signal=signals.item_error)
         return spider
@@ -156,7 +158,11 @@ class EventSpider(scrapy.Spider):
             accepted = {}
         for name, value in accepted.items():
             settings.set(name, value, priority="spider")
-        for message in refused:
+        self._refused_settings = refused
+
+    def spider_opened(self, spider: scrapy.Spider) -> None:
+        """Record the refused source settings now that the crawl has its stats."""
+        for message in self._refused_settings:
             self.record_error(message)
 
     # -- requests ---------------------------------------------------------------------------

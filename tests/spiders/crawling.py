@@ -8,10 +8,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import AsyncCrawlerRunner, CrawlerProcess, CrawlerRunner
 from scrapy.http import Request, Response, TextResponse
+from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
-from scrapy.utils.test import get_crawler
+from scrapy.utils.reactor import is_reactor_installed
+from scrapy.utils.test import get_reactor_settings
 from sqlalchemy import select
 
 from aggregator.crawl import CLI, claim_run
@@ -20,6 +22,7 @@ from aggregator.executors.local import PROJECT_ROOT, crawl_env
 from aggregator.models import CrawlRun, Listing, Source
 from aggregator.runs import RUNNING
 from aggregator.sources import upsert_sources, validate_source
+from spiders import settings as project_settings
 from spiders.kinds.base import EventSpider
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -35,10 +38,17 @@ S = TypeVar("S", bound=EventSpider)
 
 
 def make_spider(cls: type[S], settings: Mapping[str, Any] | None = None, **kwargs: Any) -> S:
-    """A spider of ``cls`` built by its crawler, with no database and no network."""
-    crawler = get_crawler(cls, {"ESS_STORE_ENABLED": False, **(settings or {})})
+    """A spider of ``cls`` built by its crawler as ``scrapy crawl`` does (settings frozen after
+    ``from_crawler``), with no database and no network."""
+    values = Settings()
+    values.setmodule(project_settings)
+    values.update({**get_reactor_settings(), "ESS_STORE_ENABLED": False, "ESS_CONDITIONAL_REQUESTS": False})
+    values.update(settings or {})
+    runner = CrawlerRunner(values) if is_reactor_installed() else AsyncCrawlerRunner(values)
+    crawler = runner.create_crawler(cls)
     spider = cls.from_crawler(crawler, url=kwargs.pop("url", "http://127.0.0.1/"), **kwargs)
     crawler.spider = spider
+    crawler._apply_settings()
     return spider
 
 
