@@ -8,12 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from aggregator.db import get_sessionmaker
-from aggregator.models import CrawlRun, Source, User
+from aggregator.models import CrawlRun, DedupCorrection, Event, Listing, Source, User
 from aggregator.types import utcnow
 from aggregator.users import add_user
 from tests.web.factories import add_event, at
@@ -21,7 +21,7 @@ from tests.web.factories import add_source as add_source_row
 from web import create_app
 
 PASSWORD = "correct horse battery"
-URL_ARGS = {"name": "watched", "run_id": 1}
+URL_ARGS = {"name": "watched", "run_id": 1, "listing_id": 1}
 
 
 def make_admin_app(url: str, **config: Any) -> Flask:
@@ -47,11 +47,14 @@ def post_form(client: FlaskClient, path: str, data: dict[str, str], page: str | 
 
 @pytest.fixture
 def admin_db(sqlite_db: str) -> str:
-    """One operator, one source with a running crawl: what an unguarded route could change."""
+    """One operator, one source with a running crawl, one event two sources announce: what an
+    unguarded route could change."""
     with get_sessionmaker(sqlite_db).begin() as session:
         add_user(session, "alice", PASSWORD)
         source = add_source_row(session, "watched")
         session.add(CrawlRun(source=source, trigger="schedule", status="running", started_at=utcnow()))
+        other = add_source_row(session, "other")
+        add_event(session, "Forum ESS", at(utcnow().date(), 14), sources=[(source, None), (other, None)])
     return sqlite_db
 
 
@@ -82,7 +85,9 @@ def state(url: str) -> tuple[Any, ...]:
         ).all()
         runs = session.execute(select(CrawlRun.id, CrawlRun.status, CrawlRun.cancel_requested)).all()
         users = session.scalar(select(func.count(User.id)))
-    return tuple(sources), tuple(runs), users
+        listings = session.execute(select(Listing.id, Listing.event_id).order_by(Listing.id)).all()
+        corrections = session.scalar(select(func.count(DedupCorrection.id)))
+    return tuple(sources), tuple(runs), users, tuple(listings), corrections
 
 
 def test_every_admin_route_refuses_anonymous_requests(admin_db):
@@ -223,7 +228,7 @@ def test_edit_checks_the_cron_and_shows_the_next_five_runs(admin, admin_db):
     )
     upcoming = re.findall(r"<li>(\d\d/\d\d/\d{4} 09:30)</li>", checked)
     assert len(upcoming) == 5
-    assert state(admin_db)[0][0][3] is None  # checking saves nothing
+    assert all(row[3] is None for row in state(admin_db)[0])  # checking saves nothing
     options = "settings:\n  CLOSESPIDER_TIMEOUT: 300\n"
     saved = post_form(admin, page, {**base, "schedule": "30 9 * * 0", "options": options, "save": "1"})
     assert saved.status_code == 302
@@ -242,7 +247,8 @@ def test_enable_disable_run_now_and_cancel(admin, admin_db):
     assert post_form(admin, f"{source_page}/run", {}, page=source_page).status_code == 302
     assert "en attente du planificateur" in admin.get(source_page).get_data(as_text=True)
     assert post_form(admin, "/admin/runs/1/cancel", {}, page="/admin/runs/1").status_code == 302
-    ((_name, enabled, requested, *_),), ((_id, status, cancel),), _users = state(admin_db)
+    sources, ((_id, status, cancel),), *_ = state(admin_db)
+    (_name, enabled, requested, *_) = next(row for row in sources if row[0] == "watched")
     assert enabled and requested is not None
     assert (status, cancel) == ("running", True)
     assert "Arrêt demandé" in admin.get("/admin/runs/1").get_data(as_text=True)
@@ -250,7 +256,7 @@ def test_enable_disable_run_now_and_cancel(admin, admin_db):
 
 def test_run_history_shows_counters_errors_and_log_tail(admin, admin_db):
     with get_sessionmaker(admin_db).begin() as session:
-        source = session.scalars(select(Source)).one()
+        source = session.scalars(select(Source).where(Source.name == "watched")).one()
         run = CrawlRun(
             source=source, trigger="manual", status="partial", started_at=utcnow(), finished_at=utcnow(),
             pages=12, not_modified=3, listings_found=9, listings_new=4, listings_updated=2,
@@ -272,10 +278,50 @@ def test_run_history_shows_counters_errors_and_log_tail(admin, admin_db):
 
 def test_the_events_of_a_source(admin, admin_db):
     with get_sessionmaker(admin_db).begin() as session:
-        source = session.scalars(select(Source)).one()
+        source = session.scalars(select(Source).where(Source.name == "watched")).one()
         event = add_event(session, "Café <coopération>", at(utcnow().date(), 18), sources=[(source, None)])
         uid = event.uid
     page = admin.get("/admin/sources/watched/events").get_data(as_text=True)
-    assert "Café &lt;coopération&gt;" in page
-    assert uid in page and f"/admin/corrections?uid_a={uid.replace('@', '%40')}" in page
+    assert "Café &lt;coopération&gt;" in page and "Forum ESS" in page
+    with admin.application.test_request_context():
+        assert uid in page and url_for("admin.corrections", uid_a=uid) in page
+    assert page.count("Séparer de cet événement") == 1  # only the event two sources announce
     assert admin.get("/admin/sources/nowhere/events").status_code == 404
+
+
+def event_of(url: str, listing_id: int) -> int | None:
+    with get_sessionmaker(url)() as session:
+        listing = session.get(Listing, listing_id)
+        assert listing is not None
+        return listing.event_id
+
+
+def test_corrections_same_different_and_separate(admin, admin_db):
+    with get_sessionmaker(admin_db).begin() as session:
+        watched, other = (
+            session.scalars(select(Source).where(Source.name == n)).one() for n in ("watched", "other")
+        )
+        day = utcnow().date() + timedelta(days=3)
+        first = add_event(session, "Atelier compta", at(day, 9), sources=[(watched, None)])
+        second = add_event(session, "Conférence climat", at(day, 20), sources=[(other, None)])
+        uids, listing_ids = (first.uid, second.uid), (first.listings[0].id, second.listings[0].id)
+    different = {"uid_a": uids[0], "uid_b": uids[1], "verdict": "different"}
+    assert post_form(admin, "/admin/corrections", different).status_code == 302
+    assert event_of(admin_db, listing_ids[0]) != event_of(admin_db, listing_ids[1])
+    same = {**different, "verdict": "same"}
+    assert post_form(admin, "/admin/corrections", same).status_code == 302
+    assert event_of(admin_db, listing_ids[0]) == event_of(admin_db, listing_ids[1])
+    page = admin.get("/admin/corrections").get_data(as_text=True)
+    assert "Atelier compta" in page and "le même" in page and "alice" in page
+    again = post_form(admin, "/admin/corrections", different).get_data(as_text=True)
+    assert "both UIDs name one event" in again  # now one event: a listing is separated instead
+    unknown = post_form(admin, "/admin/corrections", {**same, "uid_b": "nobody@nowhere"})
+    assert unknown.status_code == 200 and "no event with UID" in unknown.get_data(as_text=True)
+
+    with get_sessionmaker(admin_db)() as session:
+        forum = session.scalars(select(Event).where(Event.title == "Forum ESS")).one()
+        together = sorted(listing.id for listing in forum.listings)
+    assert post_form(
+        admin, f"/admin/listings/{together[1]}/separate", {}, page="/admin/sources/watched/events"
+    )
+    assert event_of(admin_db, together[0]) != event_of(admin_db, together[1])

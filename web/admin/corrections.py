@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from werkzeug.wrappers import Response
 
+from aggregator.dedup.corrections import CorrectionError, mark_different, mark_same, separate_listing
 from aggregator.models import DedupCorrection, Listing
 from web.admin import bp
-from web.admin.forms import CorrectionForm
+from web.admin.forms import ActionForm, CorrectionForm
 from web.db import get_session
 
 CORRECTIONS_SHOWN = 50
@@ -20,8 +21,6 @@ CORRECTIONS_SHOWN = 50
 @bp.route("/corrections", methods=["GET", "POST"])
 def corrections() -> Response | str:
     """The correction form (``?uid_a=`` prefills it) and the latest corrections."""
-    from aggregator.dedup.corrections import mark_different, mark_same
-
     form = CorrectionForm(
         data={"uid_a": request.args.get("uid_a", ""), "uid_b": request.args.get("uid_b", "")}
     )
@@ -32,13 +31,28 @@ def corrections() -> Response | str:
         try:
             mark(session, uid_a, uid_b, current_user.name)
             session.commit()
-        except (LookupError, ValueError) as exc:
+        except CorrectionError as exc:
             session.rollback()
             flash(str(exc), "error")
         else:
             flash(_("Correction enregistrée ; la déduplication en tient compte désormais."), "success")
             return redirect(url_for("admin.corrections"))
     return render_template("admin/corrections.html", form=form, corrections=_latest())
+
+
+@bp.post("/listings/<int:listing_id>/separate")
+def separate(listing_id: int) -> Response:
+    """Take one listing out of the event it was merged into, for good."""
+    session = get_session()
+    listing = session.get(Listing, listing_id)
+    if listing is None:
+        abort(404, _("Aucune annonce n° %(id)s.", id=listing_id))
+    source_name = listing.source.name
+    if ActionForm().validate_on_submit():
+        separate_listing(session, listing_id, current_user.name)
+        session.commit()
+        flash(_("Annonce séparée de son événement ; la déduplication la laisse à part désormais."), "success")
+    return redirect(url_for("admin.source_events", name=source_name))
 
 
 def _latest() -> list[tuple[DedupCorrection, Listing, Listing]]:

@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from aggregator.source_admin import check_name, check_schedule, check_url, parse_options
@@ -67,6 +68,9 @@ class CorrectionForm(FlaskForm):
     uid_b = StringField(_l("Événement B (UID)"), validators=[DataRequired(), Length(max=200)])
     verdict = RadioField(
         _l("Verdict"),
-        choices=[("same", _l("le même événement")), ("different", _l("pas le même événement"))],
+        choices=[
+            SelectChoice("same", _l("le même événement")),
+            SelectChoice("different", _l("pas le même événement")),
+        ],
         validators=[DataRequired()],
     )

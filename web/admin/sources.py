@@ -15,7 +15,7 @@ from aggregator.crawl import request_run
 from aggregator.cron import CronError, effective_schedule, next_runs
 from aggregator.health import runs_query, sources_health
 from aggregator.lease import lease_state
-from aggregator.models import Listing, Source
+from aggregator.models import Event, Listing, Source
 from aggregator.source_admin import SourceChanges, add_source, parse_options, update_source
 from aggregator.sources import SourceError
 from aggregator.types import utcnow
@@ -187,7 +187,7 @@ def source_events(name: str) -> str:
     listings = get_session().scalars(
         select(Listing)
         .where(Listing.source_id == source.id)
-        .options(joinedload(Listing.event))
+        .options(joinedload(Listing.event).selectinload(Event.listings))
         .order_by(Listing.removed, Listing.start.desc())
         .limit(EVENTS_SHOWN)
     )
