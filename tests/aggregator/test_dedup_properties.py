@@ -52,7 +52,7 @@ def arrivals(draw: st.DrawFn) -> tuple[list[int], list[int], set[int]]:
     return list(order), batches, edited
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(arrivals())
 def test_any_arrival_order_gives_the_same_clusters(plan):
     order, batches, edited = plan
