@@ -118,7 +118,7 @@ def sources_run(name: str) -> None:
 
     try:
         with get_sessionmaker().begin() as session:
-            request_run(session, get_source(session, name))
+            request_run(get_source(session, name))
     except SourceError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"crawl of {name} requested; the scheduler starts it within seconds")
@@ -257,7 +257,7 @@ def runs_cancel(run_id: int) -> None:
 
     with get_sessionmaker().begin() as session:
         run = session.get(CrawlRun, run_id)
-        if run is None or not request_cancel(session, run):
+        if run is None or not request_cancel(run):
             raise click.ClickException(f"run {run_id} is not running")
     click.echo(f"cancel of run {run_id} requested")
 
@@ -311,8 +311,14 @@ def scheduler(reconcile_interval: float, heartbeat_interval: float, lease_ttl: f
     """Run the crawl scheduler (one is active, others stand by); Ctrl-C or SIGTERM stops it."""
     import logging
 
+    from aggregator.config import get_settings
+    from aggregator.executors import ExecutorError, make_executor
     from aggregator.scheduler import CrawlScheduler, Timing, serve
 
+    try:
+        make_executor(get_settings())
+    except ExecutorError as exc:
+        raise click.ClickException(str(exc)) from exc
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     timing = Timing(reconcile_interval, heartbeat_interval, lease_ttl)
     serve(CrawlScheduler(timing=timing))

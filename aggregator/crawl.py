@@ -206,12 +206,12 @@ def run_crawls(
 # -- requests from the web and the command line, carried out by the scheduler -----------------
 
 
-def request_run(session: Session, source: Source) -> None:
+def request_run(source: Source) -> None:
     """Ask the active scheduler to crawl ``source`` as soon as it can (within seconds)."""
     source.run_requested_at = utcnow()
 
 
-def request_cancel(session: Session, run: CrawlRun) -> bool:
+def request_cancel(run: CrawlRun) -> bool:
     """Ask whoever watches a running crawl to stop it; False when it is not running."""
     if run.status != RUNNING:
         return False

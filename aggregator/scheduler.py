@@ -193,8 +193,8 @@ class CrawlScheduler:
                 next_reconcile = now + timing.reconcile_interval
                 try:
                     self.reconcile()
-                except SQLAlchemyError as exc:
-                    logger.error("reconciliation failed: %s", exc)
+                except Exception:  # the scheduler outlives a bad pass; the next one retries
+                    logger.exception("reconciliation failed")
             if stop.wait(max(0.0, min(next_beat, next_reconcile) - time.monotonic())):
                 return
 

@@ -219,12 +219,12 @@ def test_killed_scheduler_standby_takes_over_and_closes_its_runs(pg_db_url, tmp_
     active = start_scheduler(tmp_path / "active.log")
     standby = None
     try:
-        wait_for(lambda: (holder(db_url) or "").endswith(f":{active.pid}"), timeout=20)
+        wait_for(lambda: (holder(db_url) or "").endswith(f":{active.pid}"), timeout=60)
         standby = start_scheduler(tmp_path / "standby.log")
         with slow_site(delay=120) as site:
             add_source(db_url, "slow", "ical", f"{site.base}/agenda.ics")
             assert cli("sources", "run", "slow").exit_code == 0
-            (run,) = wait_for(lambda: [r for r in runs_of(db_url, "slow") if r.pid], timeout=20)
+            (run,) = wait_for(lambda: [r for r in runs_of(db_url, "slow") if r.pid], timeout=60)
             assert alive(run.pid)
 
             active.send_signal(signal.SIGKILL)

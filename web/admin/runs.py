@@ -56,7 +56,7 @@ def cancel_run(run_id: int) -> Response:
     """Ask whoever watches the crawl to stop it."""
     run = get_run(run_id)
     if ActionForm().validate_on_submit():
-        if request_cancel(get_session(), run):
+        if request_cancel(run):
             get_session().commit()
             flash(_("Arrêt demandé : l'exploration s'arrête dans quelques secondes."), "success")
         else:

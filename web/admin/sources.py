@@ -174,7 +174,7 @@ def run_source(name: str) -> Response:
     """Ask the scheduler to crawl the source now."""
     source = get_source(name)
     if ActionForm().validate_on_submit():
-        request_run(get_session(), source)
+        request_run(source)
         get_session().commit()
         flash(_("Exploration demandée : le planificateur la lance dans quelques secondes."), "success")
     return redirect(url_for("admin.source", name=name))
