@@ -137,7 +137,8 @@ class CrawlScheduler:
 
     def _lead(self, stop: threading.Event) -> None:
         global _active
-        logger.info("scheduler %s is active (lease taken from %s)", self.identity, self.lease.previous_holder)
+        previous = self.lease.previous_holder
+        logger.info("scheduler %s is active%s", self.identity, f" (after {previous})" if previous else "")
         self.executor = self.executor_factory()
         self._queued.clear()
         self.aps = self._apscheduler()
@@ -239,6 +240,8 @@ class CrawlScheduler:
         for name, _schedule, _enabled, requested in rows:
             if requested is not None:
                 self._run_now(name, requested)
+        # A crawl command of this host that died leaves a running run nobody else would close.
+        close_orphaned_runs(self.sessions)
 
     def _trigger(self, name: str, schedule: str | None) -> CronTrigger | None:
         expression = effective_schedule(schedule, name)
