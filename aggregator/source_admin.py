@@ -39,6 +39,12 @@ def check_name(name: str) -> str:
     return name
 
 
+def suggest_name(url: str) -> str:
+    """A name from the site's host: ``https://www.cress-bretagne.org/agenda`` → ``cress-bretagne-org``."""
+    host = (urlsplit(url.strip()).hostname or "").removeprefix("www.")
+    return re.sub(r"[^a-z0-9]+", "-", host.lower()).strip("-")[:100] or "source"
+
+
 def check_url(url: str) -> str:
     url = url.strip()
     parts = urlsplit(url)

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from aggregator.source_admin import check_name, check_schedule, check_url, parse_options
 from aggregator.sources import SourceError
@@ -39,7 +39,11 @@ class LoginForm(FlaskForm):
 
 class NewSourceForm(FlaskForm):
     url = StringField(_l("Adresse du site"), validators=[DataRequired(), _checked_by(check_url)])
-    name = StringField(_l("Nom court (identifiant)"), validators=[DataRequired(), _checked_by(check_name)])
+    name = StringField(
+        _l("Nom court (identifiant)"),
+        description=_l("vide : tiré de l'adresse"),
+        validators=[Optional(), _checked_by(check_name)],
+    )
     kind = SelectField(_l("Type"), choices=list(KINDS), default="auto")
     title = StringField(_l("Titre"), validators=[Length(max=300)])
     region = StringField(_l("Région par défaut"), validators=[Length(max=60)])

@@ -16,7 +16,7 @@ from aggregator.cron import CronError, effective_schedule, next_runs
 from aggregator.health import runs_query, sources_health
 from aggregator.lease import lease_state
 from aggregator.models import Event, Listing, Source
-from aggregator.source_admin import SourceChanges, add_source, parse_options, update_source
+from aggregator.source_admin import SourceChanges, add_source, parse_options, suggest_name, update_source
 from aggregator.sources import SourceError
 from aggregator.types import utcnow
 from web.admin import bp
@@ -61,6 +61,7 @@ def new_source() -> Response | str:
     findings = None
     if form.validate_on_submit():
         url = (form.url.data or "").strip()
+        form.name.data = form.name.data or suggest_name(url)
         if form.save.data:
             changes = SourceChanges(
                 title=form.title.data,
