@@ -61,11 +61,11 @@ class HeldExecutor:
 
 
 @contextmanager
-def running_scheduler(url: str, executor: HeldExecutor) -> Iterator[CrawlScheduler]:
+def running_scheduler(url: str, executor: HeldExecutor, max_crawls: int = 2) -> Iterator[CrawlScheduler]:
     scheduler = CrawlScheduler(
         database_url=url,
         executor_factory=lambda: executor,
-        max_crawls=2,
+        max_crawls=max_crawls,
         jitter=0,
         timing=QUICK,
         identity=f"test-{uuid.uuid4().hex[:6]}",
@@ -149,6 +149,19 @@ def test_run_now_meeting_the_schedule_starts_one_crawl(db_url, caplog):
         executor.release.set()
         wait_for(lambda: runs_of(db_url, "busy")[0].status == "succeeded", timeout=10)
     assert len(runs_of(db_url, "busy")) == 1
+
+
+def test_crawls_wait_for_a_free_slot(db_url):
+    executor = HeldExecutor()
+    for name in ("first", "second"):
+        add_source(db_url, name, "ical", "http://127.0.0.1:9/agenda.ics", run_requested_at=utcnow())
+    with running_scheduler(db_url, executor, max_crawls=1):
+        wait_for(lambda: executor.started, timeout=10)
+        time.sleep(1)  # the other request had every chance to start
+        assert len(executor.started) == 1
+        executor.release.set()
+        wait_for(lambda: len(executor.started) == 2, timeout=10)
+    assert {job.source_name for job in executor.started} == {"first", "second"}
 
 
 def test_one_lease_holder_and_takeover_after_silence(db_url):
