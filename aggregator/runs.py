@@ -68,6 +68,7 @@ class CrawlRecorder:
     rejected: list[str] = field(default_factory=list)
     batch_size: int = DEFAULT_BATCH_SIZE
     duplicates: int = 0
+    seconds: dict[str, float] = field(default_factory=lambda: {"write": 0.0, "dedup": 0.0})
     _last_commit: float = field(default_factory=time.monotonic)
 
     @classmethod
@@ -120,6 +121,7 @@ class CrawlRecorder:
     def write(self) -> None:
         """Write and commit what is queued; a batch the database refuses is retried row by row, and
         a row it still refuses is rejected with the database's reason."""
+        started = time.monotonic()
         try:
             self.store.flush()
             self.session.commit()
@@ -127,6 +129,7 @@ class CrawlRecorder:
             self.session.rollback()
             self._write_one_by_one()
         self._last_commit = time.monotonic()
+        self.seconds["write"] += self._last_commit - started
 
     def _write_one_by_one(self) -> None:
         for outcome, fields in self.store.take_pending():
@@ -183,6 +186,7 @@ class CrawlRecorder:
     def _deduplicate(self) -> None:
         """Dedup what changed; its failure is an error of the run, the listings stay stored."""
         run = self.run
+        started = time.monotonic()
         try:
             dedup = deduplicate(self.session, self.store.changed_ids)
             run.events_created, run.events_merged = dedup.created, dedup.merged
@@ -193,6 +197,7 @@ class CrawlRecorder:
             run.errors = [*run.errors, f"deduplication failed: {exc}"][: MAX_KEPT_ERRORS + 1]
             run.error_count += 1
             self.session.commit()
+        self.seconds["dedup"] = time.monotonic() - started
 
     def _had_listings(self) -> bool:
         count = self.session.scalar(

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,8 @@ from aggregator.models import Listing
 from aggregator.types import utcnow
 
 CHUNK = 500  # keys or ids per IN (...) list
-LISTING_COLUMNS = frozenset(Listing.__table__.columns.keys()) - {"id", "event_id"}
+LISTING_TABLE = cast(Table, Listing.__table__)
+LISTING_COLUMNS = frozenset(LISTING_TABLE.columns.keys()) - {"id", "event_id"}
 _KEPT_ON_CONFLICT = {"source_id", "key", "first_seen"}
 
 
@@ -59,19 +60,24 @@ def load_known(session: Session, source_id: int) -> dict[str, Known]:
 
 
 def upsert_listings(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, str]]:
-    """Insert or update listings by (source_id, key) in one statement; returns (id, key) pairs.
+    """Insert or update one source's listings by (source_id, key); returns their (id, key) pairs.
 
-    On conflict every column is replaced except the key and ``first_seen``.
+    On conflict every column is replaced except the key and ``first_seen``. A plain executemany
+    and one SELECT of the ids cost a third less than RETURNING through insertmanyvalues.
     """
     if not rows:
         return []
+    (source_id,) = {row["source_id"] for row in rows}
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Listing)
+    stmt = insert(LISTING_TABLE)
     changed = {name: stmt.excluded[name] for name in rows[0] if name not in _KEPT_ON_CONFLICT}
-    stmt = stmt.on_conflict_do_update(index_elements=["source_id", "key"], set_=changed)
-    result = session.execute(stmt.returning(Listing.id, Listing.key), list(rows))
-    return [(id_, key) for id_, key in result]
+    session.execute(stmt.on_conflict_do_update(index_elements=["source_id", "key"], set_=changed), list(rows))
+    keys = [row["key"] for row in rows]
+    found = session.execute(
+        select(Listing.id, Listing.key).where(Listing.source_id == source_id, Listing.key.in_(keys))
+    )
+    return [(id_, key) for id_, key in found]
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:

@@ -93,7 +93,8 @@ class StorePipeline:
     def open_spider(self) -> None:
         spider = self.crawler.spider
         if not isinstance(spider, EventSpider):
-            raise NotConfigured("StorePipeline stores only EventSpider items")
+            logger.warning("%s is not an event spider: nothing will be stored", spider)
+            return
         try:
             self.recorder = CrawlRecorder.open(
                 spider.source_name, spider.run_id, self.database_url, self.batch_size
@@ -125,4 +126,7 @@ class StorePipeline:
             getattr(spider, "crawl_errors", []),
             getattr(spider, "crawl_warnings", []),
         )
+        if self.crawler.stats:
+            for step, seconds in self.recorder.seconds.items():
+                self.crawler.stats.set_value(f"ess/{step}_seconds", round(seconds, 3))
         self.recorder = None

@@ -34,7 +34,10 @@ DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # no agenda page or feed is that big; a lar
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 CLOSESPIDER_PAGECOUNT = 2000
 CLOSESPIDER_TIMEOUT = 15 * 60
-DEPTH_LIMIT = 5
+# No depth limit: pagination chains (next_rest_url, "page suivante") are deep, and a limit would cut
+# them silently, so the listings past it would be marked removed. The page cap bounds a crawl
+# instead, and reaching it makes the run partial (nothing removed).
+DEPTH_LIMIT = 0
 REDIRECT_MAX_TIMES = 5
 
 COOKIES_ENABLED = False

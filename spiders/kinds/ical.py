@@ -196,7 +196,7 @@ class IcalSpider(EventSpider):
             image=self._parse_image(event, response),
             status=self._parse_status(event, title),
             organizer=self._parse_organizer(event),
-            raw={"uid": str(event.get("UID") or ""), "ical": event.to_ical().decode()[:MAX_RAW_CHARS]},
+            raw=_raw(event),
             location_name=str(event.get("LOCATION") or "") or None,  # one line; split by normalization
         )
 
@@ -273,6 +273,20 @@ class IcalSpider(EventSpider):
         if organizer is None:
             return None
         return str(getattr(organizer, "params", {}).get("CN") or "") or None
+
+
+def _raw(event: icalendar.Event) -> dict[str, Any]:
+    """The event's properties as plain values (serializing it back to iCalendar costs too much)."""
+    return {name.lower(): _plain(value) for name, value in event.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    moment = getattr(value, "dt", None)
+    if isinstance(moment, date | timedelta):
+        return str(moment)
+    return str(value)[:MAX_RAW_CHARS]
 
 
 def _read_calendar(text: str) -> icalendar.Calendar:
