@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from aggregator.config import get_settings
 from aggregator.dedup.blocking import BlockIndex, candidate_ids, file_listings, has_blocks, refile_all
 from aggregator.dedup.clustering import UnionFind, complete_link, units_from_constraints
 from aggregator.dedup.constraints import Constraints
@@ -119,13 +121,14 @@ class _Run:
     def __init__(self, session: Session, now: datetime) -> None:
         self.session = session
         self.now = now
-        self.sources = {source.id: source for source in session.scalars(select(Source))}
+        self.sources: dict[int, Source] = {}
         self.listings: dict[int, Listing] = {}
         self.profiles: dict[int, Profile] = {}
         self.verdicts: dict[tuple[int, int], Verdict] = {}
         self.constraints = Constraints()
         self.edges = UnionFind()  # listings tied by a verdict of "same event"
         self.stats = DedupStats()
+        self.attachments: dict[int, int] = {}  # listing → event, to write
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -134,11 +137,27 @@ class _Run:
         wanted = set(ids)
         fresh = sorted(wanted - self.listings.keys())
         for start in range(0, len(fresh), CHUNK):
-            query = select(Listing).where(Listing.id.in_(fresh[start : start + CHUNK]))
-            for listing in self.session.scalars(query):
-                self.listings[listing.id] = listing
-                self.profiles[listing.id] = build_profile(listing, self.sources[listing.source_id])
+            self._register(
+                self.session.scalars(select(Listing).where(Listing.id.in_(fresh[start : start + CHUNK])))
+            )
         return sorted(wanted & self.listings.keys())
+
+    def _load_where(self, condition: ColumnElement[bool]) -> set[int]:
+        """Load the listings matching ``condition``; returns their ids."""
+        return self._register(self.session.scalars(select(Listing).where(condition)))
+
+    def _register(self, listings: Iterable[Listing]) -> set[int]:
+        """Keep listings and profile them (their sources loaded in one query)."""
+        found = {listing.id: listing for listing in listings}
+        unknown = {listing.source_id for listing in found.values()} - self.sources.keys()
+        if unknown:
+            for source in self.session.scalars(select(Source).where(Source.id.in_(sorted(unknown)))):
+                self.sources[source.id] = source
+        for listing_id, listing in found.items():
+            if listing_id not in self.profiles:
+                self.listings[listing_id] = listing
+                self.profiles[listing_id] = build_profile(listing, self.sources[listing.source_id])
+        return set(found)
 
     def verdict(self, a: int, b: int) -> Verdict:
         key = (a, b) if a < b else (b, a)
@@ -214,16 +233,6 @@ class _Run:
             members |= found
         return members
 
-    def _load_where(self, condition: ColumnElement[bool]) -> set[int]:
-        """Load the listings matching ``condition``; returns their ids."""
-        found = set()
-        for listing in self.session.scalars(select(Listing).where(condition)):
-            if listing.id not in self.profiles:
-                self.listings[listing.id] = listing
-                self.profiles[listing.id] = build_profile(listing, self.sources[listing.source_id])
-            found.add(listing.id)
-        return found
-
     # -- clustering and identities ------------------------------------------------------------
 
     def resolve(self, members: set[int]) -> DedupStats:
@@ -247,6 +256,7 @@ class _Run:
                 self._attach(plan.listings, created[id(plan)])
             else:
                 changed |= self._update(plan, events, plan.event_id in frozen)
+        self._write_attachments()
         if changed:
             bump_data_version(self.session)
         self.session.flush()
@@ -294,33 +304,50 @@ class _Run:
     def _fields(self, listing_ids: Sequence[int]) -> dict[str, Any]:
         return canonical_fields([Member(self.listings[i], self.profiles[i]) for i in listing_ids], self.now)
 
-    def _create_events(self, plans: Sequence[Plan]) -> dict[int, Event]:
-        """New events for the clusters that claim none, written in one go."""
-        now = self.now
-        created = {
-            id(plan): Event(
-                uid=mint_uid(), sequence=0, created_at=now, updated_at=now, **self._fields(plan.listings)
-            )
+    def _create_events(self, plans: Sequence[Plan]) -> dict[int, int]:
+        """New events for the clusters that claim none, inserted in one statement; their ids by plan."""
+        if not plans:
+            return {}
+        host = get_settings().uid_host
+        rows = [
+            {
+                **self._fields(plan.listings),
+                "uid": mint_uid(host),
+                "sequence": 0,
+                "created_at": self.now,
+                "updated_at": self.now,
+                "vevent": None,
+            }
             for plan in plans
-        }
-        self.session.add_all(created.values())
-        self.session.flush()
-        self.stats.created += len(created)
-        return created
+        ]
+        inserted = self.session.execute(insert(Event).returning(Event.id, Event.uid), rows)
+        by_uid = {uid: event_id for event_id, uid in inserted}
+        self.stats.created += len(plans)
+        return {id(plan): by_uid[row["uid"]] for plan, row in zip(plans, rows, strict=True)}
 
-    def _new_event(self, listing_ids: Sequence[int]) -> Event:
-        fields = self._fields(listing_ids)
-        return Event(uid=mint_uid(), sequence=0, created_at=self.now, updated_at=self.now, **fields)
-
-    def _attach(self, listing_ids: Iterable[int], event: Event) -> list[int]:
-        """Point listings at ``event``; returns those that were elsewhere."""
-        moved = [i for i in listing_ids if self.listings[i].event_id != event.id]
+    def _attach(self, listing_ids: Iterable[int], event_id: int) -> list[int]:
+        """Point listings at an event (written by ``_write_attachments``); returns those that moved."""
+        moved = [i for i in listing_ids if self.listings[i].event_id != event_id]
         for i in moved:
-            self.listings[i].event_id = event.id
-            self.session.expire(self.listings[i], ["event"])
-        if moved:
-            self.session.expire(event, ["listings"])
+            listing = self.listings[i]
+            set_committed_value(listing, "event_id", event_id)
+            self.session.expire(listing, ["event"])
+            self.attachments[i] = event_id
         return moved
+
+    def _write_attachments(self) -> None:
+        """One bulk UPDATE for every listing that changed event."""
+        rows = [{"listing_id": i, "event": e} for i, e in sorted(self.attachments.items())]
+        statement = (
+            update(Listing).where(Listing.id == bindparam("listing_id")).values(event_id=bindparam("event"))
+        )
+        for start in range(0, len(rows), CHUNK * 4):
+            self.session.connection().execute(statement, rows[start : start + CHUNK * 4])
+        for event_id in set(self.attachments.values()):
+            event = self.session.identity_map.get(self.session.identity_key(Event, event_id))
+            if event is not None:
+                self.session.expire(event, ["listings"])
+        self.attachments.clear()
 
     def _update(self, plan: Plan, events: dict[int, Event], past: bool) -> bool:
         """Bring a known event in line with its cluster; True when anything changed."""
@@ -328,7 +355,7 @@ class _Run:
         assert event is not None
         for absorbed in plan.absorbed:
             self._absorb(events[absorbed], event)
-        joined = self._attach(plan.listings, event)
+        joined = self._attach(plan.listings, event.id)
         self.stats.merged += len(joined)
         if past and not joined and not plan.absorbed:
             return False  # a past event stays as it was
@@ -343,6 +370,7 @@ class _Run:
 
     def _absorb(self, absorbed: Event, survivor: Event) -> None:
         """Merge ``absorbed`` into ``survivor``: its UID and its own aliases now lead there."""
+        self._write_attachments()
         for alias in self.session.scalars(select(EventAlias).where(EventAlias.event_id == absorbed.id)):
             alias.event_id = survivor.id
         for listing in self.listings.values():

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from aggregator.config import get_settings
@@ -22,18 +22,18 @@ from aggregator.models import DataVersion
 from aggregator.types import utcnow
 
 
-def mint_uid() -> str:
-    return f"{secrets.token_hex(10)}@{get_settings().uid_host}"
+def mint_uid(host: str | None = None) -> str:
+    """A new opaque UID: 80 random bits at our host (ESS_AGENDA_UID_HOST)."""
+    return f"{secrets.token_hex(10)}@{host or get_settings().uid_host}"
 
 
 def bump_data_version(session: Session) -> None:
-    """Tell every cache keyed on the data version that events changed."""
-    row = session.scalars(select(DataVersion).with_for_update()).first()
-    if row is None:
-        session.add(DataVersion(version=1, changed_at=utcnow()))
-    else:
-        row.version += 1
-        row.changed_at = utcnow()
+    """Tell every cache keyed on the data version that events changed (one UPDATE, in place)."""
+    now = utcnow()
+    bumped = session.execute(update(DataVersion).values(version=DataVersion.version + 1, changed_at=now))
+    if not getattr(bumped, "rowcount", 0):
+        session.add(DataVersion(version=1, changed_at=now))
+        session.flush()
 
 
 @dataclass(frozen=True)

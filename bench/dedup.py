@@ -1,0 +1,457 @@
+"""Benchmark deduplication on synthetic listings whose true events are known.
+
+Usage: python -m bench.dedup [--sizes 10000 100000] [--postgres-url URL] [--no-sqlite] [--place 40]
+
+For each database (SQLite, and PostgreSQL when reachable) and each size: the time of a full rebuild,
+then the ratio of the largest size's rebuild to the smallest's (the baseline measured in the same run;
+target ≤ 15 for 10× the listings, i.e. not quadratic), the median time to place one new listing at
+the largest size (target < 20 ms), and pairwise precision and recall against the known events
+(targets 0.98 and 0.95). The labelled dev set's precision and recall are printed too.
+
+The synthetic agenda: a year of events over 30 départements, each announced by its organizer and,
+often, by the national or a regional OpenAgenda (some sharing the same OpenAgenda uid) or a news
+post; reworded titles, shifted times, all-day news posts; weekly series with one title and sibling
+events at the same venue on the same day as near misses; a few online events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.orm import Session
+
+from aggregator.db import dispose_engine, get_engine
+from aggregator.dedup import deduplicate, rebuild
+from aggregator.models import Listing, Source
+from aggregator.schema import upgrade
+
+PARIS = ZoneInfo("Europe/Paris")
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+TARGET_RATIO = 15.0
+TARGET_PLACE_MS = 20.0
+
+REGIONS = {
+    "Bretagne": ["29", "35", "22", "56"],
+    "Hauts-de-France": ["59", "62", "80", "60", "02"],
+    "Bourgogne-Franche-Comté": ["21", "25", "71", "39"],
+    "Nouvelle-Aquitaine": ["33", "24", "86", "87"],
+    "Auvergne-Rhône-Alpes": ["69", "38", "63", "73"],
+    "Occitanie": ["31", "34", "81"],
+    "Île-de-France": ["75", "93", "94"],
+    "Provence-Alpes-Côte d'Azur": ["13", "06", "84"],
+}
+KINDS = [
+    "Atelier",
+    "Forum",
+    "Rencontre",
+    "Conférence",
+    "Soirée",
+    "Visite",
+    "Formation",
+    "Café",
+    "Table ronde",
+]
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+TOPICS = _words(
+    "compostage réemploi vélo couture habitat mobilité finance emploi numérique alimentation coopérative "
+    "insertion jardin recyclerie épicerie mécénat bénévolat gouvernance comptabilité commande publique "
+    "tiers-lieux énergie logement santé culture tourisme agriculture circuits courts monnaie locale "
+    "handicap jeunesse égalité climat biodiversité eau déchets réparation textile bois musique cinéma "
+    "lecture numérique-responsable intelligence-artificielle seniors crèche mutuelle assurance fondation "
+    "philanthropie innovation-sociale impact évaluation recrutement formation-continue apprentissage"
+)
+SYLLABLES = _words("ka lo mi ra tu ne pi so ve da ri mo lu fe ta zi no be gu sa")
+SLOTS = [(9, 0), (9, 30), (10, 0), (14, 0), (14, 30), (17, 30), (18, 0), (18, 30), (20, 0)]
+
+
+@dataclass
+class Agenda:
+    """Sources and listings (as column dicts with their true event label)."""
+
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    listings: list[dict[str, Any]] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+
+
+class Generator:
+    """A seeded synthetic agenda."""
+
+    def __init__(self, seed: int = 7) -> None:
+        self.rng = random.Random(seed)
+        self.start = datetime.now(PARIS).replace(hour=0, minute=0, second=0, microsecond=0)
+        self.departments = [(d, region) for region, ds in REGIONS.items() for d in ds]
+        self.organizers = [f"org-{n}" for n in range(30)]
+        self.names: set[str] = set()
+        self.next_label = 0
+        self.next_key = 0
+
+    def sources(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]]
+        kinds = ["ical", "tribe", "jsonld", "html"]
+        rows = [
+            {"name": name, "kind": kinds[n % 4], "region": self._region(n)}
+            for n, name in enumerate(self.organizers)
+        ]
+        rows += [{"name": f"news-{n}", "kind": "rss", "region": region} for n, region in enumerate(REGIONS)]
+        rows += [
+            {"name": f"oa-{n}", "kind": "openagenda", "region": region, "options": {"role": "regional"}}
+            for n, region in enumerate(REGIONS)
+        ]
+        rows.append({"name": "mois-ess", "kind": "openagenda", "region": None})
+        return rows
+
+    def _region(self, n: int) -> str:
+        return list(REGIONS)[n % len(REGIONS)]
+
+    def name(self) -> str:
+        while True:
+            word = "".join(self.rng.choice(SYLLABLES) for _ in range(self.rng.randint(2, 3))).capitalize()
+            candidate = f"{self.rng.choice(['La', 'Le', 'Les', 'L’'])} {word}".replace("L’ ", "L’")
+            if candidate not in self.names:
+                self.names.add(candidate)
+                return candidate
+
+    def agenda(self, size: int) -> Agenda:
+        """About ``size`` listings."""
+        agenda = Agenda(self.sources())
+        while len(agenda.listings) < size:
+            for columns, label in self.occurrences():
+                agenda.listings.append(columns)
+                agenda.labels.append(label)
+        return agenda
+
+    def occurrences(self) -> Iterator[tuple[dict[str, Any], int]]:
+        """One event and its listings; sometimes near misses around it: a weekly series with one
+        title, a look-alike at the same venue the same day, the same organizer's other session."""
+        base = self._event()
+        roll = self.rng.random()
+        if roll < 0.08:
+            for week in range(4):
+                yield from self.listings({**base, "start": base["start"] + timedelta(days=7 * week)})
+            return
+        yield from self.listings(base)
+        if roll < 0.12:  # same kind, same topic, same venue and time, another host
+            yield from self.listings({**base, "name": self.name(), "venue": base["venue"]})
+        elif roll < 0.16:  # the same host's other session half an hour later
+            later = base["start"] + timedelta(minutes=30)
+            yield from self.listings(
+                {**base, "kind": self.rng.choice(KINDS), "topic": self.rng.choice(TOPICS), "start": later}
+            )
+
+    def _event(self) -> dict[str, Any]:
+        department, region = self.rng.choice(self.departments)
+        hour, minute = self.rng.choice(SLOTS)
+        day = self.start + timedelta(days=self.rng.randrange(365))
+        return {
+            "kind": self.rng.choice(KINDS),
+            "topic": self.rng.choice(TOPICS),
+            "name": self.name(),
+            "department": department,
+            "region": region,
+            "city": f"Ville {department}-{self.rng.randrange(8)}",
+            "start": day.replace(hour=hour, minute=minute),
+            "online": self.rng.random() < 0.03,
+            "organizer": self.rng.choice(self.organizers),
+            "venue": f"Salle {self.name()}",
+        }
+
+    def listings(self, event: dict[str, Any]) -> Iterator[tuple[dict[str, Any], int]]:
+        """The organizer's listing, and maybe the national and a regional agenda's and a news post."""
+        label = self.next_label
+        self.next_label += 1
+        rng = self.rng
+        kind, topic, name = event["kind"], event["topic"].replace("-", " "), event["name"]
+        region_n = list(REGIONS).index(event["region"])
+        oa_uid = rng.randrange(10**8)
+        title = rng.choice([f"{kind} {topic} avec {name}", f"{name} : {kind.lower()} {topic}"])
+        yield self._row(event, event["organizer"], title), label
+        if rng.random() < 0.35:
+            titles = [f"{name} : {kind.lower()} {topic}", f"{topic.capitalize()} – {name}", f"{kind} {topic}"]
+            title = self._typo(rng.choice(titles))
+            yield self._row(event, "mois-ess", title, shift=True, uid=oa_uid, vague=rng.random() < 0.1), label
+        if rng.random() < 0.2:
+            title = f"Mois de l'ESS : {kind.lower()} {topic} ({name})"
+            uid = oa_uid if rng.random() < 0.5 else None
+            yield self._row(event, f"oa-{region_n}", title, uid=uid), label
+        if rng.random() < 0.15 and not event["online"]:
+            when = event["start"].strftime("%d/%m")
+            title = f"{name} : {kind.lower()} {topic}, rendez-vous le {when} à {event['city']}"
+            yield self._row(event, f"news-{region_n}", title, all_day=True, vague=rng.random() < 0.3), label
+
+    def _typo(self, title: str) -> str:
+        """One letter dropped from a long word, now and then."""
+        if self.rng.random() >= 0.1:
+            return title
+        words = title.split()
+        long = [n for n, w in enumerate(words) if len(w) > 6]
+        if long:
+            n = self.rng.choice(long)
+            cut = self.rng.randrange(1, len(words[n]) - 1)
+            words[n] = words[n][:cut] + words[n][cut + 1 :]
+        return " ".join(words)
+
+    def _row(
+        self,
+        event: dict[str, Any],
+        source: str,
+        title: str,
+        shift: bool = False,
+        all_day: bool = False,
+        uid: int | None = None,
+        vague: bool = False,
+    ) -> dict[str, Any]:
+        """A listing's columns; a ``vague`` one names its région only."""
+        self.next_key += 1
+        start = event["start"]
+        if shift and self.rng.random() < 0.2:
+            start += timedelta(minutes=self.rng.choice([-30, 30]))
+        if all_day:
+            start = start.replace(hour=0, minute=0)
+        online = event["online"]
+        placed = not online and not vague
+        return {
+            "_source": source,
+            "key": f"https://{source}.example/e/{self.next_key}"
+            if source.startswith("news")
+            else str(self.next_key),
+            "title": title,
+            "start": start,
+            "end": None if all_day else start + timedelta(hours=2),
+            "all_day": all_day,
+            "online": online,
+            "city": event["city"] if placed else None,
+            "department": event["department"] if placed else None,
+            "region": None if online else event["region"],
+            "location_name": event["venue"] if placed else None,
+            "raw": {"uid": uid} if uid is not None else {},
+        }
+
+
+def store(session: Session, agenda: Agenda) -> dict[str, int]:
+    """Write the agenda's sources and listings in bulk; returns source ids by name."""
+    session.execute(
+        insert(Source),
+        [
+            {"title": s["name"], "url": "http://127.0.0.1/", "options": s.get("options") or {}, **s}
+            for s in agenda.sources
+        ],
+    )
+    ids = {name: id_ for name, id_ in session.execute(select(Source.name, Source.id))}
+    now = datetime.now(UTC)
+    rows = [_listing_row(columns, ids, now) for columns in agenda.listings]
+    for start in range(0, len(rows), 2000):
+        session.execute(insert(Listing), rows[start : start + 2000])
+    session.commit()
+    return ids
+
+
+def _listing_row(columns: dict[str, Any], ids: dict[str, int], now: datetime) -> dict[str, Any]:
+    row = {k: v for k, v in columns.items() if not k.startswith("_")}
+    row.update(
+        source_id=ids[columns["_source"]],
+        description="",
+        timezone="Europe/Paris",
+        status="confirmed",
+        categories=[],
+        content_hash="0",
+        first_seen=now,
+        last_seen=now,
+        changed_at=now,
+        removed=False,
+        missed_crawls=0,
+    )
+    return row
+
+
+def pair_scores(labels: Sequence[int], predicted: Sequence[int | None]) -> tuple[float, float]:
+    """Pairwise precision and recall of a clustering against the true labels."""
+
+    def pairs(counts: Counter[Any]) -> int:
+        return sum(n * (n - 1) // 2 for n in counts.values())
+
+    both = pairs(Counter(zip(labels, predicted, strict=True)))
+    found = pairs(Counter(predicted))
+    true = pairs(Counter(labels))
+    return (both / found if found else 1.0), (both / true if true else 1.0)
+
+
+@dataclass
+class Figures:
+    size: int
+    rebuild_seconds: float
+    precision: float
+    recall: float
+    place_ms: float | None = None
+
+
+def measure(url: str, size: int, place: int, seed: int = 7) -> Figures:
+    """Rebuild ``size`` listings on a fresh database at ``url``; place ``place`` new ones after."""
+    generator = Generator(seed)
+    agenda = generator.agenda(size)
+    engine = get_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        source_ids = store(session, agenda)
+        began = time.perf_counter()
+        rebuild(session)
+        session.commit()
+        seconds = time.perf_counter() - began
+        order = list(session.scalars(select(Listing.event_id).order_by(Listing.id)))
+    precision, recall = pair_scores(agenda.labels, order)
+    figures = Figures(len(agenda.listings), seconds, precision, recall)
+    if place:
+        figures.place_ms = _place(engine, generator, source_ids, place)
+    return figures
+
+
+def _place(engine: Any, generator: Generator, source_ids: dict[str, int], count: int) -> float:
+    """Median milliseconds to deduplicate one newly stored listing, each in a fresh session."""
+    timings = []
+    now = datetime.now(UTC)
+    fresh = [columns for columns, _ in _take(generator, count)]
+    for columns in fresh:
+        with Session(engine) as session:
+            listing_id = session.execute(
+                insert(Listing).returning(Listing.id), [_listing_row(columns, source_ids, now)]
+            ).scalar_one()
+            session.commit()
+        with Session(engine) as session:
+            began = time.perf_counter()
+            deduplicate(session, [listing_id])
+            session.commit()
+            timings.append((time.perf_counter() - began) * 1000)
+    return statistics.median(timings)
+
+
+def _take(generator: Generator, count: int) -> list[tuple[dict[str, Any], int]]:
+    found: list[tuple[dict[str, Any], int]] = []
+    while len(found) < count:
+        found += list(generator.occurrences())
+    return found[:count]
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        yield url
+        dispose_engine(url)
+
+
+@contextmanager
+def postgres_database(base_url: str) -> Iterator[str]:
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{base_url}?options={quote(f'-csearch_path={schema}')}"
+    try:
+        yield url
+    finally:
+        dispose_engine(url)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def postgres_reachable(url: str) -> bool:
+    try:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+    except Exception:  # no server: the PostgreSQL half is skipped
+        return False
+    return True
+
+
+def run_backend(name: str, database: Any, sizes: Sequence[int], place: int) -> list[Figures]:
+    results = []
+    for size in sizes:
+        with database() as url:
+            figures = measure(url, size, place if size == max(sizes) else 0)
+        results.append(figures)
+        placed = f", place one: {figures.place_ms:.1f} ms (median)" if figures.place_ms is not None else ""
+        print(
+            f"{name:<10} {figures.size:>7} listings: rebuild {figures.rebuild_seconds:7.2f} s, "
+            f"precision {figures.precision:.3f}, recall {figures.recall:.3f}{placed}",
+            flush=True,
+        )
+    return results
+
+
+def report(name: str, results: Sequence[Figures]) -> bool:
+    baseline, largest = results[0], results[-1]
+    ratio = largest.rebuild_seconds / baseline.rebuild_seconds
+    scale = largest.size / baseline.size
+    target = TARGET_RATIO * scale / 10
+    ok = ratio <= target
+    print(f"{name:<10} rebuild ratio {largest.size}/{baseline.size}: {ratio:.1f} (target ≤ {target:.0f})")
+    if largest.place_ms is not None:
+        ok &= largest.place_ms < TARGET_PLACE_MS
+        place = f"{largest.place_ms:.1f} ms (target < {TARGET_PLACE_MS:.0f})"
+        print(f"{name:<10} median time to place one listing at {largest.size}: {place}")
+    worst = min(results, key=lambda f: f.precision + f.recall)
+    ok &= worst.precision >= 0.98 and worst.recall >= 0.95
+    return ok
+
+
+def dev_set_report() -> str:
+    from tests.aggregator.dedup_pairs import add_dev_set, load_dev_set, score_pairs
+
+    dev = load_dev_set(spacing=timedelta(days=84))
+    engine = create_engine("sqlite://")
+    from aggregator.models import Base
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        stored = add_dev_set(session, dev)
+        deduplicate(session, [listing.id for listing in stored.values()])
+        return score_pairs(dev, {ref: listing.event_id for ref, listing in stored.items()}).report()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--postgres-url", default=POSTGRES_URL)
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--place", type=int, default=40, help="new listings placed at the largest size")
+    args = parser.parse_args(argv)
+    sizes = sorted(args.sizes)
+    print(dev_set_report().splitlines()[1], flush=True)
+    ok = True
+    if not args.no_sqlite:
+        ok &= report("sqlite", run_backend("sqlite", sqlite_database, sizes, args.place))
+    if not args.no_postgres and postgres_reachable(args.postgres_url):
+        ok &= report(
+            "postgresql",
+            run_backend("postgresql", lambda: postgres_database(args.postgres_url), sizes, args.place),
+        )
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
