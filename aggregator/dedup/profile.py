@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from aggregator.dedup.links import canonical_url, linked_urls, openagenda_uid
 from aggregator.dedup.precedence import is_news, source_rank
 from aggregator.dedup.text import (
+    STOPWORDS,
     antonym_sides,
     capitalized,
     fold,
@@ -184,7 +185,7 @@ def build_profile(listing: Listing, source: Source, moved_from: datetime | None 
         lat=listing.lat,
         lon=listing.lon,
         online=bool(listing.online),
-        venue=" ".join(words(listing.location_name)),
+        venue=" ".join(w for w in words(listing.location_name) if w not in STOPWORDS),
         organizer=fold(listing.organizer).strip(),
         title_text=listing.title,
         title=weighted_words(listing.title, words(listing.city), upper),

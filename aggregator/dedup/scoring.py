@@ -35,6 +35,10 @@ NO_EVIDENCE = 0.3  # both titles have distinctive words and share none
 NAMES_CONFLICT = 0.35  # each title names someone or somewhere the other does not
 CITY_CONFLICT = 0.8  # two different towns
 PART_OF = 0.4  # only one title speaks of an opening or a closing: a part of the event
+VENUE_CONFLICT = 0.7  # two venues named nothing alike: "Repair Café" here is not "Repair Café" there
+SAME_VENUE = 80  # rapidfuzz token-set ratio of two venue names
+OTHER_VENUE = 40
+ORGANIZER_CONFLICT = 0.2  # generic titles by organizers named nothing alike
 GENERIC_TITLE = 0.7  # a title of generic words only says less, however well it matches
 # Pairs scoring below this never share a cluster, however strongly each is tied to the others.
 COMPATIBLE = 0.3
@@ -72,7 +76,7 @@ def compare(a: Profile, b: Profile) -> Verdict:
     if not linked and not _anything_in_common(a, b):
         return Verdict(False, 0.0, reason="nothing in common")
     title = title_similarity(a, b)
-    score = title.score + time_score + _place_score(a, b) + _organizer_score(a, b)
+    score = title.score + time_score + _place_score(a, b) + _organizer_score(a, b, title.generic)
     if linked:
         score += LINK_BONUS
     if not title.evidence:
@@ -160,6 +164,7 @@ class TitleMatch:
     score: float
     evidence: bool  # they share a distinctive word, or one title has none to share
     names_conflict: bool  # each names someone or somewhere the other does not
+    generic: bool = False  # one title has no distinctive word
 
 
 def _found(mine: Profile, theirs: Profile) -> tuple[set[str], set[str]]:
@@ -201,8 +206,12 @@ def title_similarity(a: Profile, b: Profile) -> TitleMatch:
     distinct_a = {w for w, weight in a.title.items() if weight >= DISTINCTIVE_WEIGHT}
     distinct_b = {w for w, weight in b.title.items() if weight >= DISTINCTIVE_WEIGHT}
     conflict = bool((a.names & distinct_a) - matched_a) and bool((b.names & distinct_b) - matched_b)
+    if not distinct_a and not distinct_b:
+        return TitleMatch(GENERIC_TITLE * (0.5 * dice + 0.5 * cover), True, conflict, generic=True)
     if not distinct_a or not distinct_b:
-        return TitleMatch(GENERIC_TITLE * (0.5 * dice + 0.5 * cover), True, conflict)
+        # a generic title covers anything: only how much of the other one it has counts
+        covered = got_b / mass_b if not distinct_a else got_a / mass_a
+        return TitleMatch(GENERIC_TITLE * (0.5 * dice + 0.5 * covered), True, conflict, generic=True)
     # how much of the title with fewer distinctive words the other has
     fewer, matched = (distinct_a, matched_a)
     if len(distinct_b) < len(distinct_a):
@@ -230,16 +239,23 @@ def _place_score(a: Profile, b: Profile) -> float:
     if a.city and b.city and a.city != b.city and (distance is None or distance > NEAR_KM * 4):
         return -CITY_CONFLICT
     score = 0.05 if a.city and a.city == b.city else 0.0
-    same_venue = bool(a.venue and b.venue and fuzz.token_set_ratio(a.venue, b.venue) >= 80)
-    if same_venue or (distance is not None and distance <= NEAR_KM):
+    near = distance is not None and distance <= NEAR_KM
+    venues = fuzz.token_set_ratio(a.venue, b.venue) if a.venue and b.venue else None
+    if near or (venues is not None and venues >= SAME_VENUE):
         score += 0.1
+    elif venues is not None and venues < OTHER_VENUE and distance is None:
+        score -= VENUE_CONFLICT
     return score
 
 
-def _organizer_score(a: Profile, b: Profile) -> float:
-    if a.organizer and b.organizer and fuzz.token_set_ratio(a.organizer, b.organizer) >= 85:
+def _organizer_score(a: Profile, b: Profile, generic: bool) -> float:
+    """Organizers named alike are a small plus; named nothing alike, a minus for generic titles."""
+    if not (a.organizer and b.organizer):
+        return 0.0
+    similarity = fuzz.token_set_ratio(a.organizer, b.organizer)
+    if similarity >= 85:
         return 0.05
-    return 0.0
+    return -ORGANIZER_CONFLICT if generic and similarity < OTHER_VENUE else 0.0
 
 
 def _linked(a: Profile, b: Profile) -> bool:

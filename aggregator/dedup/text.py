@@ -95,7 +95,7 @@ PLACE_WORDS = _vocabulary(
     """
     bretagne normandie occitanie provence alpes cote azur corse bourgogne franche comte hauts
     est aquitaine auvergne rhone pays loire centre val ile guadeloupe martinique guyane reunion
-    mayotte saint sainte metropole agglomeration ville departement region regions
+    mayotte saint sainte metropole agglomeration departement region regions
     finistere morbihan armor ille vilaine nord pas calais oise somme aisne dordogne perigord
     vert cote or doubs jura gironde herault isere savoie
     """
