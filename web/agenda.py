@@ -18,7 +18,7 @@ from aggregator.models import Event
 from web.dates import today
 from web.db import get_session
 from web.facets import dialect_of, facet_counts
-from web.filters import PARAMS, REGIONS, FilterError, Filters, check_sources, describe, source_titles
+from web.filters import PARAMS, FilterError, Filters, check_sources, describe, regions, source_titles
 from web.links import filtered_url
 
 bp = Blueprint("agenda", __name__)
@@ -84,7 +84,7 @@ def index() -> Response | str:
         counts=counts,
         page=page,
         pages=pages,
-        regions=REGIONS,
+        regions=regions(),
         titles=titles,
         description=describe(filters, titles),
         today=start,
@@ -140,7 +140,7 @@ def month(month: str) -> Response | str:
         weeks=weeks,
         total=len(events),
         counts=counts,
-        regions=REGIONS,
+        regions=regions(),
         previous=(first - timedelta(days=1)).replace(day=1),
         following=last + timedelta(days=1),
         titles=titles,

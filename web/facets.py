@@ -14,8 +14,9 @@ from sqlalchemy import ColumnElement, Select, distinct, false, func, select, tru
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from aggregator.models import Event, Listing, Source
+from aggregator.normalize.categories import MOIS_ESS
 from web.cache import app_cache, current_state
-from web.filters import MOIS_ESS_LABELS, Filters
+from web.filters import Filters
 from web.search import category_items, has_category
 
 TOP_CITIES = 15
@@ -87,7 +88,7 @@ def _facet_counts(session: Session, filters: Filters, start: date | None) -> Cou
         .group_by(Source.name),
     )
     online = _count(session, [*others("online"), Event.online == true()])
-    mois_ess = _count(session, [*others("mois_ess"), has_category(dialect, MOIS_ESS_LABELS)])
+    mois_ess = _count(session, [*others("mois_ess"), has_category(dialect, (MOIS_ESS,))])
     total = _count(session, filters.conditions(dialect, start))
     return Counts(total=total, values=values, online=online, mois_ess=mois_ess)
 

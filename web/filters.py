@@ -3,8 +3,9 @@
 A page, its iCal feed, its Atom feed and its API call build their query from the same ``Filters``,
 so they can never disagree. Parameters (all optional, combinable):
 
-``region`` official région name · ``department`` code (``29``, ``2A``, ``974``) · ``city`` ·
-``category`` · ``source`` (a source's name) · ``from`` / ``to`` (``YYYY-MM-DD``, inclusive) ·
+``region`` official région name (any spelling the geography knows) · ``department`` code (``29``,
+``2A``, ``974``) · ``city`` · ``category`` (a slug of aggregator.normalize.categories, or its label) ·
+``source`` (a source's name) · ``from`` / ``to`` (``YYYY-MM-DD``, inclusive) ·
 ``q`` free text · ``online`` (``1`` online only, ``0`` in person only) · ``mois_ess`` (``1``: events
 of the Mois de l'ESS).
 """
@@ -12,10 +13,10 @@ of the Mois de l'ESS).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,33 +27,12 @@ from sqlalchemy.orm import Session
 
 from aggregator.export import local_midnight
 from aggregator.models import Event, Listing, Source
+from aggregator.normalize.categories import BY_LABEL, BY_SLUG, CATEGORIES, MOIS_ESS
+from aggregator.normalize.folding import fold
+from aggregator.normalize.geography import geography
 from web.dates import date_range, day_label
 from web.search import has_category, text_match
 
-REGIONS = (
-    "Auvergne-Rhône-Alpes",
-    "Bourgogne-Franche-Comté",
-    "Bretagne",
-    "Centre-Val de Loire",
-    "Corse",
-    "Grand Est",
-    "Guadeloupe",
-    "Guyane",
-    "Hauts-de-France",
-    "Île-de-France",
-    "La Réunion",
-    "Martinique",
-    "Mayotte",
-    "Normandie",
-    "Nouvelle-Aquitaine",
-    "Occitanie",
-    "Pays de la Loire",
-    "Provence-Alpes-Côte d'Azur",
-)
-# The label the Mois de l'ESS carries, with either apostrophe sources type.
-MOIS_ESS_LABELS = ("Mois de l'ESS", "Mois de l’ESS")
-
-_DEPARTMENT = re.compile(r"^(0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-8]|98[4-8])$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _YES = ("1", "true", "oui", "yes", "on")
@@ -84,23 +64,38 @@ class FilterError(ValueError):
         self.message = message
 
 
-def _fold(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", plain.lower())
+@cache
+def regions() -> tuple[str, ...]:
+    """The 18 official régions, in reading order."""
+    return tuple(sorted(geography().regions, key=fold))
 
 
-_REGION_BY_FOLD = {_fold(name): name for name in REGIONS}
+def department_name(code: str) -> str:
+    """ "Finistère"; the bare code when the geography does not know it."""
+    department = geography().department(code)
+    return department.name if department else code
+
+
+def department_label(code: str) -> str:
+    """ "Finistère (29)"."""
+    name = department_name(code)
+    return f"{name} ({code})" if name != code else code
+
+
+def category_slug(label: str) -> str | None:
+    category = BY_LABEL.get(label)
+    return category.slug if category else None
 
 
 def _region(value: str) -> str:
-    name = _REGION_BY_FOLD.get(_fold(value))
+    name = geography().region_named(value)
     if name is None:
         raise FilterError(
             "region",
             gettext(
                 "Région inconnue : « %(value)s ». Les régions sont : %(names)s.",
                 value=value,
-                names=", ".join(REGIONS),
+                names=", ".join(regions()),
             ),
         )
     return name
@@ -109,12 +104,26 @@ def _region(value: str) -> str:
 def _department(value: str) -> str:
     code = value.strip().upper()
     code = code.zfill(2) if code.isdigit() and len(code) == 1 else code
-    if not _DEPARTMENT.match(code):
+    if geography().department(code) is None:
         raise FilterError(
             "department",
             gettext("Département inconnu : « %(value)s ». Donnez son code : 29, 2A, 974…", value=value),
         )
     return code
+
+
+def _category(value: str) -> str:
+    category = BY_SLUG.get(value.strip().lower()) or BY_LABEL.get(value.strip())
+    if category is None:
+        raise FilterError(
+            "category",
+            gettext(
+                "Catégorie inconnue : « %(value)s ». Les catégories sont : %(names)s.",
+                value=value,
+                names=", ".join(c.slug for c in CATEGORIES),
+            ),
+        )
+    return category.label
 
 
 def _day(param: str, value: str) -> date:
@@ -186,9 +195,10 @@ class Filters:
             values["region"] = _region(raw["region"])
         if raw["department"]:
             values["department"] = _department(raw["department"])
-        for param in ("city", "category"):
-            if raw[param]:
-                values[param] = _text(param, raw[param], 100 if param == "category" else MAX_TEXT) or None
+        if raw["city"]:
+            values["city"] = _text("city", raw["city"])
+        if raw["category"]:
+            values["category"] = _category(raw["category"])
         if raw["source"]:
             values["source"] = _source(raw["source"])
         if raw["from"]:
@@ -217,6 +227,8 @@ class Filters:
                 continue
             if isinstance(value, bool):
                 args[param] = "1" if value else "0"
+            elif attr == "category":
+                args[param] = category_slug(value) or value
             elif isinstance(value, date):
                 args[param] = value.isoformat()
             else:
@@ -261,7 +273,7 @@ class Filters:
         if self.category:
             where.append(has_category(dialect, (self.category,)))
         if self.mois_ess:
-            where.append(has_category(dialect, MOIS_ESS_LABELS))
+            where.append(has_category(dialect, (MOIS_ESS,)))
         if self.source:
             where.append(listed_by(self.source))
         if self.text:
@@ -301,7 +313,7 @@ def describe(filters: Filters, titles: Mapping[str, str], locale: Locale | str |
         if value:
             parts.append(value)
     if filters.department:
-        parts.append(gettext("département %(code)s", code=filters.department))
+        parts.append(department_label(filters.department))
     if filters.source:
         parts.append(gettext("annoncés par %(source)s", source=titles.get(filters.source, filters.source)))
     if filters.text:
@@ -315,3 +327,25 @@ def describe(filters: Filters, titles: Mapping[str, str], locale: Locale | str |
     elif filters.end:
         parts.append(gettext("jusqu'au %(day)s", day=day_label(filters.end, locale)))
     return " · ".join(parts)
+
+
+def value_label(param: str, value: str, titles: Mapping[str, str]) -> str:
+    """How an active filter reads, for "remove this filter" links."""
+    if param == "source":
+        return titles.get(value, value)
+    if param == "category":
+        category = BY_SLUG.get(value)
+        return category.label if category else value
+    if param == "department":
+        return department_label(value)
+    if param == "online":
+        return gettext("en ligne") if value == "1" else gettext("sur place")
+    if param == "mois_ess":
+        return gettext("Mois de l'ESS")
+    if param == "from":
+        return gettext("à partir du %(day)s", day=day_label(date.fromisoformat(value)))
+    if param == "to":
+        return gettext("jusqu'au %(day)s", day=day_label(date.fromisoformat(value)))
+    if param == "q":
+        return f"« {value} »"
+    return value

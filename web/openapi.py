@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.filters import REGIONS
+from aggregator.normalize.categories import CATEGORIES
+from web.filters import regions
 
 
 def _param(name: str, description: str, **schema: Any) -> dict[str, Any]:
@@ -17,18 +18,26 @@ def _param(name: str, description: str, **schema: Any) -> dict[str, Any]:
     }
 
 
-FILTERS = [
-    _param("region", "Official région name.", type="string", enum=list(REGIONS)),
-    _param("department", "Département code: 29, 2A, 974…", type="string", pattern="^([0-9]{2,3}|2[AB])$"),
-    _param("city", "City (case-insensitive)."),
-    _param("category", "Category label, as in an event's `categories`."),
-    _param("source", "Name of a partner source announcing the event."),
-    _param("from", "First day (YYYY-MM-DD, inclusive); default today.", type="string", format="date"),
-    _param("to", "Last day (YYYY-MM-DD, inclusive).", type="string", format="date"),
-    _param("q", "Free-text search in title, description and place.", type="string", maxLength=200),
-    _param("online", "1: online events only; 0: in-person events only.", type="string", enum=["0", "1"]),
-    _param("mois_ess", "1: events of the Mois de l'ESS.", type="string", enum=["1"]),
-]
+def filter_parameters() -> list[dict[str, Any]]:
+    """The agenda's filters as query parameters."""
+    return [
+        _param("region", "Official région name.", type="string", enum=list(regions())),
+        _param("department", "Département code: 29, 2A, 974…", type="string", pattern="^([0-9]{2,3}|2[AB])$"),
+        _param("city", "City (case-insensitive)."),
+        _param(
+            "category",
+            "Category slug (or its label, as in an event's `categories`).",
+            type="string",
+            enum=[c.slug for c in CATEGORIES],
+        ),
+        _param("source", "Name of a partner source announcing the event."),
+        _param("from", "First day (YYYY-MM-DD, inclusive); default today.", type="string", format="date"),
+        _param("to", "Last day (YYYY-MM-DD, inclusive).", type="string", format="date"),
+        _param("q", "Free-text search in title, description and place.", type="string", maxLength=200),
+        _param("online", "1: online events only; 0: in-person events only.", type="string", enum=["0", "1"]),
+        _param("mois_ess", "1: events of the Mois de l'ESS.", type="string", enum=["1"]),
+    ]
+
 
 LOCATION = {
     "type": "object",
@@ -97,7 +106,7 @@ def openapi_document(server: str) -> dict[str, Any]:
                 "get": {
                     "summary": "Events matching the filters, by start, one page at a time",
                     "parameters": [
-                        *FILTERS,
+                        *filter_parameters(),
                         _param("page", "Page number, from 1.", type="integer", minimum=1),
                         _param(
                             "per_page",
@@ -155,7 +164,7 @@ def openapi_document(server: str) -> dict[str, Any]:
             "/calendar.ics": {
                 "get": {
                     "summary": "iCalendar subscription for the same filters (from FEED_PAST_DAYS ago on)",
-                    "parameters": FILTERS,
+                    "parameters": filter_parameters(),
                     "responses": {
                         "200": {"description": "text/calendar"},
                         "304": {"description": "Unchanged."},
@@ -166,7 +175,7 @@ def openapi_document(server: str) -> dict[str, Any]:
             "/feed.atom": {
                 "get": {
                     "summary": "Atom feed of the next events for the same filters",
-                    "parameters": FILTERS,
+                    "parameters": filter_parameters(),
                     "responses": {
                         "200": {"description": "application/atom+xml"},
                         "304": {"description": "Unchanged."},

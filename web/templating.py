@@ -8,6 +8,7 @@ from flask import Flask, request
 from flask_babel import get_locale
 
 from web import dates
+from web.filters import category_slug, department_label, department_name, value_label
 from web.ical import description_text
 from web.links import filtered_url, subscription
 
@@ -35,6 +36,10 @@ def init_app(app: Flask) -> None:
         "language": _language,
         "current_path": _current_path,
         "plain_description": description_text,
+        "value_label": value_label,
+        "department_label": department_label,
+        "department_name": department_name,
+        "category_slug": category_slug,
     }
     app.jinja_env.globals.update(globals_)
     app.jinja_env.trim_blocks = True

@@ -113,7 +113,7 @@ def seed(session: Session) -> dict[str, Event]:
             lon=-4.4861,
             organizer="Un peu d'R",
             url="https://unpeudr.example/ateliers/velo",
-            categories=["atelier", "Mois de l'ESS"],
+            categories=["Atelier", "Mois de l'ESS"],
             sequence=2,
         ),
         "forum": add_event(
@@ -127,7 +127,7 @@ def seed(session: Session) -> dict[str, Event]:
             city="Rennes",
             department="35",
             region="Bretagne",
-            categories=["forum"],
+            categories=["Forum"],
         ),
         "cancelled": add_event(
             session,
@@ -139,7 +139,7 @@ def seed(session: Session) -> dict[str, Event]:
             city="Dijon",
             department="21",
             region="Bourgogne-Franche-Comté",
-            categories=["conférence / table ronde", "Mois de l'ESS"],
+            categories=["Conférence / table ronde", "Mois de l'ESS"],
         ),
         "webinar": add_event(
             session,
@@ -149,7 +149,7 @@ def seed(session: Session) -> dict[str, Event]:
             online=True,
             sources=[(national, "https://mois-ess.example/webinaire")],
             url="https://visio.example/finance",
-            categories=["webinaire", "Mois de l’ESS"],
+            categories=["Webinaire", "Mois de l'ESS"],
         ),
         "reunion": add_event(
             session,
@@ -160,7 +160,7 @@ def seed(session: Session) -> dict[str, Event]:
             city="Saint-Denis",
             department="974",
             region="La Réunion",
-            categories=["rencontre / réseau"],
+            categories=["Rencontre / réseau"],
         ),
         "guadeloupe": add_event(
             session,
@@ -171,7 +171,7 @@ def seed(session: Session) -> dict[str, Event]:
             city="Pointe-à-Pitre",
             department="971",
             region="Guadeloupe",
-            categories=["salon / marché"],
+            categories=["Salon / marché"],
         ),
         "recent": add_event(
             session,
@@ -182,7 +182,7 @@ def seed(session: Session) -> dict[str, Event]:
             city="Lille",
             department="59",
             region="Hauts-de-France",
-            categories=["assemblée générale"],
+            categories=["Assemblée générale"],
         ),
         "old": add_event(
             session,
@@ -203,7 +203,7 @@ def seed(session: Session) -> dict[str, Event]:
             city="Lyon",
             department="69",
             region="Auvergne-Rhône-Alpes",
-            categories=["fête / festival"],
+            categories=["Fête / festival"],
         ),
         "xss": add_event(
             session,

@@ -199,7 +199,9 @@ def test_dashboard_lists_failing_then_suspect_sources_first(db_url):
 def test_add_a_source_by_url_after_seeing_what_discovery_found(admin, admin_db, samples_base):
     homepage = f"{samples_base}/adess-brest/"
     form = {"url": homepage, "name": "adess", "kind": "auto", "title": "ADESS", "region": "Bretagne"}
-    found = post_form(admin, "/admin/sources/new", {**form, "name": "", "discover": "1"}).get_data(as_text=True)
+    found = post_form(admin, "/admin/sources/new", {**form, "name": "", "discover": "1"}).get_data(
+        as_text=True
+    )
     assert "Ce que la découverte a trouvé" in found
     assert 'value="127-0-0-1"' in found  # a name suggested from the address
     assert "tribe" in found and "/wp-json/tribe/events/v1/events" in found

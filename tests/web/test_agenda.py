@@ -41,9 +41,9 @@ def test_counts_per_facet_keep_other_choices_visible(web):
     html = web.get("/?region=Bretagne").get_data(as_text=True)
     assert '<option value="Bretagne" selected>Bretagne (2)</option>' in html
     assert '<option value="Île-de-France">Île-de-France (2)</option>' in html
-    assert '<option value="29">29 (1)</option>' in html
-    assert '<option value="forum">forum (1)</option>' in html
-    assert "Mois de l&#39;ESS (1)" in html or "Mois de l'ESS (1)" in html
+    assert '<option value="29">29 – Finistère (1)</option>' in html
+    assert '<option value="forum">Forum (1)</option>' in html
+    assert "Mois de l'ESS (1)" in html
     everything = web.get("/").get_data(as_text=True)
     assert "En ligne (1)" in everything and "Mois de l'ESS (3)" in everything
 

@@ -28,7 +28,7 @@ def test_atom_entries_are_the_agenda_s_events(web, events):
     assert first.findtext(f"{ATOM}title") == "Atelier réparation vélo"
     assert first.findtext(f"{ATOM}summary").startswith("jeudi 26 novembre 2026, de 14 h à 18 h")
     assert "https://adess.example/velo" in first.findtext(f"{ATOM}content")
-    assert [c.get("term") for c in first.findall(f"{ATOM}category")] == ["atelier", "Mois de l'ESS"]
+    assert [c.get("term") for c in first.findall(f"{ATOM}category")] == ["Atelier", "Mois de l'ESS"]
 
 
 def test_atom_is_french_whatever_the_visitor_s_language(web):

@@ -76,7 +76,7 @@ def test_calendar_header_says_what_clients_need(web):
     assert str(calendar["VERSION"]) == "2.0"
     assert str(calendar["CALSCALE"]) == "GREGORIAN"
     assert str(calendar["METHOD"]) == "PUBLISH"
-    assert str(calendar["X-WR-CALNAME"]) == "Agenda de l'ESS — Bretagne · atelier"
+    assert str(calendar["X-WR-CALNAME"]) == "Agenda de l'ESS — Bretagne · Atelier"
     assert str(calendar["X-WR-TIMEZONE"]) == "Europe/Paris"
     assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT6H\r\n" in body
     assert b"\r\nX-PUBLISHED-TTL:PT6H\r\n" in body
@@ -132,7 +132,7 @@ def test_an_event_carries_every_property(web, events):
     assert str(event["LOCATION"]) == "Recyclerie Un peu d'R, 5 rue Danton, 29200 Brest"
     assert (event["GEO"].latitude, event["GEO"].longitude) == (48.3904, -4.4861)
     assert str(event["URL"]) == "https://unpeudr.example/ateliers/velo"
-    assert [str(c) for c in event["CATEGORIES"].cats] == ["atelier", "Mois de l'ESS"]
+    assert [str(c) for c in event["CATEGORIES"].cats] == ["Atelier", "Mois de l'ESS"]
     assert str(event["ORGANIZER"]) == "https://unpeudr.example/ateliers/velo"
     assert event["ORGANIZER"].params["CN"] == "Un peu d'R"
     description = str(event["DESCRIPTION"])

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from web.filters import REGIONS, FilterError, Filters
+from web.filters import FilterError, Filters, regions
 
 
 def test_empty_query_means_every_upcoming_event():
@@ -22,7 +22,7 @@ def test_every_parameter_parses_and_reads_back_canonically():
         "to": "2026-11-30",
         "from": "2026-11-26",
         "source": "adess-brest",
-        "category": "atelier",
+        "category": "conference",
         "city": "Brest",
         "department": "2a",
         "region": "provence alpes cote d'azur",
@@ -32,7 +32,7 @@ def test_every_parameter_parses_and_reads_back_canonically():
         region="Provence-Alpes-Côte d'Azur",
         department="2A",
         city="Brest",
-        category="atelier",
+        category="Conférence / table ronde",
         source="adess-brest",
         start=date(2026, 11, 26),
         end=date(2026, 11, 30),
@@ -56,9 +56,17 @@ def test_every_parameter_parses_and_reads_back_canonically():
 
 
 def test_every_official_region_is_accepted_and_spelled_officially():
-    for name in REGIONS:
+    assert len(regions()) == 18
+    for name in regions():
         assert Filters.parse({"region": name.upper()}).region == name
     assert Filters.parse({"region": "la reunion"}).region == "La Réunion"
+    assert Filters.parse({"region": "Aquitaine"}).region == "Nouvelle-Aquitaine"
+
+
+def test_categories_by_slug_or_label_read_back_as_slugs():
+    assert Filters.parse({"category": "mois-ess"}).category == "Mois de l'ESS"
+    filters = Filters.parse({"category": "Salon / marché"})
+    assert filters.category == "Salon / marché" and filters.to_args() == {"category": "salon-marche"}
 
 
 def test_online_zero_means_in_person_and_stays_in_the_url():
@@ -83,6 +91,7 @@ def test_without_removes_one_filter():
         ({"region": "Bretange"}, "region", "Région inconnue : « Bretange »"),
         ({"department": "20"}, "department", "Département inconnu"),
         ({"department": "999"}, "department", "Département inconnu"),
+        ({"category": "concert"}, "category", "Catégorie inconnue : « concert »"),
         ({"online": "peut-être"}, "online", "attendu 1 (oui) ou 0 (non)"),
         ({"mois_ess": "novembre"}, "mois_ess", "attendu 1"),
         ({"q": "x" * 201}, "q", "200 caractères"),
