@@ -21,6 +21,7 @@ cost of cleaning, normalizing and storing alone).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import random
@@ -206,6 +207,9 @@ def _child(job: dict[str, Any]) -> None:
 
     settings = get_project_settings()
     settings.update(PINNED, priority="cmdline")
+    # Every mode imports the same modules before the clock starts: imports are not crawling.
+    for module in ("spiders.pipelines", "spiders.middlewares", f"spiders.kinds.{job['kind']}"):
+        importlib.import_module(module)
     if job["mode"] != "full":
         settings.set("ITEM_PIPELINES", {}, priority="cmdline")
         settings.set("ESS_CONDITIONAL_REQUESTS", False, priority="cmdline")

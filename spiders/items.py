@@ -12,12 +12,15 @@ class EventItem(scrapy.Item):
                  uid + timing), else the canonical URL without tracking parameters
     title        plain text, entities decoded
     description  clean text, paragraphs separated by blank lines
-    start, end   timezone-aware datetimes; for all-day events ``datetime.date`` values, ``end``
-                 being the last day (inclusive); ``end`` may be None
+    start, end   datetimes, aware or naive (naive: local wall time of the event's zone); for
+                 all-day events ``datetime.date`` values, ``end`` being the last day (inclusive);
+                 ``end`` may be None
     all_day      bool
-    timezone     IANA zone name of the event
+    timezone     IANA zone name, only when the source states one; None lets normalization take
+                 the zone of the place
     location_name, address, postcode, city, insee, lat, lon, online
-                 the place as the source gives it; department/region when the source states them
+                 the place as the source gives it (a one-line location may stay whole in
+                 ``location_name``); department/region (name or code) only when the source states them
     organizer    name of the organizing body
     categories   the source's categories and keywords, as given
     url, image   absolute URLs

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,6 +45,7 @@ class ConditionalRequestMiddleware:
         self.max_bytes = max_bytes
         self.sessions: sessionmaker[Session] | None = None
         self._pending: dict[str, dict[str, Any]] = {}
+        self._validators: dict[str, dict[str, tuple[str | None, str | None]]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -61,6 +63,7 @@ class ConditionalRequestMiddleware:
 
     def spider_opened(self, spider: Spider) -> None:
         self.sessions = get_sessionmaker(self.database_url)
+        self._validators.clear()
 
     def spider_closed(self, spider: Spider) -> None:
         if self.sessions is not None:
@@ -70,13 +73,7 @@ class ConditionalRequestMiddleware:
     def process_request(self, request: Request) -> None:
         if not self._applies(request):
             return
-        assert self.sessions is not None
-        with self.sessions() as session:
-            validators = session.execute(
-                select(HttpCache.etag, HttpCache.last_modified).where(
-                    HttpCache.url == request.url, HttpCache.body.is_not(None)
-                )
-            ).first()
+        validators = self._validators_of(urlsplit(request.url).netloc).get(request.url)
         if validators is None:
             return
         etag, last_modified = validators
@@ -84,6 +81,22 @@ class ConditionalRequestMiddleware:
             request.headers.setdefault(b"If-None-Match", etag)
         if last_modified:
             request.headers.setdefault(b"If-Modified-Since", last_modified)
+
+    def _validators_of(self, host: str) -> dict[str, tuple[str | None, str | None]]:
+        """The remembered validators of every URL of ``host``, loaded in one query the first time:
+        a crawl asks for many URLs of one site, and one query per request would cost more."""
+        if host not in self._validators:
+            assert self.sessions is not None
+            prefixes = [f"{scheme}://{host}/" for scheme in ("http", "https")]
+            with self.sessions() as session:
+                rows = session.execute(
+                    select(HttpCache.url, HttpCache.etag, HttpCache.last_modified).where(
+                        or_(*(HttpCache.url.startswith(prefix, autoescape=True) for prefix in prefixes)),
+                        HttpCache.body.is_not(None),
+                    )
+                )
+                self._validators[host] = {url: (etag, modified) for url, etag, modified in rows}
+        return self._validators[host]
 
     def process_response(self, request: Request, response: Response) -> Response:
         if not self._applies(request):

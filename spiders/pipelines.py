@@ -6,6 +6,7 @@ Settings read: ESS_DATABASE_URL, ESS_STORE_ENABLED, ESS_STORE_BATCH_SIZE.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -25,11 +26,22 @@ logger = logging.getLogger(__name__)
 LINE_FIELDS = ("title", "location_name", "address", "postcode", "city", "organizer")
 
 
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!]")
+
+
 def plain_line(value: object) -> str:
     """One line of text with no markup left, even where decoding entities revealed some."""
     text = clean_line(value)
-    if "<" in text:  # "&lt;script&gt;" decodes to a tag: strip that too
+    if _TAG.search(text):  # "&lt;script&gt;" decodes to a tag: strip that too
         text = clean_line(text)
+    return text
+
+
+def plain_text(value: object) -> str:
+    """Paragraphs of text with no markup left (see ``plain_line``)."""
+    text = html_to_text(value)
+    if _TAG.search(text):
+        text = html_to_text(text)
     return text
 
 
@@ -41,7 +53,7 @@ class CleanPipeline:
         for name in LINE_FIELDS:
             if adapter.get(name) is not None:
                 adapter[name] = plain_line(adapter[name]) or None
-        adapter["description"] = html_to_text(adapter.get("description"))
+        adapter["description"] = plain_text(adapter.get("description"))
         adapter["categories"] = [c for c in map(plain_line, adapter.get("categories") or []) if c]
         return item
 

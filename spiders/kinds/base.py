@@ -5,7 +5,7 @@ Per-source settings: a source's ``options`` may set ``max_pages`` (CLOSESPIDER_P
 ``settings``, a mapping of Scrapy settings among ``OVERRIDABLE_SETTINGS``. They are applied in
 ``from_crawler``, before Scrapy freezes the settings, at "spider" priority (a ``-s`` on the command
 line still wins). A value that is unknown, of the wrong type or past a politeness ceiling is refused
-and recorded as an error of the crawl run; the crawl goes on with the project's setting.
+and noted as a warning on the crawl run; the crawl goes on with the project's setting.
 """
 
 from __future__ import annotations
@@ -161,9 +161,13 @@ class EventSpider(scrapy.Spider):
         self._refused_settings = refused
 
     def spider_opened(self, spider: scrapy.Spider) -> None:
-        """Record the refused source settings now that the crawl has its stats."""
+        """Note the refused source settings now that the crawl has its stats.
+
+        A warning, not an error: the crawl is complete with the project's values, and an error
+        would keep every run of the source from ever marking a listing removed.
+        """
         for message in self._refused_settings:
-            self.record_error(message)
+            self.record_warning(message)
 
     # -- requests ---------------------------------------------------------------------------
 

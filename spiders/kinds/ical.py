@@ -38,6 +38,7 @@ from spiders.kinds.base import EventSpider
 # "<post id>-<start epoch>-<end epoch>@host": The Events Calendar's UIDs, unstable by design.
 TRIBE_UID = re.compile(r"^\d+-\d{9,11}-\d{9,11}@")
 RECURRING_PROPERTIES = ("RRULE", "RDATE")
+END_OF_EVENT = re.compile(r"^END:VEVENT[ \t\r]*$", re.IGNORECASE | re.MULTILINE)
 MAX_RAW_CHARS = 5000
 
 
@@ -99,11 +100,11 @@ class IcalSpider(EventSpider):
         """The events before the point where a cut-off feed stops."""
         if not text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
             return None
-        cut = text.upper().rfind("END:VEVENT")
-        if cut < 0:
+        ends = list(END_OF_EVENT.finditer(text))
+        if not ends:
             return None
         try:
-            return _read_calendar(text[: cut + len("END:VEVENT")] + "\r\nEND:VCALENDAR\r\n")
+            return _read_calendar(text[: ends[-1].end()] + "\r\nEND:VCALENDAR\r\n")
         except ValueError:
             return None
 

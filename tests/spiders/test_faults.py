@@ -99,6 +99,11 @@ def test_no_markup_reaches_the_database(faults):
     assert stored and not any("<" in f"{listing.title}{listing.description}" for listing in stored)
 
 
+def test_entity_encoded_markup_is_stripped_as_well(faults):
+    repair = next(x for x in listings(faults.url, "tribe-faults").values() if x.title == "Repair café")
+    assert repair.description == "Réparation gratuite."
+
+
 def test_a_truncated_ical_feed_keeps_its_complete_events(faults):
     url, runs = faults.url, faults.runs
     run = runs["truncated"]

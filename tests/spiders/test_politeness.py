@@ -56,17 +56,18 @@ def test_overrides_past_the_bounds_are_refused(extra, why):
     assert accepted == {} and len(refused) == 1 and why in refused[0]
 
 
-def test_the_spider_applies_its_source_settings_and_records_refusals():
+def test_the_spider_applies_its_source_settings_and_notes_refusals():
     options = {"max_pages": 3, "settings": {"ROBOTSTXT_OBEY": False, "DOWNLOAD_DELAY": 2}}
     spider = make_spider(TribeSpider, options=options)
     settings = spider.crawler.settings
     assert settings.getint("CLOSESPIDER_PAGECOUNT") == 3 and settings.getfloat("DOWNLOAD_DELAY") == 2
     assert settings.getbool("ROBOTSTXT_OBEY") is True
     spider.spider_opened(spider)
-    assert spider.crawl_errors == ["setting ROBOTSTXT_OBEY refused: not a setting a source may change"]
+    assert spider.crawl_warnings == ["setting ROBOTSTXT_OBEY refused: not a setting a source may change"]
+    assert spider.crawl_errors == []
 
 
-def test_a_malformed_settings_option_is_an_error():
+def test_a_malformed_settings_option_is_refused():
     assert source_settings({"settings": ["DOWNLOAD_DELAY", 2]}) == (
         {},
         ["options.settings must be a mapping of setting names to values"],
