@@ -126,8 +126,9 @@ class Generator:
         return list(REGIONS)[n % len(REGIONS)]
 
     def name(self) -> str:
+        """A host's name never given before ("La Kalomi", "Les Tunepi")."""
         while True:
-            word = "".join(self.rng.choice(SYLLABLES) for _ in range(self.rng.randint(2, 3))).capitalize()
+            word = "".join(self.rng.choice(SYLLABLES) for _ in range(self.rng.randint(2, 4))).capitalize()
             candidate = f"{self.rng.choice(['La', 'Le', 'Les', 'L’'])} {word}".replace("L’ ", "L’")
             if candidate not in self.names:
                 self.names.add(candidate)
@@ -174,7 +175,7 @@ class Generator:
             "start": day.replace(hour=hour, minute=minute),
             "online": self.rng.random() < 0.03,
             "organizer": self.rng.choice(self.organizers),
-            "venue": f"Salle {self.name()}",
+            "venue": f"Salle {self.rng.choice(SYLLABLES).capitalize()}{self.rng.randrange(10**6)}",
         }
 
     def listings(self, event: dict[str, Any]) -> Iterator[tuple[dict[str, Any], int]]:

@@ -35,4 +35,6 @@ def is_news(kind: str, raw: Mapping[str, Any] | None) -> bool:
         return True
     raw = raw or {}
     marker = str(raw.get("kind") or raw.get("origin") or "").lower()
-    return marker in NEWS_MARKERS or "guid" in raw
+    # a feed entry carries its guid, or its link and publication date (and the sentence dated)
+    feed_entry = "guid" in raw or "evidence" in raw or ("link" in raw and "published" in raw)
+    return marker in NEWS_MARKERS or feed_entry

@@ -10,6 +10,7 @@ import pytest
 
 from aggregator.dedup.clustering import complete_link
 from aggregator.dedup.links import canonical_url, linked_urls, openagenda_uid
+from aggregator.dedup.precedence import is_news
 from aggregator.dedup.profile import Profile, build_profile
 from aggregator.dedup.scoring import COMPATIBLE, SAME_EVENT, compare
 from aggregator.dedup.text import capitalized, numbering, numbering_conflicts, stem, weighted_words
@@ -242,3 +243,10 @@ def test_complete_link_never_chains_look_alikes():
 
     clusters = complete_link([[1], [2], [3]], linkage, lambda i: (str(i),), SAME_EVENT, COMPATIBLE)
     assert clusters == [[1, 2], [3]]
+
+
+def test_news_posts_are_recognized_whatever_kind_crawled_them():
+    assert is_news("rss", {})
+    assert is_news("auto", {"link": "https://x/actu", "published": "2026-11-02", "summary": ""})
+    assert not is_news("auto", {"uid": "20000400-cress-reunion@cress-reunion.re"})
+    assert not is_news("openagenda", {"uid": 71011245, "originAgenda": {"uid": 48213457}})
