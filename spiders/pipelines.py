@@ -73,7 +73,8 @@ class NormalizePipeline:
         region = getattr(spider, "region", None)
         adapter = ItemAdapter(item)
         try:
-            return normalize_item(adapter.asdict(), default_region=region)
+            # A shallow copy: asdict() walks every nested value of the raw payload.
+            return normalize_item(dict(adapter.items()), default_region=region)
         except NormalizationError as exc:
             if isinstance(spider, EventSpider):
                 spider.reject(str(exc), key=adapter.get("key"))
