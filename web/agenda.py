@@ -10,16 +10,17 @@ from itertools import groupby
 
 from flask import Blueprint, redirect, render_template, request
 from flask_babel import gettext
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 from werkzeug.wrappers import Response
 
 from aggregator.models import Event
 from web.dates import today
 from web.db import get_session
-from web.facets import dialect_of, facet_counts
+from web.facets import facet_counts
 from web.filters import PARAMS, FilterError, Filters, check_sources, describe, regions, source_titles
 from web.links import filtered_url
+from web.queries import in_order, page_ids, where
 
 bp = Blueprint("agenda", __name__)
 
@@ -45,14 +46,12 @@ def canonical_redirect(filters: Filters, page: int = 1, **values: str) -> Respon
     return redirect(filtered_url(request.endpoint or "agenda.index", filters, page, **values))
 
 
-def events_select(session: Session, filters: Filters, start: date | None) -> Select[Event]:
-    """The events a list shows, by start; the long columns lists never show are left unloaded."""
-    return (
-        select(Event)
-        .where(*filters.conditions(dialect_of(session), start))
-        .order_by(Event.start, Event.id)
-        .options(defer(Event.description), defer(Event.vevent))
-    )
+def load_events(session: Session, ids: Sequence[int]) -> list[Event]:
+    """These events, in this order, without the long columns lists never show."""
+    events = session.scalars(
+        select(Event).where(Event.id.in_(ids)).options(defer(Event.description), defer(Event.vevent))
+    ).all()
+    return in_order(events, ids)
 
 
 def by_day(events: Sequence[Event], first: date) -> list[tuple[date, list[Event]]]:
@@ -74,9 +73,7 @@ def index() -> Response | str:
     start = today()
     counts = facet_counts(session, filters, start)
     pages = max(1, -(-counts.total // PER_PAGE))
-    events = session.scalars(
-        events_select(session, filters, start).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
-    ).all()
+    events = load_events(session, page_ids(session, filters, start, page, PER_PAGE))
     return render_template(
         "agenda/index.html",
         filters=filters,
@@ -127,7 +124,10 @@ def month(month: str) -> Response | str:
     check_sources(filters, titles)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     ranged = replace(filters, start=first, end=last)
-    events = session.scalars(events_select(session, ranged, first)).all()
+    ids = session.scalars(
+        select(Event.id).where(*where(session, ranged, first)).order_by(Event.start, Event.id)
+    ).all()
+    events = load_events(session, ids)
     counts = facet_counts(session, ranged, first)
     weeks = [
         [(day, [e for e in events if e.start_date <= day <= e.end_date]) for day in week]

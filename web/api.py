@@ -20,10 +20,10 @@ from web.agenda import page_number
 from web.dates import today
 from web.db import get_session
 from web.events import find_event
-from web.facets import count_matching, dialect_of
 from web.filters import FilterError, Filters, check_sources, source_titles
 from web.links import filtered_url
 from web.openapi import openapi_document
+from web.queries import count_matching, in_order, page_ids
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -60,14 +60,15 @@ def events() -> Response:
     check_sources(filters, source_titles(session))
     start = today()
     total = count_matching(session, filters, start)
-    rows = session.scalars(
-        select(Event)
-        .where(*filters.conditions(dialect_of(session), start))
-        .order_by(Event.start, Event.id)
-        .offset((page - 1) * size)
-        .limit(size)
-        .options(selectinload(Event.listings).selectinload(Listing.source))
-    ).all()
+    ids = page_ids(session, filters, start, page, size)
+    rows = in_order(
+        session.scalars(
+            select(Event)
+            .where(Event.id.in_(ids))
+            .options(selectinload(Event.listings).selectinload(Listing.source))
+        ).all(),
+        ids,
+    )
     pages = max(1, -(-total // size))
 
     def link(number: int) -> str | None:

@@ -1,25 +1,30 @@
 """Counts per facet: how many events each value of a filter would give, the other filters kept.
 
 Each facet is counted without its own filter, so the choices it offers stay visible once one is
-picked. Counting scans the whole selection: results are cached per (filters, day, data version).
+picked. Facets whose filter is not set all count the same selection, so one scan serves them all:
+a page without filters costs three grouped queries (places and format, categories, sources).
+Results are cached per (filters, day, data version).
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, distinct, false, func, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, distinct, false, func, select, true
+from sqlalchemy.orm import Session
 
 from aggregator.models import Event, Listing, Source
 from aggregator.normalize.categories import MOIS_ESS
 from web.cache import app_cache, current_state
 from web.filters import Filters
-from web.search import category_items, has_category
+from web.queries import dialect_of, longest_event
+from web.search import category_items
 
 TOP_CITIES = 15
+PLACE_FACETS = ("region", "department", "city", "online")
+FACETS = (*PLACE_FACETS, "category", "mois_ess", "source")
 
 
 @dataclass(frozen=True)
@@ -35,18 +40,6 @@ class Counts:
         return dict(self.values.get(facet, [])).get(value, 0)
 
 
-def dialect_of(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
-def count_matching(session: Session, filters: Filters, start: date | None) -> int:
-    """How many events match, cached per data version."""
-    key = ("count", filters.query_string, start, current_state().version)
-    where = filters.conditions(dialect_of(session), start)
-    total: int = app_cache().get_or_build(key, lambda: _count(session, where))
-    return total
-
-
 def facet_counts(session: Session, filters: Filters, start: date | None) -> Counts:
     """Every facet's counts for these filters, cached per data version."""
     key = ("facets", filters.query_string, start, current_state().version)
@@ -54,52 +47,78 @@ def facet_counts(session: Session, filters: Filters, start: date | None) -> Coun
     return counts
 
 
-def _count(session: Session, where: list[ColumnElement[bool]]) -> int:
-    return session.scalar(select(func.count(Event.id)).where(*where)) or 0
-
-
 def _facet_counts(session: Session, filters: Filters, start: date | None) -> Counts:
     dialect = dialect_of(session)
-
-    def others(param: str) -> list[ColumnElement[bool]]:
-        return filters.without(param).conditions(dialect, start)
-
+    lookback = longest_event(session)
+    # Facets sharing the selection they count (their own filter removed) share its queries.
+    groups: dict[Filters, list[str]] = defaultdict(list)
+    for facet in FACETS:
+        groups[filters.without(facet)].append(facet)
+    groups.setdefault(filters, [])
+    found: dict[str, Counter[str]] = {}
+    total = 0
+    for selection, facets in groups.items():
+        where = selection.conditions(dialect, start, lookback)
+        if selection == filters or any(f in PLACE_FACETS for f in facets):
+            places = _places(session, where)
+            found.update({f: places[f] for f in facets if f in PLACE_FACETS})
+            if selection == filters:
+                total = places["total"]["all"]
+        if "category" in facets or "mois_ess" in facets:
+            categories = _categories(session, dialect, where)
+            found.update({f: categories for f in facets if f in ("category", "mois_ess")})
+        if "source" in facets:
+            found["source"] = _sources(session, where)
     values = {
-        name: _by_column(session, column, others(name))
-        for name, column in (("region", Event.region), ("department", Event.department), ("city", Event.city))
+        facet: _largest_first(found[facet])
+        for facet in ("region", "department", "city", "category", "source")
     }
     values["city"] = values["city"][:TOP_CITIES]
+    return Counts(
+        total=total, values=values, online=found["online"]["1"], mois_ess=found["mois_ess"][MOIS_ESS]
+    )
+
+
+def _places(session: Session, where: list[ColumnElement[bool]]) -> dict[str, Counter[str]]:
+    """Counts by région, département, city and format, and the total, in one scan."""
+    rows = session.execute(
+        select(Event.region, Event.department, Event.city, Event.online, func.count(Event.id))
+        .where(*where)
+        .group_by(Event.region, Event.department, Event.city, Event.online)
+    )
+    counts: dict[str, Counter[str]] = {name: Counter() for name in (*PLACE_FACETS, "total")}
+    for region, department, city, online, count in rows:
+        for name, value in (("region", region), ("department", department), ("city", city)):
+            if value:
+                counts[name][value] += count
+        counts["online"]["1" if online else "0"] += count
+        counts["total"]["all"] += count
+    return counts
+
+
+def _categories(session: Session, dialect: str, where: list[ColumnElement[bool]]) -> Counter[str]:
     items = category_items(dialect)
-    values["category"] = _pairs(
-        session,
+    rows = session.execute(
         select(items.c.value, func.count(distinct(Event.id)))
         .select_from(Event)
         .join(items, true())
-        .where(*others("category"))
-        .group_by(items.c.value),
+        .where(*where)
+        .group_by(items.c.value)
     )
-    values["source"] = _pairs(
-        session,
+    return Counter({str(value): count for value, count in rows if value})
+
+
+def _sources(session: Session, where: list[ColumnElement[bool]]) -> Counter[str]:
+    rows = session.execute(
         select(Source.name, func.count(distinct(Event.id)))
         .select_from(Event)
         .join(Listing, Listing.event_id == Event.id)
         .join(Source, Source.id == Listing.source_id)
-        .where(Listing.removed == false(), *others("source"))
-        .group_by(Source.name),
+        .where(Listing.removed == false(), *where)
+        .group_by(Source.name)
     )
-    online = _count(session, [*others("online"), Event.online == true()])
-    mois_ess = _count(session, [*others("mois_ess"), has_category(dialect, (MOIS_ESS,))])
-    total = _count(session, filters.conditions(dialect, start))
-    return Counts(total=total, values=values, online=online, mois_ess=mois_ess)
+    return Counter({name: count for name, count in rows})
 
 
-def _by_column(
-    session: Session, column: InstrumentedAttribute[str | None], where: list[ColumnElement[bool]]
-) -> list[tuple[str, int]]:
-    query = select(column, func.count(Event.id)).where(column.is_not(None), *where).group_by(column)
-    return _pairs(session, query)
-
-
-def _pairs(session: Session, query: Select[Any, int]) -> list[tuple[str, int]]:
-    rows = session.execute(query).all()
-    return sorted(((str(value), int(count)) for value, count in rows if value), key=lambda p: (-p[1], p[0]))
+def _largest_first(counts: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))

@@ -23,11 +23,11 @@ from aggregator.models import Event, EventAlias, Listing
 from web.cache import app_cache, current_state
 from web.dates import today
 from web.db import get_session
-from web.facets import dialect_of
 from web.filters import Filters, check_sources, describe, source_titles
 from web.fragments import load_fragments
 from web.http import Representation, etag_for, send
 from web.ical import assemble
+from web.queries import where
 
 bp = Blueprint("feeds", __name__)
 
@@ -71,7 +71,7 @@ def calendar() -> Response:
         session = get_session()
         titles = source_titles(session)
         check_sources(filters, titles)
-        fragments = load_fragments(session, filters.conditions(dialect_of(session), start))
+        fragments = load_fragments(session, where(session, filters, start))
         body = assemble(calendar_name(filters, titles), fragments)
         return Representation(body, etag_for(*key), last_modified(today()), ICAL_TYPE)
 
@@ -91,7 +91,7 @@ def atom() -> Response:
         check_sources(filters, titles)
         events = session.scalars(
             select(Event)
-            .where(*filters.conditions(dialect_of(session), start))
+            .where(*where(session, filters, start))
             .order_by(Event.start, Event.id)
             .limit(int(current_app.config["ATOM_ENTRIES"]))
             .options(selectinload(Event.listings).selectinload(Listing.source))

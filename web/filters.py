@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from babel import Locale
 from flask_babel import gettext
-from sqlalchemy import ColumnElement, exists, false, func, select, true
+from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.orm import Session
 
 from aggregator.export import local_midnight
@@ -256,12 +256,20 @@ class Filters:
         """The days asked for: ``from`` (else ``default_start``) to ``to``."""
         return self.start or default_start, self.end
 
-    def conditions(self, dialect: str, default_start: date | None) -> list[ColumnElement[bool]]:
-        """WHERE clauses on Event selecting exactly these filters' events."""
+    def conditions(
+        self, dialect: str, default_start: date | None, lookback: timedelta | None = None
+    ) -> list[ColumnElement[bool]]:
+        """WHERE clauses on Event selecting exactly these filters' events.
+
+        ``lookback``, the longest event's duration, bounds how early an event still running on the
+        first day can have started: the start index then skips the past instead of reading it.
+        """
         first, last = self.window(default_start)
         where: list[ColumnElement[bool]] = []
         if first is not None:
             where.append(func.coalesce(Event.end, Event.start) >= local_midnight(first))
+            if lookback is not None:
+                where.append(Event.start >= local_midnight(first) - lookback)
         if last is not None:
             where.append(Event.start < local_midnight(last + timedelta(days=1)))
         if self.region:
@@ -285,11 +293,13 @@ class Filters:
 
 def listed_by(source: str) -> ColumnElement[bool]:
     """Events a source announces (through a listing it still shows)."""
-    return exists(
-        select(Listing.id)
+    # Uncorrelated on purpose: the source's listings are read once, not once per event.
+    announced = (
+        select(Listing.event_id)
         .join(Source, Source.id == Listing.source_id)
-        .where(Listing.event_id == Event.id, Source.name == source, Listing.removed == false())
+        .where(Source.name == source, Listing.removed == false(), Listing.event_id.is_not(None))
     )
+    return Event.id.in_(announced)
 
 
 def source_titles(session: Session) -> dict[str, str]:

@@ -1,0 +1,540 @@
+"""Benchmark the feeds and the agenda, as ratios against baselines measured in the same run.
+
+Usage: python -m bench.web [--feed-events 10000] [--agenda-events 100000] [--postgres-url URL]
+                           [--no-postgres] [--seconds 5]
+
+1. Feed render, 10,000 events: ``/calendar.ics`` built from stored VEVENT fragments (database read
+   included) against a bare icalendar build of the same, already loaded, events. Target ≤ 0.2.
+2. Cached feed over real HTTP on 127.0.0.1 (waitress in its own process): requests/s of
+   ``/calendar.ics`` against a view returning the same bytes from memory. Target ≥ 0.5.
+3. Agenda page with 100,000 events on SQLite and PostgreSQL (three years of history and the next
+   six months announced: about 10,000 upcoming): median and p95 latency over a mix of filtered URLs,
+   the first request of each URL after a data change ("cold": counts per facet computed) and the
+   following ones ("warm"). Target p95 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing
+import random
+import socket
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.orm import selectinload
+
+from aggregator.db import dispose_engine, get_engine, get_sessionmaker
+from aggregator.models import DataVersion, Event, Listing, Source
+from aggregator.schema import upgrade
+
+TODAY = date(2026, 11, 23)
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+TARGETS = {"render": 0.2, "cached": 0.5, "p95_ms": 50.0}
+
+REGIONS = {
+    "Bretagne": ["22", "29", "35", "56"],
+    "Île-de-France": ["75", "77", "78", "91", "92", "93", "94", "95"],
+    "Auvergne-Rhône-Alpes": ["01", "38", "42", "63", "69", "73", "74"],
+    "Hauts-de-France": ["02", "59", "60", "62", "80"],
+    "Nouvelle-Aquitaine": ["16", "17", "24", "33", "40", "64", "87"],
+    "Occitanie": ["09", "11", "30", "31", "34", "66"],
+    "Bourgogne-Franche-Comté": ["21", "25", "39", "71", "89"],
+    "Grand Est": ["51", "54", "57", "67", "68"],
+    "Pays de la Loire": ["44", "49", "53", "72", "85"],
+    "Normandie": ["14", "27", "50", "61", "76"],
+    "La Réunion": ["974"],
+    "Guadeloupe": ["971"],
+}
+ZONES = {"974": "Indian/Reunion", "971": "America/Guadeloupe"}
+CATEGORIES = [
+    "atelier",
+    "forum",
+    "conférence / table ronde",
+    "formation",
+    "rencontre / réseau",
+    "salon / marché",
+    "portes ouvertes",
+    "webinaire",
+    "fête / festival",
+    "permanence",
+]
+WORDS = [
+    "atelier",
+    "réparation",
+    "vélo",
+    "coopérative",
+    "emploi",
+    "solidaire",
+    "jardin",
+    "partagé",
+    "recyclerie",
+    "monnaie",
+    "locale",
+    "insertion",
+    "habitat",
+    "participatif",
+    "alimentation",
+    "circuit",
+    "court",
+    "tiers-lieu",
+    "numérique",
+    "mobilité",
+    "énergie",
+    "citoyenne",
+    "finance",
+]
+
+
+# -- data ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Where events fall: ``upcoming`` of them over the next ``ahead`` days, the rest in the past."""
+
+    past: int
+    ahead: int
+    upcoming: float
+
+    def day(self, rng: random.Random) -> date:
+        if rng.random() < self.upcoming:
+            return TODAY + timedelta(days=rng.randrange(self.ahead))
+        return TODAY - timedelta(days=1 + rng.randrange(self.past))
+
+
+# A feed's window: last week and the coming year.
+FEED_SPREAD = Spread(past=6, ahead=365, upcoming=0.98)
+# A database after years of use: three years of history, the next six months announced.
+AGENDA_SPREAD = Spread(past=3 * 365, ahead=183, upcoming=0.1)
+
+
+def _event_rows(rng: random.Random, count: int, spread: Spread) -> Iterator[dict[str, Any]]:
+    stamp = datetime(2026, 11, 1, tzinfo=UTC)
+    for number in range(count):
+        region = rng.choice(list(REGIONS))
+        department = rng.choice(REGIONS[region])
+        zone = ZoneInfo(ZONES.get(department, "Europe/Paris"))
+        day = spread.day(rng)
+        all_day = rng.random() < 0.2
+        online = rng.random() < 0.05
+        if all_day:
+            start = datetime.combine(day, clock.min, tzinfo=zone)
+            end = start + timedelta(days=rng.choice((0, 0, 0, 1, 2)))
+        else:
+            start = datetime.combine(day, clock(rng.randrange(8, 20), rng.choice((0, 30))), tzinfo=zone)
+            end = start + timedelta(minutes=rng.choice((60, 90, 120, 180, 240)))
+        categories = rng.sample(CATEGORIES, rng.choice((1, 1, 2)))
+        if day.month == 11 and rng.random() < 0.5:
+            categories.append("Mois de l'ESS")
+        title = " ".join(rng.sample(WORDS, 3)).capitalize()
+        yield {
+            "uid": f"bench-{number}@ess-agenda.bench",
+            "title": f"{title} n°{number}",
+            "description": " ".join(rng.choices(WORDS, k=40)),
+            "start": start,
+            "end": end,
+            "all_day": all_day,
+            "timezone": zone.key,
+            "status": "cancelled" if rng.random() < 0.04 else "confirmed",
+            "online": online,
+            "location_name": None if online else f"Maison de l'ESS {number % 500}",
+            "address": None if online else f"{number % 90 + 1} rue de la République",
+            "postcode": None if online else f"{department[:2]}{number % 900:03d}"[:5],
+            "city": None if online else f"Ville {department}-{number % 7}",
+            "department": None if online else department,
+            "region": None if online else region,
+            "lat": None if online else 43 + rng.random() * 7,
+            "lon": None if online else -4 + rng.random() * 11,
+            "organizer": f"Association {number % 300}",
+            "url": f"https://partenaire-{number % 60}.example/evenement/{number}",
+            "categories": categories,
+            "sequence": rng.choice((0, 0, 1)),
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+
+
+def populate(url: str, count: int, spread: Spread) -> None:
+    """``count`` events spread so, each announced by one or two of 60 sources."""
+    rng = random.Random(20261123)
+    upgrade(get_engine(url))
+    with get_sessionmaker(url).begin() as session:
+        sources = [
+            Source(
+                name=f"partenaire-{n:02d}",
+                title=f"Partenaire {n:02d}",
+                kind="ical",
+                url=f"https://partenaire-{n:02d}.example/agenda.ics",
+            )
+            for n in range(60)
+        ]
+        session.add_all(sources)
+        session.flush()
+        source_ids = [s.id for s in sources]
+        rows = list(_event_rows(rng, count, spread))
+        for offset in range(0, count, 5000):
+            session.execute(insert(Event), rows[offset : offset + 5000])
+        ids = {uid: event_id for uid, event_id in session.execute(select(Event.uid, Event.id))}
+        listings = []
+        for row in rows:
+            for source_id in rng.sample(source_ids, rng.choice((1, 1, 2))):
+                listings.append(
+                    {
+                        "source_id": source_id,
+                        "key": f"{row['uid']}-{source_id}",
+                        "title": row["title"],
+                        "start": row["start"],
+                        "end": row["end"],
+                        "all_day": row["all_day"],
+                        "timezone": row["timezone"],
+                        "url": row["url"],
+                        "content_hash": "bench",
+                        "event_id": ids[row["uid"]],
+                    }
+                )
+        for offset in range(0, len(listings), 5000):
+            session.execute(insert(Listing), listings[offset : offset + 5000])
+        session.add(DataVersion(version=1, changed_at=datetime(2026, 11, 22, tzinfo=UTC)))
+    if url.startswith("postgresql"):
+        with get_engine(url).connect() as connection:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
+
+
+@contextmanager
+def database(kind: str, postgres_url: str) -> Iterator[str]:
+    """A fresh, migrated database: an SQLite file, or a PostgreSQL schema dropped afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as directory:
+            url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
+            yield url
+            dispose_engine(url)
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(postgres_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{postgres_url}?options=-csearch_path%3D{schema}"
+    try:
+        yield url
+    finally:
+        dispose_engine(url)
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def make_app(url: str) -> Flask:
+    from web import create_app
+
+    return create_app({"DATABASE_URL": url, "TODAY": TODAY.isoformat()})
+
+
+# -- 1. feed render -----------------------------------------------------------------------------
+
+
+def best_of(runs: int, work: Callable[[], object]) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def bench_render(count: int) -> tuple[dict[str, float], bytes]:
+    import icalendar
+
+    from web.cache import app_cache
+    from web.ical import calendar_properties, event_component
+
+    with database("sqlite", "") as url:
+        populate(url, count, FEED_SPREAD)
+        with get_sessionmaker(url)() as session:
+            events = session.scalars(
+                select(Event)
+                .order_by(Event.start, Event.id)
+                .options(selectinload(Event.listings).selectinload(Listing.source))
+            ).all()
+
+            def bare() -> bytes:
+                calendar: icalendar.Calendar = calendar_properties("ESS Agenda")
+                for event in events:
+                    calendar.add_component(event_component(event))
+                calendar.add_missing_timezones()
+                return calendar.to_ical()
+
+            baseline = best_of(3, bare)
+        app = make_app(url)
+        client = app.test_client()
+        started = time.perf_counter()
+        first = client.get("/calendar.ics").data  # renders and stores every fragment
+        first_render = time.perf_counter() - started
+
+        def from_fragments() -> bytes:
+            with app.app_context():
+                app_cache().clear()
+            return client.get("/calendar.ics").data
+
+        ours = best_of(5, from_fragments)
+        assert from_fragments() == first
+        return {
+            "baseline_s": baseline,
+            "first_render_s": first_render,
+            "render_s": ours,
+            "ratio": ours / baseline,
+            "bytes": len(first),
+        }, first
+
+
+# -- 2. cached feed over HTTP -------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _serve(kind: str, url: str, body: bytes, port: int) -> None:
+    from waitress import serve
+
+    if kind == "memory":
+        app = Flask("memory")
+
+        @app.get("/calendar.ics")
+        def calendar() -> Response:
+            return Response(body, content_type="text/calendar; charset=utf-8")
+
+    else:
+        app = make_app(url)
+    serve(app, host="127.0.0.1", port=port, threads=4, _quiet=True)
+
+
+def _wait_for(port: int) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"no server on 127.0.0.1:{port}")
+
+
+def _hammer(port: int, path: str, seconds: float, clients: int) -> float:
+    """Requests per second with ``clients`` keep-alive connections asking in a loop."""
+    counts = [0] * clients
+    stop = time.monotonic() + seconds
+
+    def worker(index: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < stop:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200, response.status
+            counts[index] += 1
+        connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - started)
+
+
+def bench_cached(count: int, seconds: float) -> dict[str, dict[str, float]]:
+    results: dict[str, dict[str, float]] = {}
+    context = multiprocessing.get_context("spawn")
+    with database("sqlite", "") as url:
+        populate(url, count, FEED_SPREAD)
+        for label, path in (
+            ("région feed", "/calendar.ics?region=Bretagne"),
+            ("whole feed", "/calendar.ics"),
+        ):
+            body = make_app(url).test_client().get(path).data
+            rates = {}
+            for kind in ("memory", "app"):
+                port = _free_port()
+                server = context.Process(target=_serve, args=(kind, url, body, port), daemon=True)
+                server.start()
+                try:
+                    _wait_for(port)
+                    _hammer(port, path, 0.5, 2)  # warm up: the app caches the body here
+                    rates[kind] = _hammer(port, path, seconds, 4)
+                finally:
+                    server.terminate()
+                    server.join(10)
+            results[label] = {
+                "bytes": len(body),
+                "memory_rps": rates["memory"],
+                "app_rps": rates["app"],
+                "ratio": rates["app"] / rates["memory"],
+            }
+    return results
+
+
+# -- 3. agenda latency --------------------------------------------------------------------------
+
+AGENDA_URLS = [
+    "/",
+    "/?page=5",
+    "/?region=Bretagne",
+    "/?region=Île-de-France&category=atelier",
+    "/?department=29",
+    "/?department=974",
+    "/?city=Ville 69-3",
+    "/?category=forum",
+    "/?source=partenaire-07",
+    "/?mois_ess=1",
+    "/?online=1",
+    "/?q=recyclerie",
+    "/?q=vélo solidaire&region=Occitanie",
+    "/?from=2026-12-01&to=2026-12-07",
+    "/?region=Grand Est&page=3",
+]
+
+
+@dataclass
+class Latency:
+    cold: list[float]
+    warm: list[float]
+
+    @staticmethod
+    def _summary(values: Sequence[float]) -> dict[str, float]:
+        ordered = sorted(values)
+        return {
+            "median_ms": 1000 * statistics.median(ordered),
+            "p95_ms": 1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
+        }
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        return {
+            "cold": self._summary(self.cold),
+            "warm": self._summary(self.warm),
+            "all": self._summary(self.cold + self.warm),
+        }
+
+
+def bench_agenda(kind: str, count: int, postgres_url: str, repeats: int = 10) -> Latency:
+    from web.cache import app_cache
+
+    with database(kind, postgres_url) as url:
+        populate(url, count, AGENDA_SPREAD)
+        app = make_app(url)
+        client = app.test_client()
+        for path in AGENDA_URLS:  # the engine's pool and the templates, not the caches
+            assert client.get(path).status_code == 200, path
+        latency = Latency([], [])
+        for _ in range(3):
+            with app.app_context():
+                app_cache().clear()  # what a data change does
+            for path in AGENDA_URLS:
+                started = time.perf_counter()
+                assert client.get(path).status_code == 200
+                latency.cold.append(time.perf_counter() - started)
+        for _ in range(repeats):
+            for path in AGENDA_URLS:
+                started = time.perf_counter()
+                assert client.get(path).status_code == 200
+                latency.warm.append(time.perf_counter() - started)
+        return latency
+
+
+# -- report -------------------------------------------------------------------------------------
+
+
+def _postgres_reachable(url: str) -> bool:
+    try:
+        engine = create_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception:  # any failure to connect means no PostgreSQL here
+        return False
+    return True
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feed-events", type=int, default=10_000)
+    parser.add_argument("--agenda-events", type=int, default=100_000)
+    parser.add_argument("--postgres-url", default=POSTGRES_URL)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each requests/s run")
+    parser.add_argument("--parts", default="render,cached,agenda", help="which measures to run")
+    args = parser.parse_args(argv)
+    parts = set(args.parts.split(","))
+    missed = []
+    if "render" in parts:
+        missed += report_render(args.feed_events)
+    if "cached" in parts:
+        missed += report_cached(args.feed_events, args.seconds)
+    if "agenda" in parts:
+        kinds = ["sqlite"]
+        if not args.no_postgres and _postgres_reachable(args.postgres_url):
+            kinds.append("postgresql")
+        for kind in kinds:
+            missed += report_agenda(kind, args.agenda_events, args.postgres_url)
+    if missed:
+        print("targets missed: " + ", ".join(missed))
+    return 1 if missed else 0
+
+
+def report_render(count: int) -> list[str]:
+    render, _ = bench_render(count)
+    print(f"1. feed render, {count} events ({render['bytes'] / 1e6:.1f} MB):")
+    print(
+        f"   bare icalendar build {render['baseline_s']:.3f} s "
+        f"({count / render['baseline_s']:.0f} events/s); first feed (renders and stores "
+        f"fragments) {render['first_render_s']:.3f} s; feed from fragments {render['render_s']:.3f} s"
+    )
+    print(f"   ratio {render['ratio']:.3f} (target ≤ {TARGETS['render']})")
+    return ["render"] if render["ratio"] > TARGETS["render"] else []
+
+
+def report_cached(count: int, seconds: float) -> list[str]:
+    missed = []
+    print(f"2. cached feed over HTTP on 127.0.0.1, {count} events, waitress 4 threads, 4 clients:")
+    for label, figures in bench_cached(count, seconds).items():
+        print(
+            f"   {label} ({figures['bytes'] / 1e3:.0f} kB): "
+            f"bytes from memory {figures['memory_rps']:.0f} req/s, "
+            f"/calendar.ics {figures['app_rps']:.0f} req/s, ratio {figures['ratio']:.2f} "
+            f"(target ≥ {TARGETS['cached']})"
+        )
+        if figures["ratio"] < TARGETS["cached"]:
+            missed.append(f"cached {label}")
+    return missed
+
+
+def report_agenda(kind: str, count: int, postgres_url: str) -> list[str]:
+    summary = bench_agenda(kind, count, postgres_url).summary()
+    print(f"3. agenda page, {count} events, {kind}, {len(AGENDA_URLS)} URLs:")
+    for phase in ("cold", "warm", "all"):
+        figures = summary[phase]
+        print(f"   {phase:<5} median {figures['median_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms")
+    return [f"agenda p95 {kind}"] if summary["all"]["p95_ms"] >= TARGETS["p95_ms"] else []
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""The agenda's query, shared by pages, feeds and the API; what it costs to run is cached.
+
+Counts, page contents and the longest event's duration are cached per (filters, day, data
+version): they stay exact until the aggregator changes an event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from aggregator.models import Event
+from web.cache import app_cache, current_state
+from web.filters import Filters
+from web.search import duration_seconds
+
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def longest_event(session: Session) -> timedelta:
+    """The longest event's duration, which bounds how far back a running event may have started."""
+    key = ("longest", current_state().version)
+
+    def build() -> timedelta:
+        seconds = session.scalar(select(func.max(duration_seconds(dialect_of(session))))) or 0
+        return timedelta(seconds=float(seconds) + 1)
+
+    longest: timedelta = app_cache().get_or_build(key, build)
+    return longest
+
+
+def where(session: Session, filters: Filters, start: date | None) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of these filters' events from ``start`` on (unless the filters say when)."""
+    return filters.conditions(dialect_of(session), start, longest_event(session))
+
+
+def count_matching(session: Session, filters: Filters, start: date | None) -> int:
+    """How many events match."""
+    key = ("count", filters.query_string, start, current_state().version)
+
+    def build() -> int:
+        return session.scalar(select(func.count(Event.id)).where(*where(session, filters, start))) or 0
+
+    total: int = app_cache().get_or_build(key, build)
+    return total
+
+
+def page_ids(session: Session, filters: Filters, start: date | None, page: int, size: int) -> list[int]:
+    """The ids of one page of matching events, by start."""
+    key = ("page", filters.query_string, start, page, size, current_state().version)
+
+    def build() -> list[int]:
+        query = (
+            select(Event.id)
+            .where(*where(session, filters, start))
+            .order_by(Event.start, Event.id)
+            .offset((page - 1) * size)
+            .limit(size)
+        )
+        return list(session.scalars(query))
+
+    ids: list[int] = app_cache().get_or_build(key, build)
+    return ids
+
+
+def in_order(events: Sequence[Event], ids: Sequence[int]) -> list[Event]:
+    """Events loaded by id, put back in the order of ``ids``."""
+    by_id = {event.id: event for event in events}
+    return [by_id[i] for i in ids if i in by_id]
