@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from aggregator.dedup.profile import Profile
-from aggregator.models import DedupBlock
+from aggregator.models import DedupBlock, Listing
 
 CHUNK = 500
 
@@ -57,26 +57,61 @@ def has_blocks(session: Session) -> bool:
     return session.scalar(select(DedupBlock.listing_id).limit(1)) is not None
 
 
-def candidate_ids(session: Session, profiles: Iterable[Profile]) -> set[int]:
-    """Listings filed under a block these profiles look in (one indexed query)."""
-    every_area: set[date] = set()
-    some_areas: dict[date, set[str]] = defaultdict(set)
-    for profile in profiles:
+class BlockLookup:
+    """The blocks one run looked in and the listings it found there: a block is read only once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.found: dict[tuple[date, str], set[int]] = defaultdict(set)
+        self.read_days: set[date] = set()  # every area of these days read
+        self.read_blocks: set[tuple[date, str]] = set()
+
+    def candidates(self, profile: Profile) -> set[int]:
+        """The listings filed under the blocks ``profile`` looks in (read by ``read`` first)."""
         areas = profile.query_areas()
+        found: set[int] = set()
         for day in profile.query_days():
             if areas is None:
-                every_area.add(day)
+                for (block_day, _), ids in self.found.items():
+                    if block_day == day:
+                        found |= ids
             else:
-                some_areas[day].update(areas)
-    conditions: list[ColumnElement[bool]] = [DedupBlock.day.in_(sorted(every_area))] if every_area else []
-    conditions += [
-        and_(DedupBlock.day == day, DedupBlock.area.in_(sorted(areas)))
-        for day, areas in sorted(some_areas.items())
-        if day not in every_area
-    ]
-    if not conditions:
-        return set()
-    return set(session.scalars(select(DedupBlock.listing_id).where(or_(*conditions)).distinct()))
+                for area in areas:
+                    found |= self.found.get((day, area), set())
+        return found
+
+    def read(self, profiles: Iterable[Profile]) -> list[Listing]:
+        """Read the blocks these profiles look in that no earlier read covered (one query); returns
+        the listings found there."""
+        every_area: set[date] = set()
+        some_areas: dict[date, set[str]] = defaultdict(set)
+        for profile in profiles:
+            areas = profile.query_areas()
+            for day in profile.query_days() - self.read_days:
+                if areas is None:
+                    every_area.add(day)
+                else:
+                    some_areas[day].update(a for a in areas if (day, a) not in self.read_blocks)
+        conditions: list[ColumnElement[bool]] = [DedupBlock.day.in_(sorted(every_area))] if every_area else []
+        conditions += [
+            and_(DedupBlock.day == day, DedupBlock.area.in_(sorted(areas)))
+            for day, areas in sorted(some_areas.items())
+            if areas and day not in every_area
+        ]
+        if not conditions:
+            return []
+        self.read_days |= every_area
+        self.read_blocks |= {(day, area) for day, areas in some_areas.items() for area in areas}
+        query = (
+            select(DedupBlock.day, DedupBlock.area, Listing)
+            .join(Listing, Listing.id == DedupBlock.listing_id)
+            .where(or_(*conditions))
+        )
+        listings: dict[int, Listing] = {}
+        for day, area, listing in self.session.execute(query):
+            self.found[(day, area)].add(listing.id)
+            listings[listing.id] = listing
+        return list(listings.values())
 
 
 class BlockIndex:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from aggregator.config import get_settings
-from aggregator.dedup.blocking import BlockIndex, candidate_ids, file_listings, has_blocks, refile_all
+from aggregator.dedup.blocking import BlockIndex, BlockLookup, file_listings, has_blocks, refile_all
 from aggregator.dedup.clustering import UnionFind, complete_link, units_from_constraints
 from aggregator.dedup.constraints import Constraints
 from aggregator.dedup.identity import EventAge, Plan, bump_data_version, mint_uid, plan_identities
@@ -216,17 +216,19 @@ class _Run:
         members = set(seeds)
         frontier = set(seeds)
         seen_events: set[int] = set()
+        blocks = BlockLookup(self.session)
         while frontier:
             self.constraints.load(self.session, frontier)
             event_ids = {e for i in frontier if (e := self.listings[i].event_id) is not None} - seen_events
             seen_events |= event_ids
             found = self._load_where(Listing.event_id.in_(sorted(event_ids))) if event_ids else set()
-            candidates = candidate_ids(self.session, [self.profiles[i] for i in frontier])
-            self.load(self.constraints.partners(frontier) | candidates)
-            found |= self.constraints.partners(frontier) & self.listings.keys()
+            self._register(blocks.read(self.profiles[i] for i in frontier))
+            partners = self.constraints.partners(frontier)
+            self.load(partners)
+            found |= partners & self.listings.keys()
             for listing in frontier:
-                for other in candidates - {listing}:
-                    if other in self.listings and self.verdict(listing, other).same:
+                for other in blocks.candidates(self.profiles[listing]) - {listing}:
+                    if self.verdict(listing, other).same:
                         self.edges.union(listing, other)
                         found.add(other)
             frontier = found - members

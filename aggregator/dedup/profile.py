@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from aggregator.dedup.links import canonical_url, linked_urls, openagenda_uid
 from aggregator.dedup.precedence import is_news, source_rank
 from aggregator.dedup.text import (
     STOPWORDS,
+    acronyms_in,
     antonym_sides,
     capitalized,
     fold,
@@ -48,9 +50,9 @@ class Timing:
         return [self.first_day + timedelta(days=n) for n in range(span + 1)]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Profile:
-    """One listing as dedup sees it."""
+    """One listing as dedup sees it; what only some comparisons need is worked out on first use."""
 
     id: int
     source_id: int
@@ -59,7 +61,6 @@ class Profile:
     first_seen: datetime
     rank: int
     news: bool
-    native: bool
     removed: bool
     timings: tuple[Timing, ...]  # the listing's own first, then the day it moved from
     area: str
@@ -74,13 +75,28 @@ class Profile:
     organizer: str
     title_text: str
     title: dict[str, float]
-    names: frozenset[str]  # words the title capitalizes as names
     mentions: frozenset[str]  # words of the venue and the organizer, which another title may quote
-    numbers: frozenset[tuple[str, int]]
-    antonyms: frozenset[tuple[int, int]]
     url: str | None
-    links: frozenset[str]
     oa_uid: str | None
+    description: str = field(repr=False)
+    raw: dict[str, Any] = field(repr=False)
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """Words the title capitalizes as names."""
+        return frozenset(map(stem, capitalized(self.title_text)[0]))
+
+    @cached_property
+    def numbers(self) -> frozenset[tuple[str, int]]:
+        return numbering(self.title_text)
+
+    @cached_property
+    def antonyms(self) -> frozenset[tuple[int, int]]:
+        return antonym_sides(self.title)
+
+    @cached_property
+    def links(self) -> frozenset[str]:
+        return linked_urls(self.description, self.raw)
 
     @property
     def stable_key(self) -> tuple[str, str]:
@@ -145,10 +161,6 @@ def clean_city(city: str | None) -> str:
     return _CITY_NOISE.sub("", folded).strip()
 
 
-def _is_native(key: str) -> bool:
-    return not key.lower().startswith(("http://", "https://", "/"))
-
-
 def _mentions(listing: Listing) -> frozenset[str]:
     return frozenset(stem(w) for w in words(f"{listing.location_name or ''} {listing.organizer or ''}"))
 
@@ -165,7 +177,6 @@ def build_profile(listing: Listing, source: Source, moved_from: datetime | None 
     department = listing.department or None
     region = listing.region or None
     city = clean_city(listing.city)
-    names, upper = capitalized(listing.title)
     return Profile(
         id=listing.id,
         source_id=listing.source_id,
@@ -174,7 +185,6 @@ def build_profile(listing: Listing, source: Source, moved_from: datetime | None 
         first_seen=listing.first_seen,
         rank=source_rank(source.kind, source.options),
         news=is_news(source.kind, raw),
-        native=_is_native(listing.key),
         removed=bool(listing.removed),
         timings=tuple(timings),
         area=area_of(bool(listing.online), department, region),
@@ -188,12 +198,10 @@ def build_profile(listing: Listing, source: Source, moved_from: datetime | None 
         venue=" ".join(w for w in words(listing.location_name) if w not in STOPWORDS),
         organizer=fold(listing.organizer).strip(),
         title_text=listing.title,
-        title=weighted_words(listing.title, words(listing.city), upper),
-        names=frozenset(map(stem, names)),
+        title=weighted_words(listing.title, words(listing.city), acronyms_in(listing.title)),
         mentions=_mentions(listing),
-        numbers=numbering(listing.title),
-        antonyms=antonym_sides(map(stem, words(listing.title))),
         url=canonical_url(listing.url),
-        links=linked_urls(listing.description, raw),
         oa_uid=openagenda_uid(source.kind, raw),
+        description=listing.description or "",
+        raw=raw,
     )

@@ -59,7 +59,7 @@ def veto(reason: str) -> Verdict:
 
 
 def compare(a: Profile, b: Profile) -> Verdict:
-    """The verdict on ``a`` and ``b`` (symmetric)."""
+    """The verdict on ``a`` and ``b`` (symmetric); the cheap checks first."""
     if a.id == b.id:
         return Verdict(True, math.inf, reason="same listing")
     reason = _veto(a, b)
@@ -71,10 +71,14 @@ def compare(a: Profile, b: Profile) -> Verdict:
     if a.oa_uid and a.oa_uid == b.oa_uid:
         return Verdict(True, 2.0, reason="same OpenAgenda event")
     linked = _linked(a, b)
-    if linked and (len(a.links) <= FEW_LINKS and len(b.links) <= FEW_LINKS):
-        return Verdict(True, 1.5, reason="one is the other's page")
     if not linked and not _anything_in_common(a, b):
         return Verdict(False, 0.0, reason="nothing in common")
+    if numbering_conflicts(a.numbers, b.numbers):
+        return veto("other edition")
+    if antonyms_conflict(a.antonyms, b.antonyms):
+        return veto("opposites")
+    if linked and (len(a.links) <= FEW_LINKS and len(b.links) <= FEW_LINKS):
+        return Verdict(True, 1.5, reason="one is the other's page")
     title = title_similarity(a, b)
     score = title.score + time_score + _place_score(a, b) + _organizer_score(a, b, title.generic)
     if linked:
@@ -107,10 +111,6 @@ def _veto(a: Profile, b: Profile) -> str | None:
         return "elsewhere"
     if not a.query_days() & b.query_days():
         return "other days"
-    if numbering_conflicts(a.numbers, b.numbers):
-        return "other edition"
-    if antonyms_conflict(a.antonyms, b.antonyms):
-        return "opposites"
     return None
 
 

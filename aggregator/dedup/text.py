@@ -214,6 +214,14 @@ def weighted_words(
     return weights
 
 
+_ACRONYM = re.compile(r"\b[^\W\d_a-zà-ÿ]{2,}\b")
+
+
+def acronyms_in(title: str) -> list[str]:
+    """Folded words a title writes all in capitals ("CV", "DLA")."""
+    return [w for token in _ACRONYM.findall(title) if token.isupper() for w in words(token)]
+
+
 def capitalized(title: str) -> tuple[list[str], list[str]]:
     """Folded words a title capitalizes where French would not: (proper names, acronyms).
 
