@@ -5,6 +5,7 @@ ESS_AGENDA_UID_HOST       host part of minted event UIDs (default: ess-agenda.fr
 ESS_AGENDA_CONTACT_URL    contact URL sent in the crawler's User-Agent
 ESS_AGENDA_SECRET_KEY     Flask secret key (sessions, CSRF)
 ESS_AGENDA_FEED_PAST_DAYS how many past days feeds keep (default: 7)
+ESS_AGENDA_PROXIES        reverse proxies in front of the web app whose X-Forwarded-* to trust (default: 0)
 ESS_AGENDA_EXECUTOR       where crawls run: local (subprocesses, default) or scrapyd
 ESS_AGENDA_SCRAPYD_URLS   Scrapyd nodes, comma-separated (executor scrapyd)
 ESS_AGENDA_MAX_CRAWLS     crawls the scheduler runs at once (default: 4)
@@ -40,6 +41,7 @@ class Settings:
         default_factory=lambda: os.environ.get("ESS_AGENDA_SECRET_KEY", "dev-insecure-key")
     )
     feed_past_days: int = field(default_factory=lambda: int(os.environ.get("ESS_AGENDA_FEED_PAST_DAYS", "7")))
+    proxies: int = field(default_factory=lambda: int(os.environ.get("ESS_AGENDA_PROXIES", "0")))
     executor: str = field(default_factory=lambda: os.environ.get("ESS_AGENDA_EXECUTOR", "local"))
     scrapyd_urls: tuple[str, ...] = field(
         default_factory=lambda: tuple(

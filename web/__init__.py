@@ -1,7 +1,8 @@
 """The ESS Agenda web app: agenda pages, iCal and Atom feeds and a JSON API over the shared database.
 
 Config (from the environment through aggregator.config, overridable by ``create_app(test_config)``):
-``DATABASE_URL``, ``SECRET_KEY``, ``FEED_PAST_DAYS`` (past days iCal feeds keep), ``ATOM_ENTRIES``,
+``DATABASE_URL``, ``SECRET_KEY``, ``FEED_PAST_DAYS`` (past days iCal feeds keep), ``PROXIES`` (trusted
+reverse proxies), ``ATOM_ENTRIES``,
 ``TODAY`` (pin today's date, ``YYYY-MM-DD``, for demos and tests).
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import Babel
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from aggregator.config import get_settings
 
@@ -27,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         DATABASE_URL=settings.database_url,
         FEED_PAST_DAYS=settings.feed_past_days,
+        PROXIES=settings.proxies,
         ATOM_ENTRIES=200,
         TODAY=None,
         BABEL_DEFAULT_LOCALE="fr",
@@ -35,9 +38,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if app.config["PROXIES"]:
+        # Behind a TLS-terminating proxy, feed URLs offered to subscribers must say https.
+        hops = int(app.config["PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from web import db, errors, i18n, security, templating
     from web.cache import VersionedCache
+    from web.http import HighWater
 
     db.init_app(app)
     Babel(app, locale_selector=i18n.select_locale)
@@ -45,6 +53,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     app.extensions["ess_agenda_cache"] = VersionedCache()
+    app.extensions["ess_agenda_last_modified"] = HighWater()
 
     from web import admin, agenda, api, events, feeds
 

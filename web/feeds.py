@@ -25,7 +25,7 @@ from web.dates import today
 from web.db import get_session
 from web.filters import Filters, check_sources, describe, source_titles
 from web.fragments import load_fragments
-from web.http import Representation, etag_for, send
+from web.http import HighWater, Representation, etag_for, send
 from web.ical import assemble
 from web.queries import where
 
@@ -46,7 +46,8 @@ def last_modified(day: date) -> datetime:
     """The data's last change, or the day the window last slid, whichever is later: never earlier
     than a previous answer for the same URL, and moving whenever the body may have changed."""
     moment = max(current_state().changed_at, local_midnight(day).astimezone(UTC))
-    return moment.replace(microsecond=0)
+    high_water: HighWater = current_app.extensions["ess_agenda_last_modified"]
+    return high_water.at_least(moment.replace(microsecond=0))
 
 
 def calendar_name(filters: Filters, titles: dict[str, str]) -> str:
@@ -125,8 +126,7 @@ def event_calendar(uid: str) -> BaseResponse:
 
     def build() -> Representation:
         body = assemble(f"{SITE_NAME} — {event.title}", load_fragments(session, [Event.id == event.id]))
-        stamp = max(event.updated_at, current_state().changed_at).replace(microsecond=0)
-        return Representation(body, etag_for(*key), stamp, ICAL_TYPE)
+        return Representation(body, etag_for(*key), last_modified(today()), ICAL_TYPE)
 
     return send(_cached(key, build), MAX_AGE, filename=f"{_slug(event.title)}.ics")
 

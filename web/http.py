@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,6 +34,21 @@ class Representation:
     @property
     def size(self) -> int:
         return len(self.body) + len(self._gzipped or b"")
+
+
+class HighWater:
+    """The latest moment handed out so far: Last-Modified never moves backwards, even when a clock
+    of the aggregator does."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._mark: datetime | None = None
+
+    def at_least(self, moment: datetime) -> datetime:
+        with self._lock:
+            if self._mark is None or moment > self._mark:
+                self._mark = moment
+            return self._mark
 
 
 def etag_for(*parts: object) -> str:

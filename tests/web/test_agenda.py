@@ -177,3 +177,17 @@ def test_the_page_and_its_feed_link_each_other(web):
         "text/calendar": "/calendar.ics?region=Bretagne",
         "application/atom+xml": "/feed.atom?region=Bretagne",
     }
+
+
+def test_behind_a_tls_proxy_the_feed_url_says_https(seeded):
+    client = make_app(seeded.url, PROXIES=1).test_client()
+    headers = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "agenda.example",
+        "X-Forwarded-For": "192.0.2.1",
+    }
+    page = Page(client.get("/?region=Bretagne", headers=headers).get_data(as_text=True))
+    assert page.by_id("feed-url")["value"] == "https://agenda.example/calendar.ics?region=Bretagne"
+    assert page.by_id("subscribe-webcal")["href"] == "webcal://agenda.example/calendar.ics?region=Bretagne"
+    ignored = Page(make_app(seeded.url).test_client().get("/", headers=headers).get_data(as_text=True))
+    assert ignored.by_id("feed-url")["value"] == "http://localhost/calendar.ics"

@@ -82,6 +82,18 @@ def test_changed_data_changes_the_feed_and_its_validators_move_forward(db_url):
     parse_three_ways(after.data)
 
 
+def test_last_modified_never_moves_backwards(sqlite_db):
+    app = seeded_app(sqlite_db)
+    client = app.test_client()
+    with get_sessionmaker(sqlite_db).begin() as session:
+        bump(session, datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
+    later = parse_date(client.get("/calendar.ics").headers["Last-Modified"])
+    with get_sessionmaker(sqlite_db).begin() as session:
+        bump(session, datetime(2026, 11, 23, 9, 0, tzinfo=UTC))  # an aggregator whose clock lags
+    response = client.get("/calendar.ics")
+    assert parse_date(response.headers["Last-Modified"]) >= later
+
+
 def test_last_modified_moves_when_the_window_slides(sqlite_db):
     url = sqlite_db
     with get_sessionmaker(url).begin() as session:
