@@ -178,6 +178,21 @@ def events(as_json: bool, region: str | None, start: object, end: object) -> Non
     click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
 
 
+@main.group()
+def feeds() -> None:
+    """iCalendar feeds."""
+
+
+@feeds.command("render")
+def feeds_render() -> None:
+    """Render the VEVENT of every event changed since (feeds otherwise render them on demand)."""
+    from web.fragments import render_missing
+
+    with get_sessionmaker()() as session:
+        count = render_missing(session)
+    click.echo(f"{count} events rendered")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)

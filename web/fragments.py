@@ -107,3 +107,10 @@ def _wait_briefly(connection: Connection, milliseconds: int) -> None:
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(milliseconds)}")
     else:
         connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(milliseconds)}ms'")
+
+
+def render_missing(session: Session) -> int:
+    """Render and store every fragment the aggregator cleared (ahead of the first feed asking)."""
+    missing = list(session.scalars(select(Event.id).where(Event.vevent.is_(None)).order_by(Event.id)))
+    render_fragments(session, missing)
+    return len(missing)

@@ -183,3 +183,15 @@ def test_one_event_ics_follows_its_event(db_url):
         client.get(f"/events/{uid}.ics", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     )
     assert str(vevent(parse_three_ways(first.data), uid)["SUMMARY"]) == "Forum de l'emploi solidaire"
+
+
+def test_fragments_can_be_rendered_ahead_of_the_first_feed(db_url):
+    from tests.helpers import cli
+
+    with get_sessionmaker(db_url).begin() as session:
+        seed(session)
+    result = cli("feeds", "render")
+    assert result.exit_code == 0 and result.output == "11 events rendered\n"
+    with get_sessionmaker(db_url)() as session:
+        assert session.scalars(select(Event).where(Event.vevent.is_(None))).all() == []
+    assert cli("feeds", "render").output == "0 events rendered\n"
