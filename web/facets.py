@@ -34,6 +34,7 @@ class Counts:
     total: int
     values: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     online: int = 0
+    in_person: int = 0
     mois_ess: int = 0
 
     def count(self, facet: str, value: str) -> int:
