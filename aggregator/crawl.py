@@ -15,6 +15,7 @@ import socket
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from aggregator.config import get_settings
 from aggregator.db import get_sessionmaker
-from aggregator.executors import CrawlJob, Executor, Outcome
+from aggregator.executors import KILL_GRACE, TERM_GRACE, CrawlJob, Executor, Outcome
 from aggregator.lease import process_identity
 from aggregator.models import CrawlRun, Source
 from aggregator.runs import CANCELLED, FAILED, MAX_KEPT_ERRORS, RUNNING, TIMED_OUT
@@ -31,6 +32,8 @@ from aggregator.types import utcnow
 logger = logging.getLogger(__name__)
 
 LOG_TAIL_CHARS = 4000
+# Beyond a crawl's time limit and both graces: room for slow starts and clocks a little apart.
+OVERDUE_MARGIN = 600
 
 # What started a crawl.
 SCHEDULE = "schedule"
@@ -226,14 +229,23 @@ def close_orphaned_runs(sessions: sessionmaker[Session], previous_holder: str | 
     """Close as failed the running runs whose supervising process is gone; returns their ids.
 
     A local crawl's run names its supervisor as ``host:pid``. On this host a dead pid tells; a run of
-    another host is orphaned when its supervisor is the scheduler whose lease was just taken over.
-    Scrapyd runs are not closed here: their jobs outlive the scheduler and are followed again.
+    another host is orphaned when its supervisor is the scheduler whose lease was just taken over, or
+    when it outlived its time limit and both graces, which no live supervisor would allow. Scrapyd
+    runs are not closed here: their jobs outlive the scheduler and are followed again.
     """
     host = socket.gethostname()
+    now, default_limit = utcnow(), get_settings().crawl_time_limit
     closed = []
     with sessions.begin() as session:
         for run in session.scalars(select(CrawlRun).where(CrawlRun.status == RUNNING)):
-            if not run.node or ":" not in run.node or run.node.startswith("scrapyd "):
+            if run.node and run.node.startswith("scrapyd "):
+                continue
+            allowance = time_limit(run.source, default_limit) + TERM_GRACE + KILL_GRACE + OVERDUE_MARGIN
+            if now - run.started_at > timedelta(seconds=allowance):
+                _fail(run, FAILED, "still running long past its time limit: its supervisor is gone")
+                closed.append(run.id)
+                continue
+            if not run.node or ":" not in run.node:
                 continue
             run_host, _, pid = run.node.rpartition(":")
             gone = not _alive(pid) if run_host == host else run.node == previous_holder

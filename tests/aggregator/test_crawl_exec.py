@@ -10,12 +10,14 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from aggregator.crawl import AlreadyRunning, claim_run, close_orphaned_runs, run_crawl
 from aggregator.db import get_sessionmaker
 from aggregator.executors import CrawlJob
 from aggregator.executors.local import LocalExecutor
 from aggregator.models import CrawlRun
+from aggregator.types import utcnow
 from tests.crawl_helpers import add_source, runs_of, slow_site
 from tests.helpers import cli
 
@@ -128,19 +130,25 @@ def test_runs_whose_supervisor_died_are_closed_as_failed(db_url):
         "alive-here": f"{host}:{os.getpid()}",
         "previous-holder": "elsewhere:123",
         "other-elsewhere": "elsewhere:456",
+        "overdue-elsewhere": "elsewhere:789",
         "on-scrapyd": "scrapyd http://127.0.0.1:6800/",
     }
     ids = {}
     for name, node in supervisors.items():
         add_source(db_url, name, "ical", "http://127.0.0.1:9/agenda.ics")
         ids[name] = claim_run(name, "schedule", db_url, node=node).run_id
+    with get_sessionmaker(db_url).begin() as session:
+        overdue = session.get(CrawlRun, ids["overdue-elsewhere"])
+        assert overdue is not None
+        overdue.started_at = utcnow() - timedelta(hours=3)  # 20 min allowed, plus graces and margin
     closed = close_orphaned_runs(get_sessionmaker(db_url), previous_holder="elsewhere:123")
-    assert sorted(closed) == sorted([ids["dead-here"], ids["previous-holder"]])
+    assert sorted(closed) == sorted([ids["dead-here"], ids["previous-holder"], ids["overdue-elsewhere"]])
     assert {name: _status(db_url, run_id) for name, run_id in ids.items()} == {
         "dead-here": "failed",
         "alive-here": "running",
         "previous-holder": "failed",
         "other-elsewhere": "running",
+        "overdue-elsewhere": "failed",
         "on-scrapyd": "running",  # its job outlives the scheduler: followed again, not closed
     }
 
