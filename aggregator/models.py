@@ -282,6 +282,8 @@ class DataVersion(Base):
 
 
 Index("ix_listing_start_source", Listing.start, Listing.source_id)
+# Events still running on a day: the earliest start among those ending after it bounds the start index.
+Index("ix_event_end_start", Event.end, Event.start)
 Index("ix_dedup_block_day_area", DedupBlock.day, DedupBlock.area)
 Index("ix_dedup_correction_listing_b", DedupCorrection.listing_b_id)
 Index("ix_listing_removed_missed", Listing.removed, Listing.missed_crawls)

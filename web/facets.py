@@ -12,14 +12,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, distinct, false, func, select, true
+from sqlalchemy import ColumnElement, distinct, func, select, true
 from sqlalchemy.orm import Session
 
 from aggregator.models import Event, Listing, Source
 from aggregator.normalize.categories import MOIS_ESS
 from web.cache import app_cache, current_state
 from web.filters import Filters
-from web.queries import dialect_of, longest_event
+from web.queries import dialect_of, earliest_start
 from web.search import category_items
 
 TOP_CITIES = 15
@@ -50,7 +50,8 @@ def facet_counts(session: Session, filters: Filters, start: date | None) -> Coun
 
 def _facet_counts(session: Session, filters: Filters, start: date | None) -> Counts:
     dialect = dialect_of(session)
-    lookback = longest_event(session)
+    first, _ = filters.window(start)
+    not_before = earliest_start(session, first) if first is not None else None
     # Facets sharing the selection they count (their own filter removed) share its queries.
     groups: dict[Filters, list[str]] = defaultdict(list)
     for facet in FACETS:
@@ -59,7 +60,7 @@ def _facet_counts(session: Session, filters: Filters, start: date | None) -> Cou
     found: dict[str, Counter[str]] = {}
     total = 0
     for selection, facets in groups.items():
-        where = selection.conditions(dialect, start, lookback)
+        where = selection.conditions(dialect, start, not_before)
         if selection == filters or any(f in PLACE_FACETS for f in facets):
             places = _places(session, where)
             found.update({f: places[f] for f in facets if f in PLACE_FACETS})
@@ -115,7 +116,9 @@ def _sources(session: Session, where: list[ColumnElement[bool]]) -> Counter[str]
         .select_from(Event)
         .join(Listing, Listing.event_id == Event.id)
         .join(Source, Source.id == Listing.source_id)
-        .where(Listing.removed == false(), *where)
+        # "!=" keeps SQLite from driving the join from every listing through the removed-flag index:
+        # the events of the window come first, then their listings.
+        .where(Listing.removed != true(), *where)
         .group_by(Source.name)
     )
     return Counter({name: count for name, count in rows})

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
@@ -257,19 +257,19 @@ class Filters:
         return self.start or default_start, self.end
 
     def conditions(
-        self, dialect: str, default_start: date | None, lookback: timedelta | None = None
+        self, dialect: str, default_start: date | None, not_before: datetime | None = None
     ) -> list[ColumnElement[bool]]:
         """WHERE clauses on Event selecting exactly these filters' events.
 
-        ``lookback``, the longest event's duration, bounds how early an event still running on the
-        first day can have started: the start index then skips the past instead of reading it.
+        ``not_before``, the earliest start of the events still running on the first day, lets the
+        start index skip the past instead of reading it.
         """
         first, last = self.window(default_start)
         where: list[ColumnElement[bool]] = []
         if first is not None:
             where.append(func.coalesce(Event.end, Event.start) >= local_midnight(first))
-            if lookback is not None:
-                where.append(Event.start >= local_midnight(first) - lookback)
+            if not_before is not None:
+                where.append(Event.start >= not_before)
         if last is not None:
             where.append(Event.start < local_midnight(last + timedelta(days=1)))
         if self.region:

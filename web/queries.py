@@ -1,42 +1,47 @@
 """The agenda's query, shared by pages, feeds and the API; what it costs to run is cached.
 
-Counts, page contents and the longest event's duration are cached per (filters, day, data
+Counts, page contents and the earliest start of running events are cached per (filters, day, data
 version): they stay exact until the aggregator changes an event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from aggregator.export import local_midnight
 from aggregator.models import Event
 from web.cache import app_cache, current_state
 from web.filters import Filters
-from web.search import duration_seconds
 
 
 def dialect_of(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def longest_event(session: Session) -> timedelta:
-    """The longest event's duration, which bounds how far back a running event may have started."""
-    key = ("longest", current_state().version)
+def earliest_start(session: Session, day: date) -> datetime:
+    """The earliest start among the events still running on ``day`` (or its midnight)."""
+    midnight = local_midnight(day)
+    key = ("earliest", day, current_state().version)
 
-    def build() -> timedelta:
-        seconds = session.scalar(select(func.max(duration_seconds(dialect_of(session))))) or 0
-        return timedelta(seconds=float(seconds) + 1)
+    def build() -> datetime:
+        # min() in SQL would walk the start index from the oldest event (SQLite's min/max
+        # optimization); reading the starts of the events ending after midnight uses the end index.
+        starts = session.scalars(select(Event.start).where(Event.end >= midnight))
+        return min([midnight, *starts])
 
-    longest: timedelta = app_cache().get_or_build(key, build)
-    return longest
+    earliest: datetime = app_cache().get_or_build(key, build)
+    return earliest
 
 
 def where(session: Session, filters: Filters, start: date | None) -> list[ColumnElement[bool]]:
     """The WHERE clauses of these filters' events from ``start`` on (unless the filters say when)."""
-    return filters.conditions(dialect_of(session), start, longest_event(session))
+    first, _ = filters.window(start)
+    not_before = earliest_start(session, first) if first is not None else None
+    return filters.conditions(dialect_of(session), start, not_before)
 
 
 def count_matching(session: Session, filters: Filters, start: date | None) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -71,11 +70,3 @@ def category_items(dialect: str) -> TableValuedAlias:
     if dialect == "postgresql":
         return func.json_array_elements_text(Event.categories).table_valued("value")
     return func.json_each(Event.categories).table_valued("value")
-
-
-def duration_seconds(dialect: str) -> ColumnElement[Any]:
-    """How long each event lasts, in seconds (zero without an end)."""
-    last = func.coalesce(Event.end, Event.start)
-    if dialect == "postgresql":
-        return func.extract("epoch", last - Event.start)
-    return (func.julianday(last) - func.julianday(Event.start)) * 86400.0
