@@ -8,7 +8,7 @@ in ``Event.vevent`` (see web.fragments); a feed only concatenates text.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -164,7 +164,3 @@ def assemble(name: str, fragments: Sequence[Fragment]) -> bytes:
     parts.append("END:VCALENDAR" + CRLF)
     return "".join(parts).encode("utf-8")
 
-
-def render_calendar(events: Iterable[Event], name: str) -> bytes:
-    """A calendar rendered from scratch (no stored fragments)."""
-    return assemble(name, [fragment(event) for event in events])
