@@ -8,10 +8,11 @@ target ≤ 15 for 10× the listings, i.e. not quadratic), the median time to pla
 the largest size (target < 20 ms), and pairwise precision and recall against the known events
 (targets 0.98 and 0.95). The labelled dev set's precision and recall are printed too.
 
-The synthetic agenda: a year of events over 30 départements, each announced by its organizer and,
-often, by the national or a regional OpenAgenda (some sharing the same OpenAgenda uid) or a news
-post; reworded titles, shifted times, all-day news posts; weekly series with one title and sibling
-events at the same venue on the same day as near misses; a few online events.
+The synthetic agenda: a year of events over every département (the big cities' busier), each
+announced by its organizer and, often, by the national or a regional OpenAgenda (some sharing the
+same OpenAgenda uid) or a news post; reworded titles, typos, shifted times, all-day news posts,
+listings naming only their région; weekly series with one title, look-alikes at the same venue and
+time by another host, and the same host's next session, as near misses; a few online events.
 """
 
 from __future__ import annotations
@@ -47,16 +48,33 @@ POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_RATIO = 15.0
 TARGET_PLACE_MS = 20.0
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 REGIONS = {
-    "Bretagne": ["29", "35", "22", "56"],
-    "Hauts-de-France": ["59", "62", "80", "60", "02"],
-    "Bourgogne-Franche-Comté": ["21", "25", "71", "39"],
-    "Nouvelle-Aquitaine": ["33", "24", "86", "87"],
-    "Auvergne-Rhône-Alpes": ["69", "38", "63", "73"],
-    "Occitanie": ["31", "34", "81"],
-    "Île-de-France": ["75", "93", "94"],
-    "Provence-Alpes-Côte d'Azur": ["13", "06", "84"],
+    "Auvergne-Rhône-Alpes": _words("01 03 07 15 26 38 42 43 63 69 73 74"),
+    "Bourgogne-Franche-Comté": _words("21 25 39 58 70 71 89 90"),
+    "Bretagne": _words("22 29 35 56"),
+    "Centre-Val de Loire": _words("18 28 36 37 41 45"),
+    "Corse": _words("2A 2B"),
+    "Grand Est": _words("08 10 51 52 54 55 57 67 68 88"),
+    "Hauts-de-France": _words("02 59 60 62 80"),
+    "Île-de-France": _words("75 77 78 91 92 93 94 95"),
+    "Normandie": _words("14 27 50 61 76"),
+    "Nouvelle-Aquitaine": _words("16 17 19 23 24 33 40 47 64 79 86 87"),
+    "Occitanie": _words("09 11 12 30 31 32 34 46 48 65 66 81 82"),
+    "Pays de la Loire": _words("44 49 53 72 85"),
+    "Provence-Alpes-Côte d'Azur": _words("04 05 06 13 83 84"),
+    "Guadeloupe": ["971"],
+    "Martinique": ["972"],
+    "Guyane": ["973"],
+    "La Réunion": ["974"],
+    "Mayotte": ["976"],
 }
+# Départements of the big cities hold more events.
+BUSY = frozenset(_words("75 69 13 59 33 31 44 35 34 67 06 38 92 93"))
 KINDS = [
     "Atelier",
     "Forum",
@@ -68,10 +86,6 @@ KINDS = [
     "Café",
     "Table ronde",
 ]
-
-
-def _words(text: str) -> list[str]:
-    return text.split()
 
 
 TOPICS = _words(
@@ -101,7 +115,9 @@ class Generator:
     def __init__(self, seed: int = 7) -> None:
         self.rng = random.Random(seed)
         self.start = datetime.now(PARIS).replace(hour=0, minute=0, second=0, microsecond=0)
-        self.departments = [(d, region) for region, ds in REGIONS.items() for d in ds]
+        self.departments = [
+            (d, region) for region, ds in REGIONS.items() for d in ds for _ in range(1 + 3 * (d in BUSY))
+        ]
         self.organizers = [f"org-{n}" for n in range(30)]
         self.names: set[str] = set()
         self.next_label = 0

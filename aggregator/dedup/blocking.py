@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from aggregator.dedup.profile import Profile
+from aggregator.dedup.scoring import common_ground
 from aggregator.models import DedupBlock, Listing
 
 CHUNK = 500
@@ -29,9 +30,7 @@ def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
 
 def _rows(profiles: Iterable[Profile]) -> list[dict[str, object]]:
     return [
-        {"listing_id": p.id, "day": day, "area": area}
-        for p in profiles
-        for day, area in sorted(p.index_keys())
+        {"listing_id": p.id, "day": day, "area": area} for p in profiles for day, area in sorted(p.index_keys)
     ]
 
 
@@ -68,9 +67,9 @@ class BlockLookup:
 
     def candidates(self, profile: Profile) -> set[int]:
         """The listings filed under the blocks ``profile`` looks in (read by ``read`` first)."""
-        areas = profile.query_areas()
+        areas = profile.query_areas
         found: set[int] = set()
-        for day in profile.query_days():
+        for day in profile.query_days:
             if areas is None:
                 for (block_day, _), ids in self.found.items():
                     if block_day == day:
@@ -86,8 +85,8 @@ class BlockLookup:
         every_area: set[date] = set()
         some_areas: dict[date, set[str]] = defaultdict(set)
         for profile in profiles:
-            areas = profile.query_areas()
-            for day in profile.query_days() - self.read_days:
+            areas = profile.query_areas
+            for day in profile.query_days - self.read_days:
                 if areas is None:
                     every_area.add(day)
                 else:
@@ -115,23 +114,32 @@ class BlockLookup:
 
 
 class BlockIndex:
-    """The same lookups in memory, for a rebuild."""
+    """The same lookups in memory, for a rebuild, which compares each pair from whichever side finds it.
+
+    A listing with a département looks in its own département's blocks. A listing without one
+    (online, or placed only in a région, or nowhere) looks at every listing of its days sharing a
+    token of ``scoring.common_ground`` with it: pairs sharing none can never be the same event, and
+    reading whole days for them would make a rebuild's time grow with the square of its size.
+    """
 
     def __init__(self, profiles: Iterable[Profile]) -> None:
         self.by_block: dict[tuple[date, str], list[int]] = defaultdict(list)
-        self.by_day: dict[date, list[int]] = defaultdict(list)
+        self.by_token: dict[tuple[date, str], list[int]] = defaultdict(list)
+        self.tokens: dict[int, set[str]] = {}
         for profile in profiles:
-            for day, area in profile.index_keys():
+            tokens = self.tokens[profile.id] = common_ground(profile)
+            for day, area in profile.index_keys:
                 self.by_block[(day, area)].append(profile.id)
-                self.by_day[day].append(profile.id)
+                for token in tokens:
+                    self.by_token[(day, token)].append(profile.id)
 
     def candidates(self, profile: Profile) -> set[int]:
-        areas = profile.query_areas()
+        areas = profile.query_areas
         found: set[int] = set()
-        for day in profile.query_days():
+        for day in profile.query_days:
             if areas is None:
-                found.update(self.by_day.get(day, ()))
+                for token in self.tokens[profile.id]:
+                    found.update(self.by_token.get((day, token), ()))
             else:
-                for area in areas:
-                    found.update(self.by_block.get((day, area), ()))
+                found.update(self.by_block.get((day, profile.area), ()))
         return found

@@ -20,6 +20,7 @@ from aggregator.dedup.text import (
     numbering,
     stem,
     weighted_words,
+    word_weight,
     words,
 )
 from aggregator.models import Listing, Source
@@ -108,10 +109,12 @@ class Profile:
         """Older listings sort first; ties fall back to the stable key."""
         return (self.first_seen, self.source_name, self.key)
 
-    def index_keys(self) -> set[tuple[date, str]]:
+    @cached_property
+    def index_keys(self) -> frozenset[tuple[date, str]]:
         """The blocks this listing is filed under: (local day, area)."""
-        return {(day, self.area) for timing in self.timings for day in timing.days()}
+        return frozenset((day, self.area) for day in self.query_days)
 
+    @cached_property
     def query_areas(self) -> tuple[str, ...] | None:
         """The areas whose listings may be this one's event; None for every area."""
         if self.area in (ONLINE, UNKNOWN) or self.area.startswith(REGION_PREFIX):
@@ -121,8 +124,10 @@ class Profile:
             areas.append(REGION_PREFIX + self.region)
         return tuple(areas)
 
-    def query_days(self) -> set[date]:
-        return {day for timing in self.timings for day in timing.days()}
+    @cached_property
+    def query_days(self) -> frozenset[date]:
+        """The local days this listing is filed under and looks in."""
+        return frozenset(day for timing in self.timings for day in timing.days())
 
 
 def area_of(online: bool, department: str | None, region: str | None) -> str:
@@ -162,7 +167,9 @@ def clean_city(city: str | None) -> str:
 
 
 def _mentions(listing: Listing) -> frozenset[str]:
-    return frozenset(stem(w) for w in words(f"{listing.location_name or ''} {listing.organizer or ''}"))
+    """The words of the venue and the organizer that mean something."""
+    found = (stem(w) for w in words(f"{listing.location_name or ''} {listing.organizer or ''}"))
+    return frozenset(w for w in found if word_weight(w) > 0)
 
 
 def build_profile(listing: Listing, source: Source, moved_from: datetime | None = None) -> Profile:

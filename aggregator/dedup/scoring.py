@@ -94,14 +94,23 @@ def compare(a: Profile, b: Profile) -> Verdict:
 
 
 def _anything_in_common(a: Profile, b: Profile) -> bool:
-    """A title word both share, or one names the other's venue or organizer, or an acronym's."""
+    """A meaningful title word both share, or one title names the other's venue or organizer."""
     return bool(
         any(a.title[w] > 0 for w in a.title.keys() & b.title.keys())
         or a.title.keys() & b.mentions
         or b.title.keys() & a.mentions
-        or any(2 <= len(w) <= 5 and w in acronyms(b.title_text) for w in a.title if a.title[w])
-        or any(2 <= len(w) <= 5 and w in acronyms(a.title_text) for w in b.title if b.title[w])
     )
+
+
+def common_ground(profile: Profile) -> set[str]:
+    """Tokens two listings share whenever ``compare`` may find them the same event: meaningful title
+    words, venue and organizer words, page URLs and the links to them, the OpenAgenda uid."""
+    tokens = {f"w:{w}" for w, weight in profile.title.items() if weight > 0}
+    tokens.update(f"w:{w}" for w in profile.mentions)
+    tokens.update(f"u:{url}" for url in (profile.url, *profile.links) if url)
+    if profile.oa_uid:
+        tokens.add(f"oa:{profile.oa_uid}")
+    return tokens
 
 
 def _veto(a: Profile, b: Profile) -> str | None:
@@ -109,7 +118,7 @@ def _veto(a: Profile, b: Profile) -> str | None:
         return "one source, two events"
     if not areas_meet(a, b):
         return "elsewhere"
-    if not a.query_days() & b.query_days():
+    if not a.query_days & b.query_days:
         return "other days"
     return None
 
