@@ -202,9 +202,11 @@ def test_sequence_moves_only_when_what_subscribers_see_changes(session, sources)
     event.vevent = "BEGIN:VEVENT..."
     updated = event.updated_at
     session.commit()
+    version = session.scalar(select(DataVersion.version))
     touch(organizer, description="Un atelier pour les élus et les agents, avec un programme détaillé : " * 2)
     dedup(session, [organizer])
     assert (event.sequence, event.updated_at, event.vevent) == (0, updated, None)
+    assert session.scalar(select(DataVersion.version)) == version + 1  # feeds must notice
     event.vevent = "BEGIN:VEVENT..."
     session.commit()
     touch(organizer, start=day(30, 15), end=day(30, 18))
