@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import logging
 import multiprocessing
 import random
 import socket
@@ -314,6 +315,9 @@ def _free_port() -> int:
 
 def _serve(kind: str, url: str, body: bytes, port: int) -> None:
     from waitress import serve
+
+    # Four clients against four threads queue a request now and then; waitress would log each.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
     if kind == "memory":
         app = Flask("memory")

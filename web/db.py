@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from aggregator.db import get_sessionmaker
 
 
 def get_session() -> Session:
     if "db_session" not in g:
-        g.db_session = get_sessionmaker(current_app.config["DATABASE_URL"])()
+        g.db_session = current_app.extensions["ess_agenda_sessions"]()
     session: Session = g.db_session
     return session
+
+
+def get_engine() -> Engine:
+    """The app's engine, for the few reads that need no ORM session."""
+    engine: Engine = current_app.extensions["ess_agenda_engine"]
+    return engine
 
 
 def close_session(_exc: BaseException | None = None) -> None:
@@ -22,4 +29,8 @@ def close_session(_exc: BaseException | None = None) -> None:
 
 
 def init_app(app: Flask) -> None:
+    # One factory per app: building a sessionmaker per request costs more than a cached feed.
+    sessions: sessionmaker[Session] = get_sessionmaker(app.config["DATABASE_URL"])
+    app.extensions["ess_agenda_sessions"] = sessions
+    app.extensions["ess_agenda_engine"] = sessions.kw["bind"]
     app.teardown_appcontext(close_session)
