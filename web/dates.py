@@ -23,6 +23,14 @@ def _locale(locale: Locale | str | None) -> Locale:
     return get_locale() or Locale.parse("fr")
 
 
+def _translated(locale: Locale, message: str, **values: str) -> str:
+    """``gettext`` in ``locale``; switching locales costs, so only when it is not the current one."""
+    if locale == get_locale():
+        return gettext(message, **values)
+    with force_locale(locale):
+        return gettext(message, **values)
+
+
 def _day_number(day: date, locale: Locale) -> str:
     return "1er" if locale.language == "fr" and day.day == 1 else str(day.day)
 
@@ -59,8 +67,7 @@ def date_range(first: date, last: date, locale: Locale | str | None = None) -> s
     same_year = first.year == last.year
     same_month = same_year and first.month == last.month
     start = _day(first, loc, month=not same_month, year=not same_year)
-    with force_locale(loc):
-        return gettext("du %(start)s au %(end)s", start=start, end=_day(last, loc))
+    return _translated(loc, "du %(start)s au %(end)s", start=start, end=_day(last, loc))
 
 
 def clock(moment: time, locale: Locale | str | None = None) -> str:
@@ -74,10 +81,9 @@ def clock(moment: time, locale: Locale | str | None = None) -> str:
 def time_range(start: time, end: time | None, locale: Locale | str | None = None) -> str:
     """ "de 14 h à 18 h", or "à 14 h" when the end is unknown."""
     loc = _locale(locale)
-    with force_locale(loc):
-        if end is None or end == start:
-            return gettext("à %(time)s", time=clock(start, loc))
-        return gettext("de %(start)s à %(end)s", start=clock(start, loc), end=clock(end, loc))
+    if end is None or end == start:
+        return _translated(loc, "à %(time)s", time=clock(start, loc))
+    return _translated(loc, "de %(start)s à %(end)s", start=clock(start, loc), end=clock(end, loc))
 
 
 def zone_note(timezone: str, locale: Locale | str | None = None) -> str | None:

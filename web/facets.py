@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import ColumnElement, distinct, func, select, true
 from sqlalchemy.orm import Session
@@ -38,7 +39,11 @@ class Counts:
     mois_ess: int = 0
 
     def count(self, facet: str, value: str) -> int:
-        return dict(self.values.get(facet, [])).get(value, 0)
+        return self._by_value.get(facet, {}).get(value, 0)
+
+    @cached_property
+    def _by_value(self) -> dict[str, dict[str, int]]:
+        return {facet: dict(pairs) for facet, pairs in self.values.items()}
 
 
 def facet_counts(session: Session, filters: Filters, start: date | None) -> Counts:
