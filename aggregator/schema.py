@@ -12,10 +12,11 @@ from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-# Full-text search lives outside the models (an FTS5 table and its shadow tables on SQLite, an
-# expression index on PostgreSQL): migrations create it, autogenerate must neither drop nor compare it.
+# Full-text search lives outside the models (an FTS5 table and its shadow tables on SQLite, a
+# generated tsvector column and its index on PostgreSQL): migrations create it, autogenerate must
+# neither drop nor compare it.
 # APScheduler creates and owns the table of its job store.
-UNMODELLED_PREFIXES = ("event_fts", "ix_event_fulltext", "apscheduler_")
+UNMODELLED_PREFIXES = ("event_fts", "ix_event_fulltext", "fulltext", "apscheduler_")
 
 
 def include_name(name: str | None, type_: str, parent_names: Mapping[Any, str | None]) -> bool:

@@ -1,8 +1,8 @@
 """What SQLite and PostgreSQL say differently: full-text search and membership in a JSON list.
 
 One small function per difference, each taking the dialect name ("sqlite" or "postgresql").
-Full-text search covers title, description and place; its structures come from migration 0002
-(an FTS5 table kept by triggers on SQLite, a French tsvector expression index on PostgreSQL).
+Full-text search covers title, description and place: an FTS5 table kept by triggers on SQLite
+(migration 0002), a generated French tsvector column with its GIN index on PostgreSQL (0006).
 """
 
 from __future__ import annotations
@@ -27,12 +27,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from aggregator.models import Event
 
-# The indexed expression of migration 0002, qualified with the table (queries may join listings).
-DOCUMENT = (
-    "to_tsvector('french'::regconfig, coalesce(event.title, '') || ' ' || coalesce(event.description, '')"
-    " || ' ' || coalesce(event.location_name, '') || ' ' || coalesce(event.address, '') || ' ' || "
-    "coalesce(event.city, ''))"
-)
+# PostgreSQL keeps each event's French tsvector in a generated column (migration 0006).
+DOCUMENT = "event.fulltext"
 _WORD = re.compile(r"\w+")
 # The FTS5 table: its rowid is the event's id; its hidden column, named like it, takes MATCH.
 _FTS = table("event_fts", column("rowid"), column("event_fts"))

@@ -17,7 +17,7 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Must stay identical to web.search.DOCUMENT, or PostgreSQL will not use the index.
+# What PostgreSQL searches (since 0006 a generated column holds it, for web.search.DOCUMENT).
 PG_DOCUMENT = (
     "to_tsvector('french'::regconfig, coalesce(title, '') || ' ' || coalesce(description, '') || ' ' || "
     "coalesce(location_name, '') || ' ' || coalesce(address, '') || ' ' || coalesce(city, ''))"
