@@ -1,8 +1,9 @@
 """Per-event VEVENT fragments: rendered once per change, kept in ``Event.vevent``.
 
-The aggregator clears ``Event.vevent`` whenever it changes an event. A feed reads the stored texts,
-renders the missing ones and writes them back — only if the event has not changed in between, and
-without waiting on a crawl's locks: a fragment that cannot be stored now is rendered again later.
+The aggregator clears ``Event.vevent`` whenever it changes an event, and bumps the data version. A
+feed reads the stored texts, renders the missing ones and writes them back — only if no event
+changed since it began reading (same data version, same ``updated_at``), and without waiting on a
+crawl's locks: a fragment that cannot be stored now is rendered again later.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Table, bindparam, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from aggregator.models import Event, Listing
+from aggregator.models import DataVersion, Event, Listing
 from web.ical import Fragment, fragment
 
 logger = logging.getLogger(__name__)
@@ -27,9 +28,13 @@ SQLITE_BUSY_MS = 30_000  # aggregator.db's default, restored for the pooled conn
 
 
 def load_fragments(
-    session: Session, where: Sequence[ColumnElement[bool]], limit: int | None = None
+    session: Session, where: Sequence[ColumnElement[bool]], version: int, limit: int | None = None
 ) -> list[Fragment]:
-    """The fragments of the events matching ``where``, by start; missing ones rendered and stored."""
+    """The fragments of the events matching ``where``, by start; missing ones rendered and stored.
+
+    ``version`` is the data version read before anything else: fragments are stored only if it
+    has not moved by then.
+    """
     rows = session.execute(
         select(Event.id, Event.vevent, Event.timezone, Event.all_day, Event.start, Event.end)
         .where(*where)
@@ -37,7 +42,7 @@ def load_fragments(
         .limit(limit)
     ).all()
     missing = [row.id for row in rows if row.vevent is None]
-    rendered = render_fragments(session, missing) if missing else {}
+    rendered = render_fragments(session, missing, version) if missing else {}
     fragments = []
     for row in rows:
         if row.vevent is None:
@@ -52,7 +57,7 @@ def load_fragments(
     return fragments
 
 
-def render_fragments(session: Session, ids: Sequence[int]) -> dict[int, Fragment]:
+def render_fragments(session: Session, ids: Sequence[int], version: int) -> dict[int, Fragment]:
     """Render the fragments of these events and store them for the next feed."""
     rendered: dict[int, Fragment] = {}
     for offset in range(0, len(ids), BATCH):
@@ -66,7 +71,12 @@ def render_fragments(session: Session, ids: Sequence[int]) -> dict[int, Fragment
         for event in events:
             rendered[event.id] = fragment(event)
             stamps.append(
-                {"b_id": event.id, "b_updated": event.updated_at, "b_text": rendered[event.id].text}
+                {
+                    "b_id": event.id,
+                    "b_updated": event.updated_at,
+                    "b_text": rendered[event.id].text,
+                    "b_version": version,
+                }
             )
         _store(session, stamps)
     return rendered
@@ -82,6 +92,9 @@ def _store(session: Session, stamps: list[dict[str, object]]) -> None:
             table.c.id == bindparam("b_id"),
             table.c.updated_at == bindparam("b_updated"),
             table.c.vevent.is_(None),
+            # Any event changed meanwhile, even unseen by subscribers: this text may be stale.
+            func.coalesce(select(func.max(DataVersion.version)).scalar_subquery(), 0)
+            == bindparam("b_version"),
         )
         .values(vevent=bindparam("b_text"))
     )
@@ -111,6 +124,7 @@ def _wait_briefly(connection: Connection, milliseconds: int) -> None:
 
 def render_missing(session: Session) -> int:
     """Render and store every fragment the aggregator cleared (ahead of the first feed asking)."""
+    version = session.scalar(select(func.max(DataVersion.version))) or 0
     missing = list(session.scalars(select(Event.id).where(Event.vevent.is_(None)).order_by(Event.id)))
-    render_fragments(session, missing)
+    render_fragments(session, missing, version)
     return len(missing)

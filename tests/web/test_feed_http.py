@@ -145,6 +145,19 @@ def test_each_vevent_is_rendered_once_and_kept(db_url):
     assert b"SUMMARY:(stored) Atelier" in fresh
 
 
+def test_a_fragment_rendered_while_any_event_changed_is_not_stored(db_url):
+    with get_sessionmaker(db_url).begin() as session:
+        source = add_source(session, "src")
+        event_id = add_event(session, "Avant", at(date(2026, 11, 30), 10), sources=[(source, None)]).id
+        bump(session)
+    with get_sessionmaker(db_url)() as session:
+        render_fragments(session, [event_id], 0)  # read at version 0; the aggregator is at 1
+        assert session.get(Event, event_id).vevent is None
+        render_fragments(session, [event_id], 1)
+    with get_sessionmaker(db_url)() as session:
+        assert "SUMMARY:Avant" in session.get(Event, event_id).vevent
+
+
 def test_a_fragment_of_an_event_changed_meanwhile_is_not_stored(db_url):
     with get_sessionmaker(db_url).begin() as session:
         source = add_source(session, "src")
@@ -155,7 +168,7 @@ def test_a_fragment_of_an_event_changed_meanwhile_is_not_stored(db_url):
         changed = session.get(Event, event_id)
         changed.title = "Après"
         changed.updated_at = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-    rendered = render_fragments(stale, [event_id])  # ...rendered after it
+    rendered = render_fragments(stale, [event_id], 0)  # ...rendered after it
     assert held.title == "Avant"
     stale.close()
     assert "SUMMARY:Avant" in rendered[event_id].text
