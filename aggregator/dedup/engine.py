@@ -344,7 +344,7 @@ class _Run:
         ]
         by_uid: dict[str, int] = {}
         for start in range(0, len(rows), CHUNK):  # in chunks: one huge RETURNING is slow to gather
-            inserted = self.session.execute(
+            inserted = self.session.connection().execute(
                 insert(Event).returning(Event.id, Event.uid), rows[start : start + CHUNK]
             )
             by_uid.update((uid, event_id) for event_id, uid in inserted)
