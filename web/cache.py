@@ -6,6 +6,7 @@ serves stale data, and every worker process can keep its own cache without coord
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from aggregator.models import DataVersion
 from web.db import get_engine
+
+logger = logging.getLogger(__name__)
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -49,6 +52,7 @@ class VersionedCache:
         self._entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
         self._bytes = 0
+        self._refreshing: set[Hashable] = set()
         self.max_entries = max_entries
         self.max_bytes = max_bytes
 
@@ -80,6 +84,24 @@ class VersionedCache:
             value = build()
             self.put(key, value, size(value) if size else 1)
         return value
+
+    def refresh(self, key: Hashable, build: Callable[[], Any], size: int = 1) -> None:
+        """Rebuild ``key`` in a background thread, once at a time; readers keep the old value."""
+        with self._lock:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+
+        def run() -> None:
+            try:
+                self.put(key, build(), size)
+            except Exception:  # a failed refresh leaves the old value; the next reader retries
+                logger.exception("cannot refresh %r", key)
+            finally:
+                with self._lock:
+                    self._refreshing.discard(key)
+
+        threading.Thread(target=run, name="ess-agenda-refresh", daemon=True).start()
 
     def clear(self) -> None:
         with self._lock:

@@ -3,7 +3,7 @@
 Each facet is counted without its own filter, so the choices it offers stay visible once one is
 picked. Facets whose filter is not set all count the same selection, so one scan serves them all:
 a page without filters costs three grouped queries (places and format, categories, sources).
-Results are cached per (filters, day, data version).
+Counts are kept per (filters, day) with the data version they were counted at.
 """
 
 from __future__ import annotations
@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 
+from flask import Flask, current_app
 from sqlalchemy import ColumnElement, distinct, func, select, true
 from sqlalchemy.orm import Session
 
 from aggregator.models import Event, Listing, Source
 from aggregator.normalize.categories import MOIS_ESS
 from web.cache import app_cache, current_state
+from web.db import get_session
 from web.filters import Filters
 from web.queries import dialect_of, earliest_start
 from web.search import category_items
@@ -47,10 +49,36 @@ class Counts:
 
 
 def facet_counts(session: Session, filters: Filters, start: date | None) -> Counts:
-    """Every facet's counts for these filters, cached per data version."""
-    key = ("facets", filters.query_string, start, current_state().version)
-    counts: Counts = app_cache().get_or_build(key, lambda: _facet_counts(session, filters, start))
+    """Every facet's counts for these filters.
+
+    Counted once per data version; after a change, the previous counts are served while a
+    background thread counts again (the events listed are always current: only the counts lag,
+    for the time of one count).
+    """
+    key = ("facets", filters.query_string, start)
+    version = current_state().version
+    cached: tuple[int, Counts] | None = app_cache().get(key)
+    if cached is not None:
+        counted_at, counts = cached
+        if counted_at != version:
+            app_cache().refresh(key, partial(_count_in_context, _this_app(), filters, start))
+        return counts
+    counts = _facet_counts(session, filters, start)
+    app_cache().put(key, (version, counts))
     return counts
+
+
+def _this_app() -> Flask:
+    """The app itself, not the request-bound proxy: a background thread outlives the request."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app
+
+
+def _count_in_context(app: Flask, filters: Filters, start: date | None) -> tuple[int, Counts]:
+    """Count in a fresh app context (its own session): what a background refresh runs."""
+    with app.app_context():
+        version = current_state().version
+        return version, _facet_counts(get_session(), filters, start)
 
 
 def _facet_counts(session: Session, filters: Filters, start: date | None) -> Counts:

@@ -191,3 +191,30 @@ def test_behind_a_tls_proxy_the_feed_url_says_https(seeded):
     assert page.by_id("subscribe-webcal")["href"] == "webcal://agenda.example/calendar.ics?region=Bretagne"
     ignored = Page(make_app(seeded.url).test_client().get("/", headers=headers).get_data(as_text=True))
     assert ignored.by_id("feed-url")["value"] == "http://localhost/calendar.ics"
+
+
+def test_after_a_change_the_list_is_current_and_the_counts_follow(sqlite_db):
+    import time
+
+    from tests.web.factories import bump
+
+    with get_sessionmaker(sqlite_db).begin() as session:
+        source = add_source(session, "src")
+        add_event(
+            session, "Premier", at(TODAY + timedelta(days=1), 10), sources=[(source, None)], region="Bretagne"
+        )
+        bump(session)
+    client = make_app(sqlite_db).test_client()
+    assert '<option value="Bretagne">Bretagne (1)</option>' in client.get("/").get_data(as_text=True)
+    with get_sessionmaker(sqlite_db).begin() as session:
+        add_event(
+            session, "Second", at(TODAY + timedelta(days=2), 10), sources=[(source, None)], region="Bretagne"
+        )
+        bump(session)
+    html = client.get("/").get_data(as_text=True)
+    assert ">Second</a>" in html  # the list is exact at once
+    deadline = time.monotonic() + 10
+    while '<option value="Bretagne">Bretagne (2)</option>' not in html:  # counts follow within a count
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+        html = client.get("/").get_data(as_text=True)
