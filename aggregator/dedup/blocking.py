@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from aggregator.dedup.profile import Profile
 from aggregator.dedup.scoring import common_ground
-from aggregator.models import DedupBlock, Listing
+from aggregator.models import DedupBlock, Listing, Source
 
 CHUNK = 500
 
@@ -52,10 +52,6 @@ def refile_all(session: Session, profiles: Sequence[Profile]) -> None:
         session.execute(insert(DedupBlock), rows[start : start + CHUNK * 4])
 
 
-def has_blocks(session: Session) -> bool:
-    return session.scalar(select(DedupBlock.listing_id).limit(1)) is not None
-
-
 class BlockLookup:
     """The blocks one run looked in and the listings it found there: a block is read only once."""
 
@@ -79,9 +75,9 @@ class BlockLookup:
                     found |= self.found.get((day, area), set())
         return found
 
-    def read(self, profiles: Iterable[Profile]) -> list[Listing]:
+    def read(self, profiles: Iterable[Profile]) -> list[tuple[Listing, Source]]:
         """Read the blocks these profiles look in that no earlier read covered (one query); returns
-        the listings found there."""
+        the listings found there, with their sources."""
         every_area: set[date] = set()
         some_areas: dict[date, set[str]] = defaultdict(set)
         for profile in profiles:
@@ -102,14 +98,15 @@ class BlockLookup:
         self.read_days |= every_area
         self.read_blocks |= {(day, area) for day, areas in some_areas.items() for area in areas}
         query = (
-            select(DedupBlock.day, DedupBlock.area, Listing)
+            select(DedupBlock.day, DedupBlock.area, Listing, Source)
             .join(Listing, Listing.id == DedupBlock.listing_id)
+            .join(Source, Source.id == Listing.source_id)
             .where(or_(*conditions))
         )
-        listings: dict[int, Listing] = {}
-        for day, area, listing in self.session.execute(query):
+        listings: dict[int, tuple[Listing, Source]] = {}
+        for day, area, listing, source in self.session.execute(query):
             self.found[(day, area)].add(listing.id)
-            listings[listing.id] = listing
+            listings[listing.id] = (listing, source)
         return list(listings.values())
 
 

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from aggregator.config import get_settings
-from aggregator.dedup.blocking import BlockIndex, BlockLookup, file_listings, has_blocks, refile_all
+from aggregator.dedup.blocking import BlockIndex, BlockLookup, file_listings, refile_all
 from aggregator.dedup.clustering import UnionFind, complete_link, units_from_constraints
 from aggregator.dedup.constraints import Constraints
 from aggregator.dedup.identity import EventAge, Plan, bump_data_version, mint_uid, plan_identities
@@ -42,7 +42,7 @@ from aggregator.dedup.merge import (
 )
 from aggregator.dedup.profile import Profile, Timing, build_profile, timing_of
 from aggregator.dedup.scoring import COMPATIBLE, SAME_EVENT, Verdict, compare
-from aggregator.models import Event, EventAlias, Listing, Source
+from aggregator.models import DedupBlock, DedupCorrection, Event, EventAlias, Listing, Source
 from aggregator.types import utcnow
 
 CHUNK = 500
@@ -63,10 +63,14 @@ def deduplicate(session: Session, listing_ids: Iterable[int], now: datetime | No
     """
     now = now or utcnow()
     lock_for_dedup(session)
-    if not has_blocks(session) and session.scalar(select(Listing.id).limit(1)) is not None:
+    filed, corrected = session.execute(
+        select(exists(DedupBlock.listing_id), exists(DedupCorrection.id))
+    ).one()
+    if not filed and session.scalar(select(Listing.id).limit(1)) is not None:
         return _rebuild(session, now)  # listings stored before blocks existed: file them all
     run = _Run(session, now)
-    seeds = run.load(set(listing_ids) | retirement_candidates(session, now))
+    run.constraints.none_stored = not corrected
+    seeds = run.load_seeds(listing_ids)
     if not seeds:
         return DedupStats()
     run.note_moves(seeds)
@@ -99,9 +103,10 @@ def pending_listing_ids(session: Session) -> list[int]:
     return list(session.scalars(select(Listing.id).where(Listing.event_id.is_(None))))
 
 
-def retirement_candidates(session: Session, now: datetime) -> set[int]:
-    """Removed listings of coming events that may now have been dropped long enough to retire them."""
-    query = (
+def retirement_candidates(now: datetime) -> Select[int]:
+    """Removed listings of coming events that may now have been dropped long enough to retire them
+    (the store does not count a listing missed once more as a change)."""
+    return (
         select(Listing.id)
         .join(Event, Listing.event_id == Event.id)
         .where(
@@ -111,7 +116,6 @@ def retirement_candidates(session: Session, now: datetime) -> set[int]:
             or_(Event.status_note.is_(None), Event.status_note != RETIRED_NOTE),
         )
     )
-    return set(session.scalars(query))
 
 
 def _rebuild(session: Session, now: datetime) -> DedupStats:
@@ -157,27 +161,29 @@ class _Run:
         wanted = set(ids)
         fresh = sorted(wanted - self.listings.keys())
         for start in range(0, len(fresh), CHUNK):
-            self._register(
-                self.session.scalars(select(Listing).where(Listing.id.in_(fresh[start : start + CHUNK])))
-            )
+            self._load_where(Listing.id.in_(fresh[start : start + CHUNK]))
         return sorted(wanted & self.listings.keys())
 
-    def _load_where(self, condition: ColumnElement[bool]) -> set[int]:
-        """Load the listings matching ``condition``; returns their ids."""
-        return self._register(self.session.scalars(select(Listing).where(condition)))
+    def load_seeds(self, ids: Iterable[int]) -> list[int]:
+        """Load the changed listings and those that may now retire their event."""
+        retiring = self.session.scalars(retirement_candidates(self.now))
+        return self.load({*ids, *retiring})
 
-    def _register(self, listings: Iterable[Listing]) -> set[int]:
-        """Keep listings and profile them (their sources loaded in one query)."""
-        found = {listing.id: listing for listing in listings}
-        unknown = {listing.source_id for listing in found.values()} - self.sources.keys()
-        if unknown:
-            for source in self.session.scalars(select(Source).where(Source.id.in_(sorted(unknown)))):
+    def _load_where(self, condition: ColumnElement[bool]) -> set[int]:
+        """Load the listings matching ``condition`` with their sources; returns their ids."""
+        query = select(Listing, Source).join(Source, Listing.source_id == Source.id).where(condition)
+        return self._register(self.session.execute(query))
+
+    def _register(self, rows: Iterable[tuple[Listing, Source]]) -> set[int]:
+        """Keep listings and profile them."""
+        found = set()
+        for listing, source in rows:
+            found.add(listing.id)
+            if listing.id not in self.profiles:
                 self.sources[source.id] = source
-        for listing_id, listing in found.items():
-            if listing_id not in self.profiles:
-                self.listings[listing_id] = listing
-                self.profiles[listing_id] = build_profile(listing, self.sources[listing.source_id])
-        return set(found)
+                self.listings[listing.id] = listing
+                self.profiles[listing.id] = build_profile(listing, source)
+        return found
 
     def verdict(self, a: int, b: int) -> Verdict:
         key = (a, b) if a < b else (b, a)
