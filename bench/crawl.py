@@ -6,12 +6,13 @@ Usage: python -m bench.crawl [--events 2000] [--feed-events 5000] [--rounds 2]
 Generates in a temporary directory a site of ``--events`` JSON-LD event pages behind paginated
 listing pages (50 links each) and an iCalendar feed of ``--feed-events`` events, serves it on
 127.0.0.1 from a separate process (so the server does not compete with the crawler for the GIL) and,
-for each round, crawls it three ways, each in its own process with the project's settings (robots.txt,
+for each round, crawls it four ways, each in its own process with the project's settings (robots.txt,
 AutoThrottle, 2 requests per domain) and no page cap:
 
   bare     a plain scrapy.Spider following the same links, parsing nothing
   parse    the kind's spider with no item pipelines: items built, then discarded
   full     the kind's spider with every pipeline, into a fresh SQLite database (dedup included)
+  again    the full crawl once more over the same database: the unchanged site answers 304s
 
 Times are measured around the crawl inside each process (imports excluded); the best round counts.
 Prints pages/s and items/s of each, and the ratios full/bare (target ≥ 0.8) and full/parse (the
@@ -49,6 +50,7 @@ CITIES = [
     ("Saint-Denis", "97400", "rue de Paris"),
 ]
 # Politeness stays as in production; only the caps a 2,000-page site would reach are lifted.
+MODES = ("bare", "parse", "full", "again")
 PINNED = {"CLOSESPIDER_PAGECOUNT": "0", "CLOSESPIDER_TIMEOUT": "0", "LOG_LEVEL": "WARNING"}
 
 
@@ -170,6 +172,14 @@ class Measure:
     write: float  # of which writing listings (full crawls)
     dedup: float  # and deduplicating them once the crawl is over
 
+    def __str__(self) -> str:
+        steps = (
+            f"  (writes {self.write:.2f} s, dedup {self.dedup:.2f} s)"
+            if self.mode in ("full", "again")
+            else ""
+        )
+        return f"{self.mode:<5} {self.seconds:7.2f} s  {self.pages:5d} pages  {self.items:5d} items{steps}"
+
     @property
     def pages_per_second(self) -> float:
         return self.pages / self.seconds
@@ -210,14 +220,14 @@ def _child(job: dict[str, Any]) -> None:
     # Every mode imports the same modules before the clock starts: imports are not crawling.
     for module in ("spiders.pipelines", "spiders.middlewares", f"spiders.kinds.{job['kind']}"):
         importlib.import_module(module)
-    if job["mode"] != "full":
+    if job["mode"] in ("bare", "parse"):
         settings.set("ITEM_PIPELINES", {}, priority="cmdline")
         settings.set("ESS_CONDITIONAL_REQUESTS", False, priority="cmdline")
     spider: Any = _bare_spider(scrapy, job) if job["mode"] == "bare" else job["kind"]
     kwargs: dict[str, Any] = {}
     if job["mode"] == "parse":
         kwargs = {"url": job["url"], "options": job["options"]}
-    elif job["mode"] == "full":
+    else:  # full, or again: the same crawl over the database the full crawl filled
         source = f"bench-{job['kind']}"
         kwargs = {"source": source, "run": _claim(source, job["database"])}
     process = CrawlerProcess(settings)
@@ -264,6 +274,7 @@ def _fresh_database(folder: Path, base: str, name: str) -> str:
     from aggregator.schema import upgrade
     from aggregator.sources import upsert_sources, validate_source
 
+    (folder / name).unlink(missing_ok=True)
     url = f"sqlite:///{folder / name}"
     upgrade(get_engine(url))
     with get_sessionmaker(url).begin() as session:
@@ -292,19 +303,11 @@ def run(events: int, feed_events: int, rounds: int) -> list[Measure]:
         with serve(root) as base:
             for round_ in range(rounds):
                 for spec in sources(base):
-                    for mode in ("bare", "parse", "full"):
-                        database = _fresh_database(Path(tmp), base, f"round{round_}-{spec['kind']}-{mode}.db")
+                    for mode in MODES:
+                        if mode != "again":  # a re-crawl reuses the full crawl's database
+                            database = _fresh_database(Path(tmp), base, f"{round_}-{spec['kind']}-{mode}.db")
                         measure = crawl(mode, spec["kind"], spec["url"], spec["options"], database)
-                        print(
-                            f"  round {round_ + 1} {spec['kind']:<6} {mode:<5} {measure.seconds:7.2f} s"
-                            f"  {measure.pages:5d} pages  {measure.items:5d} items"
-                            + (
-                                f"  (writes {measure.write:.2f} s, dedup {measure.dedup:.2f} s)"
-                                if mode == "full"
-                                else ""
-                            ),
-                            flush=True,
-                        )
+                        print(f"  round {round_ + 1} {spec['kind']:<6} {measure}", flush=True)
                         measures.append(measure)
         return measures
 
@@ -315,14 +318,16 @@ def report(measures: list[Measure]) -> None:
         for m in sorted(measures, key=lambda m: m.seconds, reverse=True)  # the fastest wins
     }
     for kind in ("jsonld", "ical"):
-        bare, parse, full = (best[(kind, mode)] for mode in ("bare", "parse", "full"))
+        bare, parse, full, again = (best[(kind, mode)] for mode in MODES)
         print(f"\n{kind}: best of each")
-        for m in (bare, parse, full):
+        for m in (bare, parse, full, again):
             rates = f"{m.pages_per_second:8.1f} pages/s  {m.items_per_second:8.1f} items/s"
             print(f"  {m.mode:<5} {rates}  ({m.seconds:.2f} s)")
         print(f"  full/bare pages/s  {full.pages_per_second / bare.pages_per_second:.2f}  (target ≥ 0.8)")
         ratio = full.items_per_second / parse.items_per_second
         print(f"  full/parse items/s {ratio:.2f}  (the pipelines' own cost)")
+        ratio = again.pages_per_second / bare.pages_per_second
+        print(f"  again/bare pages/s {ratio:.2f}  (the unchanged site answers 304s)")
 
 
 def main() -> None:

@@ -20,6 +20,9 @@ ROBOTSTXT_USER_AGENT = "ESS-Agenda"  # the token partner sites name in their rob
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy starts this many asyncio workers for every response's output; the pipelines are
+# synchronous, so more than a few only cost time (the default, 100, cost a third of a crawl's CPU).
+CONCURRENT_ITEMS = 4
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 10.0
@@ -47,6 +50,11 @@ LOG_LEVEL = os.environ.get("ESS_AGENDA_LOG_LEVEL", "INFO")
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
+
+EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "spiders.throttle.NotModifiedAutoThrottle": 0,  # a 304 may lower the delay, as a 200 does
+}
 
 DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.ConditionalRequestMiddleware": 580,

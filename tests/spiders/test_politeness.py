@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from scrapy.core.downloader import Slot
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
@@ -16,6 +17,7 @@ from spiders import settings as project_settings
 from spiders.kinds.base import source_settings
 from spiders.kinds.tribe import TribeSpider
 from spiders.middlewares import ConditionalRequestMiddleware
+from spiders.throttle import NotModifiedAutoThrottle
 from tests.spiders.crawling import crawl, listings, make_spider
 
 
@@ -118,3 +120,21 @@ def test_an_unchanged_feed_costs_a_304_and_its_listings_stay(recrawled):
     assert second.status == "succeeded"
     assert (second.not_modified, second.listings_unchanged, second.listings_removed) == (1, 3, 0)
     assert len(listings(url, "unpeudr")) == 3
+
+
+@pytest.mark.parametrize(("status", "lowered"), [(200, True), (304, True), (500, False)])
+def test_autothrottle_speeds_up_on_304_as_on_200_but_not_on_errors(status, lowered):
+    spider = make_spider(TribeSpider)
+    throttle = NotModifiedAutoThrottle.from_crawler(spider.crawler)
+    throttle.mindelay, throttle.maxdelay = 0.0, 10.0  # what spider_opened sets from the settings
+    slot = Slot(concurrency=2, delay=0.5, jitter=0)
+    throttle._adjust_delay(slot, 0.01, Response("http://127.0.0.1/feed.ics", status=status))
+    assert (slot.delay < 0.5) is lowered
+
+
+def test_the_project_throttle_is_the_304_aware_one():
+    settings = Settings()
+    settings.setmodule(project_settings)
+    extensions = settings.getdict("EXTENSIONS")
+    assert extensions["scrapy.extensions.throttle.AutoThrottle"] is None
+    assert "spiders.throttle.NotModifiedAutoThrottle" in extensions
