@@ -102,6 +102,34 @@ WORDS = [
 ]
 
 
+FILLER = [
+    f"{a}{b}"
+    for a in ("pro", "con", "inter", "re", "dé", "trans", "co", "sur", "sous", "para")
+    for b in (
+        "jet",
+        "tact",
+        "venir",
+        "cours",
+        "gramme",
+        "porter",
+        "voir",
+        "mettre",
+        "prendre",
+        "tenir",
+        "former",
+        "duire",
+        "poser",
+        "tracter",
+        "vention",
+        "fusion",
+        "signer",
+        "server",
+        "crire",
+        "cevoir",
+    )
+]
+
+
 # -- data ---------------------------------------------------------------------------------------
 
 
@@ -144,10 +172,14 @@ def _event_rows(rng: random.Random, count: int, spread: Spread) -> Iterator[dict
         if day.month == 11 and rng.random() < 0.5:
             categories.append("Mois de l'ESS")
         title = " ".join(rng.sample(WORDS, 3)).capitalize()
+        # Mostly common words, a few of the agenda's own: searches select a few percent of events.
+        description = " ".join(
+            rng.choice(WORDS) if rng.random() < 0.02 else rng.choice(FILLER) for _ in range(40)
+        )
         yield {
             "uid": f"bench-{number}@ess-agenda.bench",
             "title": f"{title} n°{number}",
-            "description": " ".join(rng.choices(WORDS, k=40)),
+            "description": description,
             "start": start,
             "end": end,
             "all_day": all_day,

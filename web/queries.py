@@ -28,10 +28,10 @@ def earliest_start(session: Session, day: date) -> datetime:
     key = ("earliest", day, current_state().version)
 
     def build() -> datetime:
-        # min() in SQL would walk the start index from the oldest event (SQLite's min/max
-        # optimization); reading the starts of the events ending after midnight uses the end index.
-        starts = session.scalars(select(Event.start).where(Event.end >= midnight))
-        return min([midnight, *starts])
+        # Read from the (end, start) index: the few events that began before the day and end in it
+        # or after. (min() in SQL would walk the start index from the oldest event on SQLite.)
+        running = session.scalars(select(Event.start).where(Event.end >= midnight, Event.start < midnight))
+        return min([midnight, *running])
 
     earliest: datetime = app_cache().get_or_build(key, build)
     return earliest
