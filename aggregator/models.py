@@ -239,9 +239,7 @@ class DedupBlock(Base):
 
     __tablename__ = "dedup_block"
 
-    listing_id: Mapped[int] = mapped_column(
-        ForeignKey("listing.id", ondelete="CASCADE"), primary_key=True
-    )
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     area: Mapped[str] = mapped_column(String(80), primary_key=True)
 
