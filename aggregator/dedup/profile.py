@@ -53,7 +53,8 @@ class Timing:
 
 @dataclass(frozen=True)
 class Profile:
-    """One listing as dedup sees it; what only some comparisons need is worked out on first use."""
+    """One listing as dedup sees it; what only some comparisons need (most of it: many pairs are
+    told apart by their days and times alone) is worked out on first use."""
 
     id: int
     source_id: int
@@ -72,15 +73,38 @@ class Profile:
     lat: float | None
     lon: float | None
     online: bool
-    venue: str
-    organizer: str
-    title_text: str
-    title: dict[str, float]
-    mentions: frozenset[str]  # words of the venue and the organizer, which another title may quote
-    url: str | None
     oa_uid: str | None
+    title_text: str
+    city_text: str = field(repr=False)
+    venue_text: str = field(repr=False)
+    organizer_text: str = field(repr=False)
+    page: str | None = field(repr=False)
     description: str = field(repr=False)
     raw: dict[str, Any] = field(repr=False)
+
+    @cached_property
+    def title(self) -> dict[str, float]:
+        """The title's words with their weights."""
+        return weighted_words(self.title_text, words(self.city_text), acronyms_in(self.title_text))
+
+    @cached_property
+    def mentions(self) -> frozenset[str]:
+        """Meaningful words of the venue and the organizer, which another title may quote."""
+        found = (stem(w) for w in words(f"{self.venue_text} {self.organizer_text}"))
+        return frozenset(w for w in found if word_weight(w) > 0)
+
+    @cached_property
+    def venue(self) -> str:
+        return " ".join(w for w in words(self.venue_text) if w not in STOPWORDS)
+
+    @cached_property
+    def organizer(self) -> str:
+        return fold(self.organizer_text).strip()
+
+    @cached_property
+    def url(self) -> str | None:
+        """The canonical URL of the listing's page."""
+        return canonical_url(self.page)
 
     @cached_property
     def names(self) -> frozenset[str]:
@@ -166,12 +190,6 @@ def clean_city(city: str | None) -> str:
     return _CITY_NOISE.sub("", folded).strip()
 
 
-def _mentions(listing: Listing) -> frozenset[str]:
-    """The words of the venue and the organizer that mean something."""
-    found = (stem(w) for w in words(f"{listing.location_name or ''} {listing.organizer or ''}"))
-    return frozenset(w for w in found if word_weight(w) > 0)
-
-
 def build_profile(listing: Listing, source: Source, moved_from: datetime | None = None) -> Profile:
     """The profile of ``listing``; ``moved_from`` adds the start it had before a postponement."""
     raw: dict[str, Any] = listing.raw or {}
@@ -202,13 +220,12 @@ def build_profile(listing: Listing, source: Source, moved_from: datetime | None 
         lat=listing.lat,
         lon=listing.lon,
         online=bool(listing.online),
-        venue=" ".join(w for w in words(listing.location_name) if w not in STOPWORDS),
-        organizer=fold(listing.organizer).strip(),
-        title_text=listing.title,
-        title=weighted_words(listing.title, words(listing.city), acronyms_in(listing.title)),
-        mentions=_mentions(listing),
-        url=canonical_url(listing.url),
         oa_uid=openagenda_uid(source.kind, raw),
+        title_text=listing.title,
+        city_text=listing.city or "",
+        venue_text=listing.location_name or "",
+        organizer_text=listing.organizer or "",
+        page=listing.url,
         description=listing.description or "",
         raw=raw,
     )
