@@ -7,6 +7,7 @@ serves stale data, and every worker process can keep its own cache without coord
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -53,6 +54,8 @@ class VersionedCache:
         self._lock = threading.Lock()
         self._bytes = 0
         self._refreshing: set[Hashable] = set()
+        self._queue: queue.SimpleQueue[tuple[Hashable, Callable[[], Any], int]] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
         self.max_entries = max_entries
         self.max_bytes = max_bytes
 
@@ -86,22 +89,30 @@ class VersionedCache:
         return value
 
     def refresh(self, key: Hashable, build: Callable[[], Any], size: int = 1) -> None:
-        """Rebuild ``key`` in a background thread, once at a time; readers keep the old value."""
+        """Rebuild ``key`` in the background; readers keep the old value meanwhile.
+
+        One thread rebuilds, one key after the other: a data change makes every page stale at
+        once, and rebuilding them all at the same time would slow down the requests being served.
+        """
         with self._lock:
             if key in self._refreshing:
                 return
             self._refreshing.add(key)
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._rebuild, name="ess-agenda-refresh", daemon=True)
+                self._worker.start()
+        self._queue.put((key, build, size))
 
-        def run() -> None:
+    def _rebuild(self) -> None:
+        while True:
+            key, build, size = self._queue.get()
             try:
                 self.put(key, build(), size)
-            except Exception:  # a failed refresh leaves the old value; the next reader retries
+            except Exception:  # a failed rebuild leaves the old value; the next reader retries
                 logger.exception("cannot refresh %r", key)
             finally:
                 with self._lock:
                     self._refreshing.discard(key)
-
-        threading.Thread(target=run, name="ess-agenda-refresh", daemon=True).start()
 
     def clear(self) -> None:
         with self._lock:
