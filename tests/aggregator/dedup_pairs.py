@@ -250,7 +250,7 @@ def add_dev_set(session: Session, dev: DevSet) -> dict[tuple[int, int], Listing]
 
 def clusters(session: Session) -> set[frozenset[tuple[str, str]]]:
     """Events as sets of (source name, key): what must not depend on how listings came in."""
-    found: dict[int, set[tuple[str, str]]] = {}
+    found: dict[int | None, set[tuple[str, str]]] = {}
     query = select(Listing.event_id, Source.name, Listing.key).join(Source, Listing.source_id == Source.id)
     for event_id, name, key in session.execute(query):
         found.setdefault(event_id, set()).add((name, key))
