@@ -163,4 +163,3 @@ def assemble(name: str, fragments: Sequence[Fragment]) -> bytes:
     parts.extend(f.text for f in fragments)
     parts.append("END:VCALENDAR" + CRLF)
     return "".join(parts).encode("utf-8")
-
