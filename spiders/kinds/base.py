@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
+from datetime import date
 from typing import Any, Self
 
 import scrapy
@@ -25,6 +26,7 @@ from twisted.python.failure import Failure
 
 from aggregator.normalize.status import status_from_text as status_words
 from spiders.constants import DEFAULT_TIMEZONE
+from spiders.extract.page import reference_day
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +198,17 @@ class EventSpider(scrapy.Spider):
     ) -> None:
         if spider is self:
             self.record_error(f"cannot store an item: {describe_failure(failure)}")
+
+    def reference_date(self) -> date:
+        """Year-less dates are read against ``options.reference_date`` or ``-a today=``, else today."""
+        given = self.options.get("reference_date") or getattr(self, "today", None)
+        return reference_day(given, self.default_timezone)
+
+    def count(self, what: str) -> None:
+        """Bump the ``ess/<kind>/<what>`` stats counter."""
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None and crawler.stats:
+            crawler.stats.inc_value(f"ess/{self.kind}/{what}")
 
     def record_error(self, message: str) -> None:
         """Count a problem on the crawl run and keep going; the run will not pass for complete."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 from cssselect import SelectorError
@@ -30,7 +29,7 @@ from scrapy.http import Request, Response, TextResponse
 from spiders.extract.french_dates import When, combine, find_dates, parse_field_dates, times_near
 from spiders.extract.french_places import Place, find_place, is_online, parse_location
 from spiders.extract.links import LinkSelectorError, canonical_url, select_values, web_url
-from spiders.extract.page import main_text, reference_day
+from spiders.extract.page import main_text
 from spiders.extract.text import clean_line, html_to_text
 from spiders.items import EventItem
 from spiders.kinds.base import EventSpider
@@ -67,7 +66,7 @@ class HtmlSpider(EventSpider):
         if item.get("start") is None:
             when = self._when_in_prose(response, text)
             if when is None:
-                self._count("undated")
+                self.count("undated")
                 return
             item.update(start=when.start, end=when.end, all_day=when.all_day)
         if not self._has_place(item):
@@ -80,7 +79,7 @@ class HtmlSpider(EventSpider):
     def _parse_block(self, block: Selector, response: Response) -> Iterator[EventItem | Request]:
         title = clean_line(self._text(block, "title"))
         if not title:
-            self._count("untitled")
+            self.count("untitled")
             return
         url = self._link(block, "link", response.url)
         when = self._parse_when(block)
@@ -187,13 +186,3 @@ class HtmlSpider(EventSpider):
         start = when.start.isoformat() if when else ""
         digest = hashlib.sha1(f"{title}|{start}".encode()).hexdigest()[:12]
         return f"{canonical_url(page_url)}#{digest}"
-
-    def reference_date(self) -> date:
-        """Year-less dates are read against ``options.reference_date`` or ``-a today=``, else today."""
-        given = self.options.get("reference_date") or getattr(self, "today", None)
-        return reference_day(given, self.default_timezone)
-
-    def _count(self, what: str) -> None:
-        crawler = getattr(self, "crawler", None)
-        if crawler is not None and crawler.stats:
-            crawler.stats.inc_value(f"ess/html/{what}")

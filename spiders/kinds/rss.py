@@ -26,7 +26,7 @@ from twisted.python.failure import Failure
 
 from spiders.extract.announcements import Announcement, find_announced_event, is_not_event_post
 from spiders.extract.links import canonical_url, web_url
-from spiders.extract.page import main_text, published_on, reference_day
+from spiders.extract.page import main_text, published_on
 from spiders.extract.text import clean_line, html_to_text
 from spiders.items import EventItem
 from spiders.kinds.base import EventSpider
@@ -77,7 +77,7 @@ class RssSpider(EventSpider):
             if post is None:
                 continue
             if is_not_event_post(post.title, post.categories):
-                self._count("not_event")
+                self.count("not_event")
                 continue
             if self._fetch_page(post):
                 yield Request(post.url, self.parse_page, cb_kwargs={"post": post}, errback=self.page_failed)
@@ -166,9 +166,9 @@ class RssSpider(EventSpider):
     def _announce(self, post: Post) -> Iterator[EventItem]:
         announced = find_announced_event(post.title, post.body, post.published, post.categories)
         if announced is None:
-            self._count("no_event")
+            self.count("no_event")
             return
-        self._count("event")
+        self.count("event")
         yield self._item(post, announced)
 
     def _item(self, post: Post, announced: Announcement) -> EventItem:
@@ -192,13 +192,3 @@ class RssSpider(EventSpider):
             status=self.status_from_text(post.title, announced.sentence),
             raw=post.raw | {"evidence": announced.sentence},
         )
-
-    def reference_date(self) -> date:
-        """Year-less dates are read against ``options.reference_date`` or ``-a today=``, else today."""
-        given = self.options.get("reference_date") or getattr(self, "today", None)
-        return reference_day(given, self.default_timezone)
-
-    def _count(self, what: str) -> None:
-        crawler = getattr(self, "crawler", None)
-        if crawler is not None and crawler.stats:
-            crawler.stats.inc_value(f"ess/rss/{what}")
