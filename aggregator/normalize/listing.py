@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +30,8 @@ PLACE_FIELDS = (
 )
 MAX_TITLE = 500
 MAX_DESCRIPTION = 20_000
+# Halves of split emoji: JSON can carry them, no database encoding stores them.
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 class NormalizationError(ValueError):
@@ -38,7 +41,7 @@ class NormalizationError(ValueError):
 def _text(value: Any, limit: int = 2000) -> str | None:
     if value is None:
         return None
-    text = str(value).strip()
+    text = _SURROGATES.sub("", str(value)).strip()
     return text[:limit] or None
 
 
@@ -94,4 +97,5 @@ def content_hash(fields: Mapping[str, Any]) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+    """``value`` as JSON types, split emoji halves replaced (the payload is kept for debugging)."""
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False).encode("utf-8", "replace"))

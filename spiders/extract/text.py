@@ -5,12 +5,18 @@ from __future__ import annotations
 import html
 import re
 
-from parsel import Selector
+from lxml import etree
+from lxml.html import HTMLParser
 
 _BLOCKS = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|/tr|/blockquote|/section|/article)\b[^>]*>", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*(\n\s*)+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and the halves of split emoji that JSON can carry but no database stores.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# lxml itself rather than a parsel Selector: every description goes through here, and a Selector
+# costs several times the parse.
+_PARSER = HTMLParser(recover=True, encoding="utf-8")
+_TEXT = etree.XPath("//text()[not(ancestor::script) and not(ancestor::style)]")
 
 
 def clean_line(value: object) -> str:
@@ -28,10 +34,8 @@ def html_to_text(value: object) -> str:
     raw = _CONTROL.sub("", str(value))
     if "<" in raw:
         raw = _BLOCKS.sub(lambda m: "\n" if m.group(1).lower() == "br" else "\n\n", raw)
-        body = Selector(text=f"<div>{raw}</div>").xpath(
-            "//text()[not(ancestor::script) and not(ancestor::style)]"
-        )
-        raw = "".join(body.getall())
+        root = etree.fromstring(f"<div>{raw}</div>".encode(), _PARSER)
+        raw = "".join(_TEXT(root)) if root is not None else ""
     # Some exports escape twice ("&amp;#8217;"): decode until stable.
     for _ in range(3):
         decoded = html.unescape(raw)

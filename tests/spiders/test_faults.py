@@ -82,7 +82,12 @@ def test_invalid_json_and_impossible_events_in_a_tribe_feed(faults):
     assert any("no readable start date" in e and "31 février" in e for e in rejected)
     assert any("before start" in e for e in rejected)
     assert any("9999" in e for e in rejected)
-    assert titles(url, "tribe-faults") == ["Atelier couture", "Atelier vélo", "Repair café"]
+    assert titles(url, "tribe-faults") == [
+        "Apéro solidaire",
+        "Atelier couture",
+        "Atelier vélo",
+        "Repair café",
+    ]
 
 
 def test_impossible_events_in_an_ical_feed(faults):
@@ -102,6 +107,13 @@ def test_no_markup_reaches_the_database(faults):
 def test_entity_encoded_markup_is_stripped_as_well(faults):
     repair = next(x for x in listings(faults.url, "tribe-faults").values() if x.title == "Repair café")
     assert repair.description == "Réparation gratuite."
+
+
+def test_split_emoji_halves_are_dropped_and_their_event_kept(faults):
+    apero = next(x for x in listings(faults.url, "tribe-faults").values() if x.title == "Apéro solidaire")
+    assert apero.description == "Un emoji coupé : fin."
+    assert (apero.location_name, apero.organizer, apero.city) == ("Bar", "Collectif", "Brest")
+    assert "\ud83d" not in apero.key and apero.url and "\ud83d" not in apero.url
 
 
 def test_a_truncated_ical_feed_keeps_its_complete_events(faults):
