@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aggregator.normalize.folding import fold
 
@@ -21,9 +21,14 @@ class Category:
     slug: str
     label: str
     patterns: tuple[str, ...]
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # One alternation per category: every listing is matched against the whole vocabulary.
+        object.__setattr__(self, "pattern", re.compile(rf"\b(?:{'|'.join(self.patterns)})\b"))
 
     def matches(self, folded: str) -> bool:
-        return any(re.search(rf"\b(?:{p})\b", folded) for p in self.patterns)
+        return self.pattern.search(folded) is not None
 
 
 MOIS_ESS = "Mois de l'ESS"

@@ -8,16 +8,26 @@ import unicodedata
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _COMBINING = re.compile(r"[\u0300-\u036f]")  # the diacritics NFKD splits off Latin letters
-# Official names write "Saint-", sources often "St-" or "St "; both fold to the short form.
-_ABBREVIATIONS = {"saint": "st", "sainte": "ste", "saints": "sts", "saintes": "stes"}
+# Official names write "Saint-", sources often "St-" or "St "; both fold to the short form:
+# saint → st, sainte → ste, saints → sts, saintes → stes.
+_SAINT = re.compile(r"\bsaint(e?s?)\b")
+
+
+def _short_saint(match: re.Match[str]) -> str:
+    return "st" + match[1]
 
 
 def strip_accents(text: str) -> str:
     """``text`` without diacritics or ligatures, case kept."""
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.translate(_LIGATURES)))
+    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return text if text.isascii() else text.translate(_LIGATURES)  # NFKD leaves "œ" whole
 
 
 def fold(text: str) -> str:
     """Lower-case ASCII words separated by single spaces: "Villeneuve-d’Ascq" → "villeneuve d ascq"."""
-    words = _NON_WORD.sub(" ", strip_accents(text).lower()).split()
-    return " ".join(_ABBREVIATIONS.get(word, word) for word in words)
+    if not text.isascii():
+        text = strip_accents(text)
+    folded = _NON_WORD.sub(" ", text.lower()).strip()
+    if "saint" in folded:
+        folded = _SAINT.sub(_short_saint, folded)
+    return folded
