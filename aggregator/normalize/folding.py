@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
+_LIGATURE = re.compile("[œŒæÆß]")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _COMBINING = re.compile(r"[\u0300-\u036f]")  # the diacritics NFKD splits off Latin letters
 # Official names write "Saint-", sources often "St-" or "St "; both fold to the short form:
@@ -20,7 +21,8 @@ def _short_saint(match: re.Match[str]) -> str:
 def strip_accents(text: str) -> str:
     """``text`` without diacritics or ligatures, case kept."""
     text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return text if text.isascii() else text.translate(_LIGATURES)  # NFKD leaves "œ" whole
+    # NFKD leaves "œ" whole; a translation table is slow, so only where one is.
+    return text.translate(_LIGATURES) if _LIGATURE.search(text) else text
 
 
 def fold(text: str) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -50,7 +51,8 @@ class Place:
     lon: float | None = None
 
     def columns(self) -> dict[str, Any]:
-        return asdict(self)
+        # Flat values only: no need for asdict, which deep-copies each of them.
+        return {field.name: getattr(self, field.name) for field in dataclass_fields(self)}
 
 
 def resolve_place(fields: Mapping[str, Any], default_region: str | None = None) -> Place:

@@ -12,7 +12,7 @@ from typing import Any
 import extruct
 from parsel import Selector
 
-SYNTAXES = ["json-ld", "microdata"]
+MARKERS = {"json-ld": "ld+json", "microdata": "itemscope"}  # syntax → what a page holding it contains
 SCHEMA_PREFIXES = (
     "http://schema.org/",
     "https://schema.org/",
@@ -56,6 +56,8 @@ MAX_DEPTH = 6
 def schema_name(value: str) -> str:
     """``https://schema.org/EventCancelled`` or ``schema:EventCancelled`` → ``EventCancelled``."""
     value = value.strip()
+    if ":" not in value:  # every prefix has one; most names have none
+        return value
     for prefix in SCHEMA_PREFIXES:
         if value.startswith(prefix):
             return value[len(prefix) :]
@@ -81,12 +83,15 @@ def page_events(html: str, base_url: str) -> tuple[list[dict[str, Any]], list[st
 
 def page_nodes(html: str, base_url: str) -> tuple[list[dict[str, Any]], list[str]]:
     """The top-level JSON-LD and microdata items of a page, keys without schema.org prefixes."""
-    if "ld+json" not in html and "itemscope" not in html.lower():
-        return [], []  # most pages carry neither: skip parsing them a second time
+    # Only the syntaxes the page can hold: most pages carry neither, and each costs a pass.
+    lowered = html.lower()
+    syntaxes = [syntax for syntax, marker in MARKERS.items() if marker in lowered]
+    if not syntaxes:
+        return [], []
     # lxml refuses text with an XML encoding declaration: hand it UTF-8 bytes instead.
     document = html.encode("utf-8")
     try:
-        data = extruct.extract(document, base_url=base_url, encoding="utf-8", syntaxes=SYNTAXES, uniform=True)
+        data = extruct.extract(document, base_url=base_url, encoding="utf-8", syntaxes=syntaxes, uniform=True)
     except Exception:  # extruct lets JSON, lxml and its own errors through alike: read block by block
         return _salvage(html, base_url)
     return [_plain(n) for n in data.get("json-ld", []) + data.get("microdata", [])], []
@@ -130,7 +135,7 @@ def find_events(nodes: list[Any]) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for event in _walk(nodes, index, 0):
-        resolved = _resolve(event, index, 0)
+        resolved = _resolve(event, index, 0) if index else event
         # The same event often appears twice: JSON-LD and microdata, or a node and a reference.
         signature = (str(resolved.get("name")), str(resolved.get("startDate")))
         if signature not in seen:

@@ -23,7 +23,9 @@ def clean_line(value: object) -> str:
     """One line of plain text: entities decoded, tags dropped, white space folded."""
     if value is None:
         return ""
-    text = html_to_text(str(value))
+    text = str(value)
+    # Most names and places hold no markup: no need to parse them.
+    text = html_to_text(text) if "<" in text or "&" in text else _CONTROL.sub("", text)
     return " ".join(text.split())
 
 
