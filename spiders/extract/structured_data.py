@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import extruct
+import lxml.html
 from parsel import Selector
 
 MARKERS = {"json-ld": "ld+json", "microdata": "itemscope"}  # syntax → what a page holding it contains
@@ -51,6 +52,8 @@ EVENT_TYPES = frozenset(
 # Where events hide inside other nodes: lists, pages, series, festivals, venues' programmes.
 NESTING = ("@graph", "itemListElement", "item", "mainEntity", "subEvent", "subEvents", "event", "events")
 MAX_DEPTH = 6
+# The parser extruct would build anew for every page.
+_PARSER = lxml.html.HTMLParser(encoding="utf-8")
 
 
 def schema_name(value: str) -> str:
@@ -88,10 +91,10 @@ def page_nodes(html: str, base_url: str) -> tuple[list[dict[str, Any]], list[str
     syntaxes = [syntax for syntax, marker in MARKERS.items() if marker in lowered]
     if not syntaxes:
         return [], []
-    # lxml refuses text with an XML encoding declaration: hand it UTF-8 bytes instead.
-    document = html.encode("utf-8")
     try:
-        data = extruct.extract(document, base_url=base_url, encoding="utf-8", syntaxes=syntaxes, uniform=True)
+        # lxml refuses text with an XML encoding declaration: hand it UTF-8 bytes instead.
+        tree = lxml.html.fromstring(html.encode("utf-8"), parser=_PARSER)
+        data = extruct.extract(tree, base_url=base_url, syntaxes=syntaxes, uniform=True)
     except Exception:  # extruct lets JSON, lxml and its own errors through alike: read block by block
         return _salvage(html, base_url)
     return [_plain(n) for n in data.get("json-ld", []) + data.get("microdata", [])], []
