@@ -152,6 +152,20 @@ def test_login_attempts_are_rate_limited(admin_db):
     assert login(client).status_code == 429  # even the right password waits now
 
 
+def test_only_sign_in_attempts_are_rate_limited(admin_db):
+    limits = {"RATELIMIT_DEFAULT": "20 per minute", "RATELIMIT_APPLICATION": "20 per minute"}
+    client = make_admin_app(admin_db, LOGIN_RATE_LIMIT="3 per minute", **limits).test_client()
+    with get_sessionmaker(admin_db)() as session:
+        uid = session.scalars(select(Event.uid)).one()
+    public = ["/", "/calendar.ics", "/calendar.ics?source=watched", "/feed.atom", "/api/events"]
+    public += [f"/events/{uid}", f"/events/{uid}.ics"]
+    for path in public:
+        assert {client.get(path).status_code for _ in range(30)} == {200}, path
+    for _ in range(3):
+        assert login(client, password="guess").status_code == 401
+    assert login(client, password="guess").status_code == 429
+
+
 def test_changing_a_password_signs_old_sessions_out(admin, admin_db):
     from aggregator.users import set_password
 

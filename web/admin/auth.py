@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -98,3 +98,8 @@ def _next_page() -> str:
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
+    # Only sign-in attempts are limited: whatever limits the limiter is configured with never reach
+    # the public pages, feeds and API (their blueprints are registered before the admin's).
+    for blueprint in app.blueprints.values():
+        if isinstance(blueprint, Blueprint) and blueprint is not bp:
+            limiter.exempt(blueprint)
