@@ -1,9 +1,10 @@
 """Per-event VEVENT fragments: rendered once per change, kept in ``Event.vevent``.
 
-The aggregator clears ``Event.vevent`` whenever it changes an event, and bumps the data version. A
-feed reads the stored texts, renders the missing ones and writes them back — only if no event
-changed since it began reading (same data version, same ``updated_at``), and without waiting on a
-crawl's locks: a fragment that cannot be stored now is rendered again later.
+The aggregator clears ``Event.vevent`` whenever it changes an event or the listings announcing it
+(one removed, back, or gone to another event), and bumps the data version. A feed reads the stored
+texts, renders the missing ones and writes them back — only if no event changed since it began
+reading (same data version, same ``updated_at``), and without waiting on a crawl's locks: a
+fragment that cannot be stored now is rendered again later.
 """
 
 from __future__ import annotations

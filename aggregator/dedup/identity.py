@@ -14,11 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 
 from aggregator.config import get_settings
-from aggregator.models import DataVersion
+from aggregator.models import DataVersion, Event
 from aggregator.types import utcnow
 
 
@@ -34,6 +34,20 @@ def bump_data_version(session: Session) -> None:
     if not getattr(bumped, "rowcount", 0):
         session.add(DataVersion(version=1, changed_at=now))
         session.flush()
+
+
+def clear_fragments(session: Session, events: ColumnElement[bool]) -> int:
+    """Drop the cached VEVENT of the events matching ``events``; returns how many there were.
+
+    An explicit UPDATE, never ``event.vevent = None``: the ORM writes nothing for an attribute it
+    loaded as None, though a feed may have stored a text since. Events already loaded keep the
+    value they had (matching them against the session's every object would cost more).
+    """
+    cleared = session.execute(
+        update(Event).where(events).values(vevent=None),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(cleared, "rowcount", 0))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from werkzeug.http import http_date, parse_date
 
 from aggregator.db import get_engine, get_sessionmaker
 from aggregator.models import Event
+from aggregator.store import ListingStore
 from tests.web.conftest import make_app
 from tests.web.factories import add_event, add_source, at, bump, seed
 from tests.web.ical_checks import parse_three_ways, vevent
@@ -174,6 +175,32 @@ def test_a_fragment_of_an_event_changed_meanwhile_is_not_stored(db_url):
     assert "SUMMARY:Avant" in rendered[event_id].text
     with get_sessionmaker(db_url)() as session:
         assert session.get(Event, event_id).vevent is None
+
+
+def test_a_source_that_drops_an_event_leaves_its_feed_entry_until_it_shows_it_again(db_url):
+    sessions = get_sessionmaker(db_url)
+    page = "https://asso.example/forum"
+    with sessions.begin() as session:
+        asso, network = add_source(session, "asso", "Asso Brest"), add_source(session, "reseau", "Réseau ESS")
+        start = at(date(2026, 11, 30), 10)
+        uid = add_event(session, "Forum", start, sources=[(asso, page), (network, None)]).uid
+        (listing,) = asso.listings
+        again = {"key": listing.key, "title": "Forum", "start": start, "url": page}
+        again["content_hash"] = listing.content_hash  # unchanged: only its removal is undone
+    client = make_app(db_url).test_client()
+
+    def announced() -> str:
+        return str(vevent(parse_three_ways(client.get("/calendar.ics").data), uid)["DESCRIPTION"])
+
+    assert f"- Asso Brest : {page}" in announced()
+    with sessions.begin() as session:
+        assert ListingStore(session, asso.id).mark_missing() == 1  # what a complete crawl missed
+    assert "Asso Brest" not in announced() and "Réseau ESS" in announced()
+    with sessions.begin() as session:
+        store = ListingStore(session, asso.id)
+        store.add(again)
+        store.flush()
+    assert f"- Asso Brest : {page}" in announced()
 
 
 def test_an_empty_database_still_has_a_valid_feed(sqlite_db):
