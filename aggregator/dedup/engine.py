@@ -22,14 +22,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, exists, func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from aggregator.config import get_settings
 from aggregator.dedup.blocking import BlockIndex, BlockLookup, file_listings, refile_all
 from aggregator.dedup.clustering import UnionFind, complete_link, units_from_constraints
 from aggregator.dedup.constraints import Constraints
-from aggregator.dedup.identity import EventAge, Plan, bump_data_version, mint_uid, plan_identities
+from aggregator.dedup.identity import (
+    EventAge,
+    Plan,
+    bump_data_version,
+    clear_fragments,
+    mint_uid,
+    plan_identities,
+)
 from aggregator.dedup.locking import lock_for_dedup
 from aggregator.dedup.merge import (
     RETIRE_AFTER_CRAWLS,
@@ -104,8 +111,15 @@ def pending_listing_ids(session: Session) -> list[int]:
 
 
 def retirement_candidates(now: datetime) -> Select[int]:
-    """Removed listings of coming events that may now have been dropped long enough to retire them
-    (the store does not count a listing missed once more as a change)."""
+    """Listings of coming events, not retired yet, that every source has dropped for long enough to
+    retire them. The store does not report a listing missed once more as a change: every dedup picks
+    these up instead. An event some source still shows is left out, examining it would change nothing.
+    """
+    other = aliased(Listing)
+    still_shown = exists().where(
+        other.event_id == Listing.event_id,
+        or_(other.removed.is_(False), other.missed_crawls < RETIRE_AFTER_CRAWLS),
+    )
     return (
         select(Listing.id)
         .join(Event, Listing.event_id == Event.id)
@@ -153,6 +167,7 @@ class _Run:
         self.edges = UnionFind()  # listings tied by a verdict of "same event"
         self.stats = DedupStats()
         self.attachments: dict[int, int] = {}  # listing → event, to write
+        self.left: set[int] = set()  # events a listing moved out of
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -278,13 +293,15 @@ class _Run:
         ages = {e.id: EventAge(e.created_at, e.uid) for e in events.values()}
         plans = plan_identities(clusters, event_of, ages, lambda i: self._listing_age(i))
         created = self._create_events([plan for plan in plans if plan.event_id is None])
-        changed = bool(created)
+        stale = set()
         for plan in plans:
             if plan.event_id is None:
                 self._attach(plan.listings, created[id(plan)])
-            else:
-                changed |= self._update(plan, events, plan.event_id in frozen)
+            elif self._update(plan, events, plan.event_id in frozen):
+                stale.add(plan.event_id)
         self._write_attachments()
+        # Events that only lost a listing changed too: their fragments name its source.
+        changed = bool(created) | self._clear_fragments(stale | self.left, events)
         if changed:
             bump_data_version(self.session)
         self.session.flush()
@@ -362,6 +379,8 @@ class _Run:
         moved = [i for i in listing_ids if self.listings[i].event_id != event_id]
         for i in moved:
             listing = self.listings[i]
+            if listing.event_id is not None:
+                self.left.add(listing.event_id)
             set_committed_value(listing, "event_id", event_id)
             self.session.expire(listing, ["event"])
             self.attachments[i] = event_id
@@ -395,10 +414,19 @@ class _Run:
         if past:
             fields.update(status=event.status, status_note=event.status_note)
         change = apply_fields(event, fields, self.now, is_new=False)
-        if joined or plan.absorbed:
-            event.vevent = None
         self.stats.updated += change.any
         return change.any or bool(joined) or bool(plan.absorbed)
+
+    def _clear_fragments(self, event_ids: set[int], events: dict[int, Event]) -> bool:
+        """Drop the fragments of these events (those a merge deleted are gone already)."""
+        ordered = sorted(event_ids)
+        cleared = 0
+        for start in range(0, len(ordered), CHUNK):
+            cleared += clear_fragments(self.session, Event.id.in_(ordered[start : start + CHUNK]))
+        for event_id in ordered:
+            if event_id in events:
+                set_committed_value(events[event_id], "vevent", None)
+        return bool(cleared)
 
     def _absorb(self, absorbed: Event, survivor: Event) -> None:
         """Merge ``absorbed`` into ``survivor``: its UID and its own aliases now lead there."""

@@ -195,13 +195,11 @@ class Change:
 
 def apply_fields(event: Event, fields: dict[str, Any], now: datetime, is_new: bool) -> Change:
     """Copy merged fields onto the event; SEQUENCE and ``updated`` move when what subscribers see
-    changed; the cached VEVENT goes when anything changed."""
+    changed. The caller clears the cached VEVENT when anything changed."""
     changed = {name for name, value in fields.items() if getattr(event, name, None) != value}
     visible = bool(changed & set(VISIBLE_FIELDS))
     for name in changed:
         setattr(event, name, fields[name])
-    if changed:
-        event.vevent = None
     if visible and not is_new:
         event.sequence = (event.sequence or 0) + 1
         event.updated_at = now

@@ -8,12 +8,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from aggregator.db import get_sessionmaker
 from aggregator.dedup import deduplicate, engine, rebuild
 from aggregator.dedup.corrections import CorrectionError, mark_different, mark_same, separate_listing
+from aggregator.dedup.identity import Plan
 from aggregator.dedup.merge import RETIRED_NOTE
 from aggregator.models import DataVersion, Event, EventAlias, Listing, Source
 from tests.aggregator.dedup_pairs import add_listing, add_sources, clusters, uids
@@ -271,6 +272,8 @@ def test_one_source_dropping_an_event_is_not_a_cancellation(session, sources):
     national.removed, national.missed_crawls = True, 5
     dedup(session, [national])
     assert events(session)[0].status == "confirmed"
+    retiring = session.scalars(engine.retirement_candidates(datetime.now(UTC)))
+    assert national.id not in set(retiring)  # nor examined again after every crawl
 
 
 def test_past_events_are_never_changed_by_crawls(session, sources):
@@ -323,6 +326,40 @@ def test_operators_say_two_listings_are_not_the_same(session, sources):
         mark_different(session, first.uid, first.uid)
     with pytest.raises(CorrectionError):
         mark_same(session, "nobody@ess-agenda.fr", first.uid)
+
+
+def stored_fragment(session: Session, event: Event) -> str | None:
+    return session.scalar(select(Event.vevent).where(Event.id == event.id))
+
+
+def test_an_event_a_listing_leaves_no_longer_names_its_source(session, sources):
+    organizer, national, news = engage(sources, session)
+    dedup(session, [organizer, national, news])
+    (event,) = events(session)
+    event.vevent = "BEGIN:VEVENT..."
+    session.commit()
+    separate_listing(session, news.id, author="admin")  # the event's fields stay as they were
+    session.commit()
+    assert news.event_id != event.id and stored_fragment(session, event) is None
+
+
+def test_a_correction_clears_a_fragment_a_feed_stored_while_it_ran(session, sources, monkeypatch):
+    organizer, national, news = engage(sources, session)
+    touch(news, status="cancelled")
+    dedup(session, [organizer, national, news])
+    (event,) = events(session)
+    assert event.status == "cancelled" and event.vevent is None
+    real = engine.plan_identities
+
+    def feed_meanwhile(*args: Any) -> list[Plan]:
+        # Stored after dedup loaded the event without a fragment: the ORM does not know of it.
+        session.connection().execute(update(Event).values(vevent="BEGIN:VEVENT (cancelled)"))
+        return real(*args)
+
+    monkeypatch.setattr(engine, "plan_identities", feed_meanwhile)
+    separate_listing(session, news.id, author="admin")
+    session.commit()
+    assert event.status == "confirmed" and stored_fragment(session, event) is None
 
 
 def test_a_listing_is_compared_with_its_blocks_only(session, sources, monkeypatch):
