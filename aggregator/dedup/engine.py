@@ -128,6 +128,7 @@ def retirement_candidates(now: datetime) -> Select[int]:
             Listing.missed_crawls >= RETIRE_AFTER_CRAWLS,
             func.coalesce(Event.end, Event.start) >= now - timedelta(days=1),
             or_(Event.status_note.is_(None), Event.status_note != RETIRED_NOTE),
+            ~still_shown,
         )
     )
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from aggregator.db import get_sessionmaker
-from aggregator.models import CrawlRun, Listing, Source
+from aggregator.dedup.merge import RETIRED_NOTE
+from aggregator.models import CrawlRun, Event, Listing, Source
 from aggregator.normalize import normalize_item
 from aggregator.runs import CrawlRecorder
 from aggregator.store import DuplicateKey
@@ -73,6 +74,26 @@ def test_a_listing_missing_from_a_complete_crawl_is_marked_removed_never_deleted
     back = crawl(db_url, [event("1"), event("2")])
     assert (back.listings_updated, back.listings_removed) == (1, 0)
     assert not stored(db_url)["2"].removed
+
+
+def statuses(db_url: str) -> dict[str, tuple[str, str | None]]:
+    with get_sessionmaker(db_url)() as session:
+        return {e.title: (e.status, e.status_note) for e in session.scalars(select(Event))}
+
+
+def test_the_crawl_that_misses_a_removed_listing_long_enough_retires_its_event(db_url, source):
+    coming = datetime.now().replace(microsecond=0) + timedelta(days=30)
+    forum = event("2", title="Forum de l'ESS", start=coming, city="Quimper", postcode="29000")
+    crawl(db_url, [event("1"), forum])
+    crawl(db_url, [event("1")])
+    assert statuses(db_url)["Forum de l'ESS"] == ("confirmed", None)  # removed once: it stands
+    crawl(db_url, [event("1")])  # missed again: no listing changed, yet the event is retired
+    assert statuses(db_url) == {
+        "Atelier vélo": ("confirmed", None),
+        "Forum de l'ESS": ("cancelled", RETIRED_NOTE),
+    }
+    crawl(db_url, [event("1"), forum])
+    assert statuses(db_url)["Forum de l'ESS"] == ("confirmed", None)
 
 
 @pytest.mark.parametrize(
