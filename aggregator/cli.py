@@ -109,6 +109,24 @@ def _set_enabled(name: str, enabled: bool) -> None:
     click.echo(f"source {name} {'enabled' if enabled else 'disabled'}")
 
 
+@sources.command("delete")
+@click.argument("name")
+@click.confirmation_option(prompt="Delete the source, its crawl runs and its listings?")
+def sources_delete(name: str) -> None:
+    """Delete a source with its runs and listings; coming events only it announced are cancelled."""
+    from aggregator.source_admin import delete_source
+
+    try:
+        with get_sessionmaker().begin() as session:
+            gone = delete_source(session, name)
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"source {name} deleted with {gone.listings} listings; events: {gone.recomputed} recomputed "
+        f"from their other sources, {gone.retired} cancelled"
+    )
+
+
 @sources.command("run")
 @click.argument("name")
 def sources_run(name: str) -> None:

@@ -8,11 +8,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from aggregator.cron import CronError, cron_trigger
-from aggregator.models import Source
+from aggregator.dedup.forget import Forgotten, forget_listings
+from aggregator.models import CrawlRun, Listing, Source
+from aggregator.runs import RUNNING
 from aggregator.sources import SourceError
 from spiders.constants import KINDS
 
@@ -115,3 +117,17 @@ def get_source(session: Session, name: str) -> Source:
     if source is None:
         raise SourceError(f"no source named {name!r}")
     return source
+
+
+def delete_source(session: Session, name: str) -> Forgotten:
+    """Delete a source with its crawl runs and its listings; the events they leave are recomputed or
+    retired (``dedup.forget``). SourceError while one of its crawls runs: it would store listings
+    again."""
+    source = get_source(session, name)
+    running = select(CrawlRun.id).where(CrawlRun.source_id == source.id, CrawlRun.status == RUNNING)
+    if session.scalar(running) is not None:
+        raise SourceError(f"a crawl of {name!r} is running: cancel it first")
+    listings = session.scalars(select(Listing.id).where(Listing.source_id == source.id)).all()
+    forgotten = forget_listings(session, listings)
+    session.execute(delete(Source).where(Source.id == source.id))  # its runs go with it (ON DELETE)
+    return forgotten
