@@ -31,7 +31,7 @@ def test_sources_import_updates_by_name(db_url, samples_base):
 
 def test_crawl_ical_and_tribe_into_events(db_url, samples_base):
     import_samples(samples_base)
-    result = cli("crawl", "adess-brest", "unpeudr", "cafe-pluche")
+    result = cli("crawl", "adess-brest", "unpeudr", "cafe-pluche", "--workers", "3")
     assert result.exit_code == 0, result.output
     assert result.output.count("succeeded") == 3
     events = events_json()
@@ -57,9 +57,10 @@ def test_second_crawl_changes_nothing(db_url, samples_base):
 
 def test_events_filters(db_url, samples_base):
     import_samples(samples_base)
-    cli("crawl", "adess-brest", "cafe-pluche")
+    cli("crawl", "adess-brest")  # events from 2016 to 2027, one in December 2026
     december = events_json("--from", "2026-12-01", "--to", "2026-12-31")
     assert december and all(e["start"][:7] == "2026-12" for e in december)
+    assert len(december) < len(events_json())
 
 
 def test_broken_source_does_not_stop_the_others(db_url, samples_base, tmp_path):
