@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from aggregator.dedup.engine import CHUNK, DedupStats, deduplicate
-from aggregator.dedup.identity import bump_data_version
+from aggregator.dedup.identity import bump_data_version, clear_fragments
 from aggregator.dedup.locking import lock_for_dedup
 from aggregator.dedup.merge import RETIRED_NOTE, apply_fields, is_past
 from aggregator.models import Event, Listing
@@ -73,14 +73,9 @@ def _retire(session: Session, event_ids: set[int], now: datetime) -> int:
 
 
 def _clear_fragments(session: Session, event_ids: set[int]) -> None:
-    """An explicit UPDATE: the ORM writes nothing for a VEVENT it loaded as None, though a feed
-    may have stored one since."""
     session.flush()
     ordered = sorted(event_ids)
     for start in range(0, len(ordered), CHUNK):
-        session.execute(
-            update(Event).where(Event.id.in_(ordered[start : start + CHUNK])).values(vevent=None),
-            execution_options={"synchronize_session": False},
-        )
+        clear_fragments(session, Event.id.in_(ordered[start : start + CHUNK]))
     if ordered:
         bump_data_version(session)
