@@ -4,11 +4,6 @@ One crawl of one source goes through one ``ListingStore``. It loads the source's
 hashes once, so each listing is classified (new, updated, unchanged) without a query; changes are
 written in batches by ``flush``: one upsert statement for new and changed listings, one UPDATE of
 ``last_seen`` per chunk of unchanged ones. Unchanged listings are never rewritten.
-
-An event's cached VEVENT names the sources still announcing it: a listing removed, or back after a
-removal, clears the fragment of its event and bumps the data version in the same transaction, so no
-feed keeps (or stores) a text that still shows the old list, whether dedup then changes the event
-or not.
 """
 
 from __future__ import annotations
@@ -23,8 +18,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from aggregator.dedup.identity import bump_data_version, clear_fragments
-from aggregator.models import Event, Listing
+from aggregator.models import Listing
 from aggregator.types import utcnow
 
 CHUNK = 500  # keys or ids per IN (...) list
@@ -104,7 +98,6 @@ class ListingStore:
     counts: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in Outcome})
     _pending: list[tuple[Outcome, dict[str, Any]]] = field(default_factory=list)
     _touched: list[str] = field(default_factory=list)
-    _revived: set[str] = field(default_factory=set)  # keys of removed listings of an event seen again
 
     def __post_init__(self) -> None:
         if self.known is None:
@@ -142,8 +135,6 @@ class ListingStore:
             if not known.linked:  # stored by a crawl that died before deduplication
                 self.changed_ids.add(known.id)
         else:
-            if known is not None and known.removed and known.linked:
-                self._revived.add(key)
             row = {name: value for name, value in fields.items() if name in LISTING_COLUMNS}
             self._pending.append((outcome, row))
         self.counts[outcome.value] += 1
@@ -192,15 +183,11 @@ class ListingStore:
         for fields in batch:
             row = self._row(fields, now)
             groups.setdefault(frozenset(row), []).append(row)
-        revived = []
         for rows in groups.values():
             hashes = {row["key"]: row["content_hash"] for row in rows}
             for id_, key in upsert_listings(self.session, rows):
-                if key in self._revived:
-                    revived.append(id_)
                 self.changed_ids.add(id_)
                 self._known[key] = Known(id_, hashes[key], False, True)
-        self._clear_fragments(revived)
 
     def _row(self, fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         row = dict(fields)
@@ -232,18 +219,8 @@ class ListingStore:
                 .where(Listing.id.in_(ids))
                 .values(removed=True, removed_at=now, changed_at=now)
             )
-        self._clear_fragments(newly)
         self.changed_ids.update(newly)
         return len(newly)
-
-    def _clear_fragments(self, listing_ids: Sequence[int]) -> None:
-        """The events of these listings no longer name the same sources: their fragments go."""
-        cleared = 0
-        for ids in _chunks(listing_ids):
-            events = select(Listing.event_id).where(Listing.id.in_(ids))
-            cleared += clear_fragments(self.session, Event.id.in_(events))
-        if cleared:
-            bump_data_version(self.session)
 
     def _bump_missed(self, ids: Iterable[int]) -> None:
         for chunk in _chunks(list(ids)):

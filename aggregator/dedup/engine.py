@@ -74,13 +74,14 @@ def deduplicate(session: Session, listing_ids: Iterable[int], now: datetime | No
         select(exists(DedupBlock.listing_id), exists(DedupCorrection.id))
     ).one()
     if not filed and session.scalar(select(Listing.id).limit(1)) is not None:
-        return _rebuild(session, now)  # listings stored before blocks existed: file them all
+        return _rebuild(session, now, listing_ids)  # listings stored before blocks existed: file them all
     run = _Run(session, now)
     run.constraints.none_stored = not corrected
     seeds = run.load_seeds(listing_ids)
     if not seeds:
         return DedupStats()
     run.note_moves(seeds)
+    run.changed.update(seeds)
     file_listings(session, [run.profiles[i] for i in seeds])
     return run.resolve(run.expand(seeds))
 
@@ -133,12 +134,12 @@ def retirement_candidates(now: datetime) -> Select[int]:
     )
 
 
-def _rebuild(session: Session, now: datetime) -> DedupStats:
+def _rebuild(session: Session, now: datetime, changed: Iterable[int] = ()) -> DedupStats:
     with _collector_paused():
-        return _rebuild_all(session, now)
+        return _rebuild_all(session, now, changed)
 
 
-def _rebuild_all(session: Session, now: datetime) -> DedupStats:
+def _rebuild_all(session: Session, now: datetime, changed: Iterable[int]) -> DedupStats:
     run = _Run(session, now)
     ids = list(session.scalars(select(Listing.id).order_by(Listing.id)))
     run.load(ids)
@@ -146,6 +147,7 @@ def _rebuild_all(session: Session, now: datetime) -> DedupStats:
     refile_all(session, profiles)
     run.constraints.load_all(session)
     run.constraints.loaded.update(ids)
+    run.changed.update(i for i in changed if i in run.listings)
     index = BlockIndex(profiles)
     for profile in profiles:
         for other in index.candidates(profile):
@@ -169,6 +171,9 @@ class _Run:
         self.stats = DedupStats()
         self.attachments: dict[int, int] = {}  # listing → event, to write
         self.left: set[int] = set()  # events a listing moved out of
+        # Listings that changed at their source (removed, back, or rewritten): their events'
+        # fragments name the sources and link their pages, even when the event's fields stay.
+        self.changed: set[int] = set()
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -301,8 +306,9 @@ class _Run:
             elif self._update(plan, events, plan.event_id in frozen):
                 stale.add(plan.event_id)
         self._write_attachments()
-        # Events that only lost a listing changed too: their fragments name its source.
-        changed = bool(created) | self._clear_fragments(stale | self.left, events)
+        # Events that only lost a listing, or whose listing changed, changed too for their fragments.
+        announced = {e for i in self.changed if (e := self.listings[i].event_id) is not None}
+        changed = bool(created) | self._clear_fragments(stale | self.left | announced, events)
         if changed:
             bump_data_version(self.session)
         self.session.flush()

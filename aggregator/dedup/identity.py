@@ -37,14 +37,14 @@ def bump_data_version(session: Session) -> None:
 
 
 def clear_fragments(session: Session, events: ColumnElement[bool]) -> int:
-    """Drop the cached VEVENT of the events matching ``events``; returns how many there were.
+    """Drop the cached VEVENT of the events matching ``events``; returns how many had one.
 
     An explicit UPDATE, never ``event.vevent = None``: the ORM writes nothing for an attribute it
     loaded as None, though a feed may have stored a text since. Events already loaded keep the
     value they had (matching them against the session's every object would cost more).
     """
     cleared = session.execute(
-        update(Event).where(events).values(vevent=None),
+        update(Event).where(events, Event.vevent.is_not(None)).values(vevent=None),
         execution_options={"synchronize_session": False},
     )
     return int(getattr(cleared, "rowcount", 0))

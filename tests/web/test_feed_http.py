@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.http import http_date, parse_date
 
 from aggregator.db import get_engine, get_sessionmaker
+from aggregator.dedup import deduplicate
 from aggregator.models import Event
 from aggregator.store import ListingStore
 from tests.web.conftest import make_app
@@ -177,7 +178,7 @@ def test_a_fragment_of_an_event_changed_meanwhile_is_not_stored(db_url):
         assert session.get(Event, event_id).vevent is None
 
 
-def test_a_source_that_drops_an_event_leaves_its_feed_entry_until_it_shows_it_again(db_url):
+def test_the_feed_follows_what_each_source_shows_of_an_event(db_url):
     sessions = get_sessionmaker(db_url)
     page = "https://asso.example/forum"
     with sessions.begin() as session:
@@ -193,14 +194,24 @@ def test_a_source_that_drops_an_event_leaves_its_feed_entry_until_it_shows_it_ag
         return str(vevent(parse_three_ways(client.get("/calendar.ics").data), uid)["DESCRIPTION"])
 
     assert f"- Asso Brest : {page}" in announced()
-    with sessions.begin() as session:
-        assert ListingStore(session, asso.id).mark_missing() == 1  # what a complete crawl missed
+    with sessions.begin() as session:  # what a complete crawl missed, then its dedup
+        store = ListingStore(session, asso.id)
+        assert store.mark_missing() == 1
+        deduplicate(session, store.changed_ids)
     assert "Asso Brest" not in announced() and "Réseau ESS" in announced()
     with sessions.begin() as session:
         store = ListingStore(session, asso.id)
         store.add(again)
         store.flush()
+        deduplicate(session, store.changed_ids)
     assert f"- Asso Brest : {page}" in announced()
+    moved = "https://asso.example/agenda/forum"
+    with sessions.begin() as session:  # the event's fields stay, its link on the source changes
+        store = ListingStore(session, asso.id)
+        store.add(again | {"url": moved, "content_hash": "moved"})
+        store.flush()
+        deduplicate(session, store.changed_ids)
+    assert f"- Asso Brest : {moved}" in announced()
 
 
 def test_an_empty_database_still_has_a_valid_feed(sqlite_db):
