@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
@@ -13,6 +14,7 @@ MAX_LINKS = 50
 MAX_DEPTH = 4
 
 
+@lru_cache(maxsize=8192)  # a listing's own URL is met again in its raw record
 def canonical_url(url: str | None) -> str | None:
     """Host and path without scheme, "www.", fragment, trailing slash or tracking parameters.
 

@@ -6,6 +6,7 @@ Poste's postcodes by aggregator/data/build_geography.py.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import json
 import re
@@ -210,6 +211,19 @@ class Geography:
 
 @cache
 def geography() -> Geography:
-    """The process-wide geography, read from the vendored file on first use."""
+    """The process-wide geography, read from the vendored file on first use.
+
+    Its hundred thousand objects live as long as the process: the cyclic garbage collector is held
+    while they are built, then told to leave them out of its rounds (``gc.freeze``), which would
+    otherwise walk them all again and again.
+    """
     blob = resources.files("aggregator.data").joinpath(DATA_FILE).read_bytes()
-    return Geography(json.loads(gzip.decompress(blob)))
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        built = Geography(json.loads(gzip.decompress(blob)))
+    finally:
+        if enabled:
+            gc.enable()
+    gc.freeze()
+    return built
