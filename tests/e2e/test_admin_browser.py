@@ -106,3 +106,11 @@ def test_add_a_source_crawl_it_and_see_the_run(page: Page, admin_site: str, samp
     source_row = page.locator('tr[data-source="adess-brest"]')
     expect(source_row).to_contain_text("en bonne santé")
     expect(source_row.locator("td").nth(4)).to_have_text("7")
+
+    source_row.get_by_role("link", name="adess-brest").first.click()
+    page.locator(".admin-delete summary").click()  # opens the confirmation
+    expect(page.locator(".admin-delete")).to_contain_text("efface ses 7 annonces")
+    page.get_by_label("Pour confirmer, tapez le nom de la source").fill("adess-brest")
+    page.get_by_role("button", name="Supprimer la source").click()
+    expect(page.locator(".admin-flashes")).to_contain_text("Source adess-brest supprimée avec 7 annonces")
+    expect(page.locator('tr[data-source="adess-brest"]')).to_have_count(0)

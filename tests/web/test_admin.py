@@ -18,6 +18,7 @@ from aggregator.types import utcnow
 from aggregator.users import add_user
 from tests.web.factories import add_event, at
 from tests.web.factories import add_source as add_source_row
+from tests.web.ical_checks import parse_three_ways, vevent
 from web import create_app
 
 PASSWORD = "correct horse battery"
@@ -342,3 +343,105 @@ def test_corrections_same_different_and_separate(admin, admin_db):
         admin, f"/admin/listings/{together[1]}/separate", {}, page="/admin/sources/watched/events"
     )
     assert event_of(admin_db, together[0]) != event_of(admin_db, together[1])
+
+
+@pytest.fixture
+def deletable(db_url: str) -> dict[str, str]:
+    """One operator and a source to delete: a coming event only it announces, one another source
+    announces too, a past one only it announced; returns their UIDs by title."""
+    coming, past = utcnow().date() + timedelta(days=5), utcnow().date() - timedelta(days=5)
+    with get_sessionmaker(db_url).begin() as session:
+        add_user(session, "alice", PASSWORD)
+        gone, kept = add_source_row(session, "gone"), add_source_row(session, "kept")
+        events = [
+            add_event(session, "Atelier compta", at(coming, 9), sources=[(gone, None)]),
+            add_event(session, "Forum ESS", at(coming, 14), sources=[(gone, None), (kept, None)]),
+            add_event(session, "Petit-déjeuner", at(past, 8), sources=[(gone, None)]),
+        ]
+        session.add(CrawlRun(source=gone, trigger="schedule", status="succeeded", started_at=utcnow()))
+        return {event.title: event.uid for event in events}
+
+
+def signed_in(url: str) -> FlaskClient:
+    client = make_admin_app(url).test_client()
+    assert login(client).status_code == 302
+    return client
+
+
+def source_names(url: str) -> list[str]:
+    with get_sessionmaker(url)() as session:
+        return sorted(session.scalars(select(Source.name)))
+
+
+def test_deleting_a_source_cancels_the_coming_events_it_alone_announced(db_url, deletable):
+    admin = signed_in(db_url)
+    page = admin.get("/admin/sources/gone").get_data(as_text=True)
+    assert "ses 3 annonces" in page
+    assert "1 événement à venir qu'elle seule annonce sera annulé" in page
+    assert 'action="/admin/sources/gone/delete"' in page and "Supprimer la source" in page
+    before = parse_three_ways(admin.get("/calendar.ics").data)  # cached, fragments stored
+    assert {str(vevent(before, uid).get("STATUS")) for uid in deletable.values()} == {"CONFIRMED"}
+
+    response = post_form(
+        admin, "/admin/sources/gone/delete", {"confirm_name": "gone"}, page="/admin/sources/gone"
+    )
+    assert response.status_code == 302 and response.location == "/admin/"
+    flashed = admin.get("/admin/").get_data(as_text=True)
+    assert "Source gone supprimée avec 3 annonces ; 1 événement recalculé" in flashed
+    assert "1 événement à venir annulé pour les abonnés" in flashed
+    assert source_names(db_url) == ["kept"]
+    with get_sessionmaker(db_url)() as session:
+        assert session.scalar(select(func.count(CrawlRun.id))) == 0
+        (left,) = session.scalars(select(Listing)).all()
+        assert (left.source.name, left.event and left.event.uid) == ("kept", deletable["Forum ESS"])
+    after = parse_three_ways(admin.get("/calendar.ics").data)
+    assert vevent(after, deletable["Atelier compta"])["STATUS"] == "CANCELLED"
+    forum = vevent(after, deletable["Forum ESS"])
+    assert forum["STATUS"] == "CONFIRMED" and "gone" not in forum.to_ical().decode()
+    assert admin.get("/admin/sources/gone").status_code == 404
+
+
+def test_a_source_is_not_deleted_without_its_name_typed_again_or_by_a_get(db_url, deletable):
+    admin = signed_in(db_url)
+    source_page = "/admin/sources/gone"
+    refusals = {
+        "": "Tapez le nom de la source pour confirmer.",
+        "kept": "Ce n&#39;est pas le nom de la source (gone)",
+        "gon": "Ce n&#39;est pas le nom de la source (gone)",
+    }
+    for typed, refusal in refusals.items():
+        response = post_form(admin, f"{source_page}/delete", {"confirm_name": typed}, page=source_page)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and refusal in page
+        assert '<details class="admin-delete" open>' in page
+    assert admin.get(f"{source_page}/delete").status_code == 405
+    assert admin.get(f"{source_page}/delete?confirm_name=gone").status_code == 405
+    assert source_names(db_url) == ["gone", "kept"]
+
+
+def test_a_source_is_not_deleted_without_a_csrf_token_or_signed_out(db_url, deletable):
+    admin = signed_in(db_url)
+    forged = admin.post("/admin/sources/gone/delete", data={"confirm_name": "gone"})
+    assert forged.status_code == 400 and "CSRF" in forged.get_data(as_text=True)
+    token = csrf_token(admin.get("/admin/sources/gone").get_data(as_text=True))
+    assert post_form(admin, "/admin/logout", {}, page="/admin/").status_code == 302
+    signed_out = admin.post("/admin/sources/gone/delete", data={"csrf_token": token, "confirm_name": "gone"})
+    assert signed_out.status_code == 401
+    assert source_names(db_url) == ["gone", "kept"]
+
+
+def test_a_source_being_crawled_is_not_deleted(db_url, deletable):
+    with get_sessionmaker(db_url).begin() as session:
+        gone = session.scalars(select(Source).where(Source.name == "gone")).one()
+        session.add(CrawlRun(source=gone, trigger="manual", status="running", started_at=utcnow()))
+    admin = signed_in(db_url)
+    source_page = "/admin/sources/gone"
+    assert "Une exploration de cette source est en cours" in admin.get(source_page).get_data(as_text=True)
+    response = post_form(admin, f"{source_page}/delete", {"confirm_name": "gone"}, page=source_page)
+    assert response.status_code == 302 and response.location == source_page
+    page = admin.get(source_page).get_data(as_text=True)
+    assert "Une exploration de gone est en cours : arrêtez-la" in page and "Rien n&#39;a été supprimé" in page
+    assert source_names(db_url) == ["gone", "kept"]
+    with get_sessionmaker(db_url)() as session:
+        assert session.scalar(select(func.count(Listing.id))) == 4
+        assert {e.status for e in session.scalars(select(Event))} == {"confirmed"}

@@ -67,6 +67,27 @@ class EditSourceForm(FlaskForm):
     save = SubmitField(_l("Enregistrer"))
 
 
+class DeleteSourceForm(FlaskForm):
+    """Deleting a source is confirmed by typing its name again."""
+
+    confirm_name = StringField(
+        _l("Pour confirmer, tapez le nom de la source"),
+        validators=[DataRequired(_l("Tapez le nom de la source pour confirmer."))],
+    )
+    delete = SubmitField(_l("Supprimer la source"))
+
+    def __init__(self, source_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.source_name = source_name
+
+    def validate_confirm_name(self, field: Field) -> None:
+        if (field.data or "").strip() != self.source_name:
+            message = _l(
+                "Ce n'est pas le nom de la source (%(name)s) : rien n'a été supprimé.", name=self.source_name
+            )
+            raise ValidationError(str(message))
+
+
 class CorrectionForm(FlaskForm):
     uid_a = StringField(_l("Événement A (UID)"), validators=[DataRequired(), Length(max=200)])
     uid_b = StringField(_l("Événement B (UID)"), validators=[DataRequired(), Length(max=200)])

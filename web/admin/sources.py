@@ -1,4 +1,4 @@
-"""Sources in the admin: the health dashboard, adding by URL, editing, enabling, crawling now."""
+"""Sources in the admin: the health dashboard, adding by URL, editing, enabling, crawling now, deleting."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
+from aggregator import source_admin
 from aggregator.crawl import request_run
 from aggregator.cron import CronError, effective_schedule, next_runs
 from aggregator.health import runs_query, sources_health
@@ -20,8 +21,9 @@ from aggregator.source_admin import SourceChanges, add_source, parse_options, su
 from aggregator.sources import SourceError
 from aggregator.types import utcnow
 from web.admin import bp
+from web.admin.deletion import crawl_running, deleted_message, deletion_impact
 from web.admin.discovery import DiscoveryFailed, discover_site
-from web.admin.forms import ActionForm, EditSourceForm, NewSourceForm
+from web.admin.forms import ActionForm, DeleteSourceForm, EditSourceForm, NewSourceForm
 from web.db import get_session
 
 # A scheduler whose heartbeat is older than this is shown as down.
@@ -89,8 +91,12 @@ def new_source() -> Response | str:
 
 @bp.get("/sources/<name>")
 def source(name: str) -> str:
-    """One source: its health, settings, next runs and run history."""
+    """One source: its health, settings, next runs, run history and what deleting it would do."""
     source = get_source(name)
+    return _source_page(source, DeleteSourceForm(source.name))
+
+
+def _source_page(source: Source, delete_form: DeleteSourceForm) -> str:
     session = get_session()
     health = next(h for h in sources_health(session) if h.source.id == source.id)
     return render_template(
@@ -100,6 +106,8 @@ def source(name: str) -> str:
         schedule=effective_schedule(source.schedule, source.name),
         upcoming=_upcoming(source.schedule, source.name),
         runs=list(session.scalars(runs_query(source.name, 30))),
+        delete_form=delete_form,
+        deletion=deletion_impact(session, source, utcnow()),
     )
 
 
@@ -179,6 +187,36 @@ def run_source(name: str) -> Response:
         get_session().commit()
         flash(_("Exploration demandée : le planificateur la lance dans quelques secondes."), "success")
     return redirect(url_for("admin.source", name=name))
+
+
+@bp.post("/sources/<name>/delete")
+def delete_source(name: str) -> Response | str:
+    """Delete the source with its runs and listings (``source_admin.delete_source``), its name typed
+    again to confirm."""
+    source = get_source(name)
+    form = DeleteSourceForm(source.name)
+    if not form.validate_on_submit():
+        return _source_page(source, form)
+    session = get_session()
+    try:
+        gone = source_admin.delete_source(session, source.name)
+        session.commit()
+    except SourceError as exc:
+        session.rollback()
+        flash(_refusal(source, exc), "error")
+        return redirect(url_for("admin.source", name=name))
+    flash(deleted_message(name, gone), "success")
+    return redirect(url_for("admin.dashboard"))
+
+
+def _refusal(source: Source, exc: SourceError) -> str:
+    if crawl_running(get_session(), source):
+        return _(
+            "Une exploration de %(name)s est en cours : arrêtez-la, ou attendez qu'elle finisse, "
+            "avant de supprimer la source. Rien n'a été supprimé.",
+            name=source.name,
+        )
+    return str(exc)
 
 
 @bp.get("/sources/<name>/events")
