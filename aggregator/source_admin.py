@@ -15,7 +15,7 @@ from aggregator.cron import CronError, cron_trigger
 from aggregator.dedup.forget import Forgotten, forget_listings
 from aggregator.models import CrawlRun, Listing, Source
 from aggregator.runs import RUNNING
-from aggregator.sources import SourceError
+from aggregator.sources import SourceError, retitle
 from spiders.constants import KINDS
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
@@ -101,7 +101,7 @@ def update_source(source: Source, changes: SourceChanges) -> None:
     if changes.kind is not None:
         source.kind = check_kind(changes.kind)
     if changes.title is not None:
-        source.title = changes.title.strip() or source.name
+        retitle(source, changes.title.strip() or source.name)
     if changes.region is not None:
         source.region = changes.region.strip() or None
     if changes.schedule is not None:

@@ -8,9 +8,10 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from aggregator.db import get_sessionmaker
+from aggregator.dedup.identity import clear_source_fragments
 from aggregator.models import Source
 from spiders.constants import KINDS
 
@@ -88,11 +89,25 @@ def upsert_sources(session: Session, specs: list[dict[str, Any]]) -> tuple[int, 
             continue
         changed = False
         for key, value in spec.items():
-            if getattr(source, key) != value:
+            if getattr(source, key) == value:
+                continue
+            if key == "title":
+                retitle(source, value)
+            else:
                 setattr(source, key, value)
-                changed = True
+            changed = True
         updated += changed
     return created, updated
+
+
+def retitle(source: Source, title: str) -> None:
+    """Give a source a new title; feeds name it beside the events it announces."""
+    if title == source.title:
+        return
+    source.title = title
+    session = object_session(source)
+    if session is not None and source.id is not None:
+        clear_source_fragments(session, source.id)
 
 
 def source_as_dict(source: Source) -> dict[str, Any]:

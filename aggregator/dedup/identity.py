@@ -14,11 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from aggregator.config import get_settings
-from aggregator.models import DataVersion, Event
+from aggregator.models import DataVersion, Event, Listing
 from aggregator.types import utcnow
 
 
@@ -48,6 +48,12 @@ def clear_fragments(session: Session, events: ColumnElement[bool]) -> int:
         execution_options={"synchronize_session": False},
     )
     return int(getattr(cleared, "rowcount", 0))
+
+
+def clear_source_fragments(session: Session, source_id: int) -> None:
+    """A source renamed: the fragments of the events it announces name it under its old title."""
+    if clear_fragments(session, Event.id.in_(select(Listing.event_id).where(Listing.source_id == source_id))):
+        bump_data_version(session)
 
 
 @dataclass(frozen=True)

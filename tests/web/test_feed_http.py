@@ -12,6 +12,7 @@ from werkzeug.http import http_date, parse_date
 from aggregator.db import get_engine, get_sessionmaker
 from aggregator.dedup import deduplicate
 from aggregator.models import Event
+from aggregator.source_admin import SourceChanges, get_source, update_source
 from aggregator.store import ListingStore
 from tests.web.conftest import make_app
 from tests.web.factories import add_event, add_source, at, bump, seed
@@ -212,6 +213,22 @@ def test_the_feed_follows_what_each_source_shows_of_an_event(db_url):
         store.flush()
         deduplicate(session, store.changed_ids)
     assert f"- Asso Brest : {moved}" in announced()
+
+
+def test_a_renamed_source_is_named_anew_in_the_feed(db_url):
+    sessions = get_sessionmaker(db_url)
+    with sessions.begin() as session:
+        asso = add_source(session, "asso", "Asso Brest")
+        uid = add_event(session, "Forum", at(date(2026, 11, 30), 10), sources=[(asso, None)]).uid
+    client = make_app(db_url).test_client()
+
+    def announced() -> str:
+        return str(vevent(parse_three_ways(client.get("/calendar.ics").data), uid)["DESCRIPTION"])
+
+    assert "Asso Brest" in announced()
+    with sessions.begin() as session:
+        update_source(get_source(session, "asso"), SourceChanges(title="Maison de l'ESS de Brest"))
+    assert "Maison de l'ESS de Brest" in announced() and "Asso Brest" not in announced()
 
 
 def test_an_empty_database_still_has_a_valid_feed(sqlite_db):
