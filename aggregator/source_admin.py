@@ -124,10 +124,14 @@ def delete_source(session: Session, name: str) -> Forgotten:
     retired (``dedup.forget``). SourceError while one of its crawls runs: it would store listings
     again."""
     source = get_source(session, name)
-    running = select(CrawlRun.id).where(CrawlRun.source_id == source.id, CrawlRun.status == RUNNING)
-    if session.scalar(running) is not None:
+    if crawl_running(session, source):
         raise SourceError(f"a crawl of {name!r} is running: cancel it first")
     listings = session.scalars(select(Listing.id).where(Listing.source_id == source.id)).all()
     forgotten = forget_listings(session, listings)
     session.execute(delete(Source).where(Source.id == source.id))  # its runs go with it (ON DELETE)
     return forgotten
+
+
+def crawl_running(session: Session, source: Source) -> bool:
+    running = select(CrawlRun.id).where(CrawlRun.source_id == source.id, CrawlRun.status == RUNNING)
+    return session.scalar(running.limit(1)) is not None

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from aggregator.dedup.forget import Forgotten
 from aggregator.dedup.merge import RETIRED_NOTE, event_end
-from aggregator.models import CrawlRun, Event, Listing, Source
-from aggregator.runs import RUNNING
+from aggregator.models import Event, Listing, Source
+from aggregator.source_admin import crawl_running
 from spiders.constants import CANCELLED
 
 
@@ -31,11 +31,6 @@ def deletion_impact(session: Session, source: Source, now: datetime) -> Deletion
         retired=_coming_events_it_alone_shows(session, source, now),
         running=crawl_running(session, source),
     )
-
-
-def crawl_running(session: Session, source: Source) -> bool:
-    running = select(CrawlRun.id).where(CrawlRun.source_id == source.id, CrawlRun.status == RUNNING)
-    return session.scalar(running.limit(1)) is not None
 
 
 def _coming_events_it_alone_shows(session: Session, source: Source, now: datetime) -> int:

@@ -21,7 +21,7 @@ from aggregator.source_admin import SourceChanges, add_source, parse_options, su
 from aggregator.sources import SourceError
 from aggregator.types import utcnow
 from web.admin import bp
-from web.admin.deletion import crawl_running, deleted_message, deletion_impact
+from web.admin.deletion import deleted_message, deletion_impact
 from web.admin.discovery import DiscoveryFailed, discover_site
 from web.admin.forms import ActionForm, DeleteSourceForm, EditSourceForm, NewSourceForm
 from web.db import get_session
@@ -210,7 +210,7 @@ def delete_source(name: str) -> Response | str:
 
 
 def _refusal(source: Source, exc: SourceError) -> str:
-    if crawl_running(get_session(), source):
+    if source_admin.crawl_running(get_session(), source):
         return _(
             "Une exploration de %(name)s est en cours : arrêtez-la, ou attendez qu'elle finisse, "
             "avant de supprimer la source. Rien n'a été supprimé.",
