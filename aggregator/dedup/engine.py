@@ -308,7 +308,8 @@ class _Run:
         self._write_attachments()
         # Events that only lost a listing, or whose listing changed, changed too for their fragments.
         announced = {e for i in self.changed if (e := self.listings[i].event_id) is not None}
-        changed = bool(created) | self._clear_fragments(stale | self.left | announced, events)
+        cleared = self._clear_fragments(stale | self.left | announced, events)
+        changed = bool(created or stale or self.left) or cleared
         if changed:
             bump_data_version(self.session)
         self.session.flush()

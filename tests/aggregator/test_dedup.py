@@ -196,6 +196,15 @@ def test_a_split_leaves_the_uid_with_the_oldest_listing(session, sources):
     assert session.get(Listing, national.id).event.uid != uid  # type: ignore[union-attr]
 
 
+def test_an_event_changed_before_any_feed_rendered_it_still_bumps_the_data_version(session, sources):
+    organizer, *_ = engage(sources, session)
+    dedup(session, [organizer])
+    version = session.scalar(select(DataVersion.version))
+    touch(organizer, start=day(30, 15), end=day(30, 18))
+    dedup(session, [organizer])
+    assert session.scalar(select(DataVersion.version)) == version + 1  # the agenda's lists must notice
+
+
 def test_sequence_moves_only_when_what_subscribers_see_changes(session, sources):
     organizer, *_ = engage(sources, session)
     dedup(session, [organizer])
