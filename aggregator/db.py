@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -57,3 +61,36 @@ def get_sessionmaker(url: str | None = None) -> sessionmaker[Session]:
 def is_postgresql(engine_or_session: Engine | Session) -> bool:
     bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
     return bind.dialect.name == "postgresql"
+
+
+def connection_problem(url: str) -> str | None:
+    """Why no connection to ``url`` can be made (the error's class name), or None when one can."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+    except Exception as exc:  # whatever stops a connection, there is no usable server
+        return exc.__class__.__name__
+    finally:
+        engine.dispose()
+    return None
+
+
+@contextmanager
+def scratch_schema(base_url: str, prefix: str) -> Iterator[str]:
+    """``base_url`` with its search path on a new PostgreSQL schema, dropped afterwards: isolated
+    databases on one server, for tests and benchmarks."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base_url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{base_url}?options={quote(f'-csearch_path={schema}')}"
+        try:
+            yield url
+        finally:
+            dispose_engine(url)
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()

@@ -22,29 +22,24 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, insert, select
 from sqlalchemy.orm import Session
 
-from aggregator.db import dispose_engine, get_engine
+from aggregator.db import connection_problem, get_engine
 from aggregator.dedup import deduplicate, rebuild
 from aggregator.models import Listing, Source
 from aggregator.schema import upgrade
+from bench.databases import POSTGRES_URL, fresh_database
 
 PARIS = ZoneInfo("Europe/Paris")
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_RATIO = 15.0
 TARGET_PLACE_MS = 20.0
 
@@ -387,45 +382,10 @@ def _take(generator: Generator, count: int) -> list[tuple[dict[str, Any], int]]:
     return found[:count]
 
 
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        yield url
-        dispose_engine(url)
-
-
-@contextmanager
-def postgres_database(base_url: str) -> Iterator[str]:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{base_url}?options={quote(f'-csearch_path={schema}')}"
-    try:
-        yield url
-    finally:
-        dispose_engine(url)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def postgres_reachable(url: str) -> bool:
-    try:
-        engine = create_engine(url)
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
-    except Exception:  # no server: the PostgreSQL half is skipped
-        return False
-    return True
-
-
-def run_backend(name: str, database: Any, sizes: Sequence[int], place: int) -> list[Figures]:
+def run_backend(name: str, postgres_url: str, sizes: Sequence[int], place: int) -> list[Figures]:
     results = []
     for size in sizes:
-        with database() as url:
+        with fresh_database(name, postgres_url) as url:
             figures = measure(url, size, place if size == max(sizes) else 0)
         results.append(figures)
         placed = f", place one: {figures.placement}" if figures.placement is not None else ""
@@ -484,13 +444,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"dev set: {dev_set_report().splitlines()[1].strip()}", flush=True)
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     ok = True
-    if not args.no_sqlite:
-        ok &= report("sqlite", run_backend("sqlite", sqlite_database, sizes, args.place))
-    if not args.no_postgres and postgres_reachable(args.postgres_url):
-        ok &= report(
-            "postgresql",
-            run_backend("postgresql", lambda: postgres_database(args.postgres_url), sizes, args.place),
-        )
+    backends = [] if args.no_sqlite else ["sqlite"]
+    if not args.no_postgres and connection_problem(args.postgres_url) is None:
+        backends.append("postgresql")
+    for name in backends:
+        ok &= report(name, run_backend(name, args.postgres_url, sizes, args.place))
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -23,29 +23,25 @@ import multiprocessing
 import random
 import socket
 import statistics
-import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response
-from sqlalchemy import create_engine, insert, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import selectinload
 
-from aggregator.db import dispose_engine, get_engine, get_sessionmaker
+from aggregator.db import connection_problem, get_engine, get_sessionmaker
 from aggregator.models import DataVersion, Event, Listing, Source
 from aggregator.schema import upgrade
+from bench.databases import POSTGRES_URL, fresh_database
 
 TODAY = date(2026, 11, 23)
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGETS = {"render": 0.2, "cached": 0.5, "p95_ms": 50.0}
 
 REGIONS = {
@@ -250,29 +246,6 @@ def populate(url: str, count: int, spread: Spread) -> None:
             connection.commit()
 
 
-@contextmanager
-def database(kind: str, postgres_url: str) -> Iterator[str]:
-    """A fresh, migrated database: an SQLite file, or a PostgreSQL schema dropped afterwards."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as directory:
-            url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-            yield url
-            dispose_engine(url)
-        return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(postgres_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{postgres_url}?options=-csearch_path%3D{schema}"
-    try:
-        yield url
-    finally:
-        dispose_engine(url)
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def make_app(url: str) -> Flask:
     from web import create_app
 
@@ -297,7 +270,7 @@ def bench_render(count: int) -> tuple[dict[str, float], bytes]:
     from web.cache import app_cache
     from web.ical import calendar_properties, event_component
 
-    with database("sqlite", "") as url:
+    with fresh_database("sqlite") as url:
         populate(url, count, FEED_SPREAD)
         with get_sessionmaker(url)() as session:
             events = session.scalars(
@@ -402,7 +375,7 @@ def _hammer(port: int, path: str, seconds: float, clients: int) -> float:
 def bench_cached(count: int, seconds: float) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
     context = multiprocessing.get_context("spawn")
-    with database("sqlite", "") as url:
+    with fresh_database("sqlite") as url:
         populate(url, count, FEED_SPREAD)
         for label, path in (
             ("région feed", "/calendar.ics?region=Bretagne"),
@@ -484,7 +457,7 @@ def bench_agenda(
     its views while nothing changes."""
     from web.cache import app_cache
 
-    with database(kind, postgres_url) as url:
+    with fresh_database(kind, postgres_url) as url:
         populate(url, count, AGENDA_SPREAD)
         app = make_app(url)
         client = app.test_client()
@@ -506,17 +479,6 @@ def bench_agenda(
 # -- report -------------------------------------------------------------------------------------
 
 
-def _postgres_reachable(url: str) -> bool:
-    try:
-        engine = create_engine(url)
-        with engine.connect():
-            pass
-        engine.dispose()
-    except Exception:  # any failure to connect means no PostgreSQL here
-        return False
-    return True
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feed-events", type=int, default=10_000)
@@ -534,7 +496,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         missed += report_cached(args.feed_events, args.seconds)
     if "agenda" in parts:
         kinds = ["sqlite"]
-        if not args.no_postgres and _postgres_reachable(args.postgres_url):
+        if not args.no_postgres and connection_problem(args.postgres_url) is None:
             kinds.append("postgresql")
         for kind in kinds:
             missed += report_agenda(kind, args.agenda_events, args.postgres_url)

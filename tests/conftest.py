@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
 
-from aggregator.db import dispose_engine, get_engine
+from aggregator.db import connection_problem, dispose_engine, get_engine, scratch_schema
 from aggregator.samples_server import serve_sites
 from aggregator.schema import upgrade
 
@@ -23,14 +20,8 @@ POSTGRES_URL = os.environ.get(
 
 
 def _postgres_skip_reason() -> str | None:
-    try:
-        engine = create_engine(POSTGRES_URL)
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
-    except Exception as exc:  # any failure to connect means there is no usable server here
-        return f"no PostgreSQL server reachable at {POSTGRES_URL} ({exc.__class__.__name__})"
-    return None
+    problem = connection_problem(POSTGRES_URL)
+    return f"no PostgreSQL server reachable at {POSTGRES_URL} ({problem})" if problem else None
 
 
 @pytest.fixture(scope="session")
@@ -51,16 +42,8 @@ def sqlite_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def pg_schema_url(postgres_url: str) -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{postgres_url}?options={quote(f'-csearch_path={schema}')}"
-    yield url
-    dispose_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with scratch_schema(postgres_url, "t") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -11,14 +11,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import requests
 from scrapyd_client.pyclient import ScrapydClient
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
-from aggregator.db import dispose_engine, get_engine, get_sessionmaker
+from aggregator.db import get_engine, get_sessionmaker, scratch_schema
 from aggregator.executors import Executor
 from aggregator.executors.scrapyd import PROJECT, ScrapydExecutor
 from aggregator.models import CrawlRun, Listing
@@ -53,17 +52,9 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def shared_db(postgres_url: str) -> Iterator[str]:
     """A PostgreSQL schema for the module: Scrapyd's crawls and this process share it."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{postgres_url}?options={quote(f'-csearch_path={schema}')}"
-    upgrade(get_engine(url))
-    yield url
-    dispose_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with scratch_schema(postgres_url, "t") as url:
+        upgrade(get_engine(url))
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
 
-from aggregator.db import dispose_engine, get_engine, get_sessionmaker
+from aggregator.db import dispose_engine, get_engine, get_sessionmaker, scratch_schema
 from aggregator.models import Event
 from aggregator.schema import upgrade
 from tests.web.factories import TODAY, seed
@@ -36,17 +33,8 @@ def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     if request.param == "sqlite":
         yield from _seeded(f"sqlite:///{tmp_path_factory.mktemp('web') / 'seeded.sqlite3'}")
         return
-    postgres: str = request.getfixturevalue("postgres_url")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield from _seeded(f"{postgres}?options={quote(f'-csearch_path={schema}')}")
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(request.getfixturevalue("postgres_url"), "t") as url:
+        yield from _seeded(url)
 
 
 def _seeded(url: str) -> Iterator[Seeded]:
