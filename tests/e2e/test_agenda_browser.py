@@ -18,21 +18,7 @@ from tests.web.conftest import make_app
 from tests.web.factories import XSS_ATTRIBUTE, XSS_TITLE, seed
 from tests.web.ical_checks import parse_three_ways, uids
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (Debian package chromium)"
-)
 
 
 @pytest.fixture(scope="module")
@@ -52,16 +38,6 @@ def site(tmp_path_factory) -> Iterator[tuple[str, dict]]:
     server.shutdown()
     thread.join(timeout=10)
     dispose_engine(url)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def watch(page) -> dict[str, list[str]]:
