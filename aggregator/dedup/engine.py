@@ -14,9 +14,7 @@ their fields move only when a new source joins, and their status never does.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +23,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, exists, func, insert, o
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
+from aggregator.collector import collector_paused
 from aggregator.config import get_settings
 from aggregator.dedup.blocking import BlockIndex, BlockLookup, file_listings, refile_all
 from aggregator.dedup.clustering import UnionFind, complete_link, units_from_constraints
@@ -93,19 +92,6 @@ def rebuild(session: Session, now: datetime | None = None) -> DedupStats:
     return _rebuild(session, now)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Hold the cyclic garbage collector: a rebuild keeps every listing in memory, and each full
-    collection walking them all would make a rebuild's time grow faster than its size."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def pending_listing_ids(session: Session) -> list[int]:
     """Listings no dedup has placed yet."""
     return list(session.scalars(select(Listing.id).where(Listing.event_id.is_(None))))
@@ -135,7 +121,7 @@ def retirement_candidates(now: datetime) -> Select[int]:
 
 
 def _rebuild(session: Session, now: datetime, changed: Iterable[int] = ()) -> DedupStats:
-    with _collector_paused():
+    with collector_paused():  # a rebuild keeps every listing in memory
         return _rebuild_all(session, now, changed)
 
 
@@ -427,13 +413,9 @@ class _Run:
 
     def _clear_fragments(self, event_ids: set[int], events: dict[int, Event]) -> bool:
         """Drop the fragments of these events (those a merge deleted are gone already)."""
-        ordered = sorted(event_ids)
-        cleared = 0
-        for start in range(0, len(ordered), CHUNK):
-            cleared += clear_fragments(self.session, Event.id.in_(ordered[start : start + CHUNK]))
-        for event_id in ordered:
-            if event_id in events:
-                set_committed_value(events[event_id], "vevent", None)
+        cleared = clear_fragments(self.session, event_ids)
+        for event_id in event_ids & events.keys():
+            set_committed_value(events[event_id], "vevent", None)
         return bool(cleared)
 
     def _absorb(self, absorbed: Event, survivor: Event) -> None:

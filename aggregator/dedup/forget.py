@@ -47,7 +47,10 @@ def forget_listings(session: Session, listing_ids: Iterable[int], now: datetime 
     stats = deduplicate(session, _select_in(session, Listing.id, Listing.event_id, event_ids), now)
     orphans = event_ids - set(_select_in(session, Listing.event_id, Listing.event_id, event_ids))
     retired = _retire(session, orphans, now)
-    _clear_fragments(session, event_ids)  # they name the sources of the event
+    session.flush()
+    clear_fragments(session, event_ids)  # they name the sources of the event
+    if event_ids:
+        bump_data_version(session)
     return Forgotten(len(ids), len(event_ids) - len(orphans), retired, stats)
 
 
@@ -70,12 +73,3 @@ def _retire(session: Session, event_ids: set[int], now: datetime) -> int:
         fields = {"status": CANCELLED, "status_note": RETIRED_NOTE}
         retired += apply_fields(event, fields, now, is_new=False).any
     return retired
-
-
-def _clear_fragments(session: Session, event_ids: set[int]) -> None:
-    session.flush()
-    ordered = sorted(event_ids)
-    for start in range(0, len(ordered), CHUNK):
-        clear_fragments(session, Event.id.in_(ordered[start : start + CHUNK]))
-    if ordered:
-        bump_data_version(session)

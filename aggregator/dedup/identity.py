@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from aggregator.config import get_settings
 from aggregator.models import DataVersion, Event, Listing
 from aggregator.types import utcnow
+
+CHUNK = 500  # ids per IN (...) list
 
 
 def mint_uid(host: str | None = None) -> str:
@@ -36,23 +38,29 @@ def bump_data_version(session: Session) -> None:
         session.flush()
 
 
-def clear_fragments(session: Session, events: ColumnElement[bool]) -> int:
-    """Drop the cached VEVENT of the events matching ``events``; returns how many had one.
+def clear_fragments(session: Session, event_ids: Iterable[int]) -> int:
+    """Drop the cached VEVENT of these events; returns how many had one.
 
     An explicit UPDATE, never ``event.vevent = None``: the ORM writes nothing for an attribute it
     loaded as None, though a feed may have stored a text since. Events already loaded keep the
     value they had (matching them against the session's every object would cost more).
     """
-    cleared = session.execute(
-        update(Event).where(events, Event.vevent.is_not(None)).values(vevent=None),
-        execution_options={"synchronize_session": False},
-    )
-    return int(getattr(cleared, "rowcount", 0))
+    ordered = sorted(set(event_ids))
+    cleared = 0
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start : start + CHUNK]
+        result = session.execute(
+            update(Event).where(Event.id.in_(chunk), Event.vevent.is_not(None)).values(vevent=None),
+            execution_options={"synchronize_session": False},
+        )
+        cleared += int(getattr(result, "rowcount", 0))
+    return cleared
 
 
 def clear_source_fragments(session: Session, source_id: int) -> None:
     """A source renamed: the fragments of the events it announces name it under its old title."""
-    if clear_fragments(session, Event.id.in_(select(Listing.event_id).where(Listing.source_id == source_id))):
+    events = session.scalars(select(Listing.event_id).where(Listing.source_id == source_id).distinct())
+    if clear_fragments(session, (e for e in events if e is not None)):
         bump_data_version(session)
 
 

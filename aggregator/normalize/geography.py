@@ -6,7 +6,6 @@ Poste's postcodes by aggregator/data/build_geography.py.
 
 from __future__ import annotations
 
-import gc
 import gzip
 import json
 import re
@@ -16,6 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from aggregator.collector import collector_paused
 from aggregator.normalize.folding import fold
 
 DATA_FILE = "geography.json.gz"
@@ -211,19 +211,7 @@ class Geography:
 
 @cache
 def geography() -> Geography:
-    """The process-wide geography, read from the vendored file on first use.
-
-    Its hundred thousand objects live as long as the process: the cyclic garbage collector is held
-    while they are built, then told to leave them out of its rounds (``gc.freeze``), which would
-    otherwise walk them all again and again.
-    """
+    """The process-wide geography, read from the vendored file on first use."""
     blob = resources.files("aggregator.data").joinpath(DATA_FILE).read_bytes()
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        built = Geography(json.loads(gzip.decompress(blob)))
-    finally:
-        if enabled:
-            gc.enable()
-    gc.freeze()
-    return built
+    with collector_paused():  # a hundred thousand objects, kept for the process's life
+        return Geography(json.loads(gzip.decompress(blob)))
