@@ -13,6 +13,8 @@ import extruct
 import lxml.html
 from parsel import Selector
 
+from spiders.extract.text import HTML_PARSER
+
 MARKERS = {"json-ld": "ld+json", "microdata": "itemscope"}  # syntax → what a page holding it contains
 SCHEMA_PREFIXES = (
     "http://schema.org/",
@@ -52,8 +54,6 @@ EVENT_TYPES = frozenset(
 # Where events hide inside other nodes: lists, pages, series, festivals, venues' programmes.
 NESTING = ("@graph", "itemListElement", "item", "mainEntity", "subEvent", "subEvents", "event", "events")
 MAX_DEPTH = 6
-# The parser extruct would build anew for every page.
-_PARSER = lxml.html.HTMLParser(encoding="utf-8")
 
 
 def schema_name(value: str) -> str:
@@ -93,7 +93,7 @@ def page_nodes(html: str, base_url: str) -> tuple[list[dict[str, Any]], list[str
         return [], []
     try:
         # lxml refuses text with an XML encoding declaration: hand it UTF-8 bytes instead.
-        tree = lxml.html.fromstring(html.encode("utf-8"), parser=_PARSER)
+        tree = lxml.html.fromstring(html.encode("utf-8"), parser=HTML_PARSER)
         data = extruct.extract(tree, base_url=base_url, syntaxes=syntaxes, uniform=True)
     except Exception:  # extruct lets JSON, lxml and its own errors through alike: read block by block
         return _salvage(html, base_url)

@@ -13,9 +13,9 @@ _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*(\n\s*)+")
 # Control characters, and the halves of split emoji that JSON can carry but no database stores.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-# lxml itself rather than a parsel Selector: every description goes through here, and a Selector
-# costs several times the parse.
-_PARSER = HTMLParser(recover=True, encoding="utf-8")
+# lxml itself rather than a parsel Selector (which costs several times the parse), with one parser
+# for the process rather than one per call: every description and structured page goes through it.
+HTML_PARSER = HTMLParser(encoding="utf-8")
 _TEXT = etree.XPath("//text()[not(ancestor::script) and not(ancestor::style)]")
 
 
@@ -36,7 +36,7 @@ def html_to_text(value: object) -> str:
     raw = _CONTROL.sub("", str(value))
     if "<" in raw:
         raw = _BLOCKS.sub(lambda m: "\n" if m.group(1).lower() == "br" else "\n\n", raw)
-        root = etree.fromstring(f"<div>{raw}</div>".encode(), _PARSER)
+        root = etree.fromstring(f"<div>{raw}</div>".encode(), HTML_PARSER)
         raw = "".join(_TEXT(root)) if root is not None else ""
     # Some exports escape twice ("&amp;#8217;"): decode until stable.
     for _ in range(3):
