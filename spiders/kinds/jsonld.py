@@ -75,7 +75,7 @@ class JsonLdSpider(EventSpider):
         """An event page; ``fallback`` is the listing's own record of its event, used when the page
         carries none."""
         if not isinstance(response, TextResponse):
-            self._count("ess/pages_without_events")
+            self.count("pages_without_events")
             return
         events = self._events(response)
         if events:
@@ -87,7 +87,7 @@ class JsonLdSpider(EventSpider):
             event, listing_url = fallback
             yield self._parse_event(event, listing_url, canonical_url(response.url))
         else:
-            self._count("ess/pages_without_events")
+            self.count("pages_without_events")
 
     # -- following ------------------------------------------------------------------------
 
@@ -157,10 +157,6 @@ class JsonLdSpider(EventSpider):
         fields = event_fields(event, page_url)
         fields["url"] = fields["url"] or canonical_url(page_url)
         return EventItem(key=key, raw=event, **fields)
-
-    def _count(self, stat: str) -> None:
-        if self.crawler and self.crawler.stats:
-            self.crawler.stats.inc_value(stat)
 
 
 def event_keys(events: list[dict[str, Any]], page_url: str, listing: bool) -> list[str]:
