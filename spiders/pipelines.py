@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -31,18 +32,17 @@ _TAG = re.compile(r"<\s*/?\s*[a-zA-Z!]")
 
 def plain_line(value: object) -> str:
     """One line of text with no markup left, even where decoding entities revealed some."""
-    text = clean_line(value)
-    if _TAG.search(text):  # "&lt;script&gt;" decodes to a tag: strip that too
-        text = clean_line(text)
-    return text
+    return _cleaned_twice(clean_line, value)
 
 
 def plain_text(value: object) -> str:
     """Paragraphs of text with no markup left (see ``plain_line``)."""
-    text = html_to_text(value)
-    if _TAG.search(text):
-        text = html_to_text(text)
-    return text
+    return _cleaned_twice(html_to_text, value)
+
+
+def _cleaned_twice(clean: Callable[[object], str], value: object) -> str:
+    text = clean(value)
+    return clean(text) if _TAG.search(text) else text  # "&lt;script&gt;" decodes to a tag: strip that too
 
 
 class CleanPipeline:
