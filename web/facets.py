@@ -110,7 +110,11 @@ def _facet_counts(session: Session, filters: Filters, start: date | None) -> Cou
     }
     values["city"] = values["city"][:TOP_CITIES]
     return Counts(
-        total=total, values=values, online=found["online"]["1"], mois_ess=found["mois_ess"][MOIS_ESS]
+        total=total,
+        values=values,
+        online=found["online"]["1"],
+        in_person=found["online"]["0"],
+        mois_ess=found["mois_ess"][MOIS_ESS],
     )
 
 

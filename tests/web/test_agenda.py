@@ -45,7 +45,9 @@ def test_counts_per_facet_keep_other_choices_visible(web):
     assert '<option value="forum">Forum (1)</option>' in html
     assert "Mois de l'ESS (1)" in html
     everything = web.get("/").get_data(as_text=True)
-    assert "En ligne (1)" in everything and "Mois de l'ESS (3)" in everything
+    assert (
+        "En ligne (1)" in everything and "Sur place (8)" in everything and "Mois de l'ESS (3)" in everything
+    )
 
 
 def test_mois_de_l_ess_shortcut(web, events):
