@@ -22,7 +22,7 @@ from aggregator.normalize.categories import MOIS_ESS
 from web.cache import app_cache, current_state
 from web.db import get_session
 from web.filters import Filters
-from web.queries import dialect_of, earliest_start
+from web.queries import dialect_of, where
 from web.search import category_items
 
 TOP_CITIES = 15
@@ -83,8 +83,6 @@ def _count_in_context(app: Flask, filters: Filters, start: date | None) -> tuple
 
 def _facet_counts(session: Session, filters: Filters, start: date | None) -> Counts:
     dialect = dialect_of(session)
-    first, _ = filters.window(start)
-    not_before = earliest_start(session, first) if first is not None else None
     # Facets sharing the selection they count (their own filter removed) share its queries.
     groups: dict[Filters, list[str]] = defaultdict(list)
     for facet in FACETS:
@@ -93,17 +91,17 @@ def _facet_counts(session: Session, filters: Filters, start: date | None) -> Cou
     found: dict[str, Counter[str]] = {}
     total = 0
     for selection, facets in groups.items():
-        where = selection.conditions(dialect, start, not_before)
+        clauses = where(session, selection, start)
         if selection == filters or any(f in PLACE_FACETS for f in facets):
-            places = _places(session, where)
+            places = _places(session, clauses)
             found.update({f: places[f] for f in facets if f in PLACE_FACETS})
             if selection == filters:
                 total = places["total"]["all"]
         if "category" in facets or "mois_ess" in facets:
-            categories = _categories(session, dialect, where)
+            categories = _categories(session, dialect, clauses)
             found.update({f: categories for f in facets if f in ("category", "mois_ess")})
         if "source" in facets:
-            found["source"] = _sources(session, where)
+            found["source"] = _sources(session, clauses)
     values = {
         facet: _largest_first(found[facet])
         for facet in ("region", "department", "city", "category", "source")
