@@ -11,7 +11,7 @@ from itertools import groupby
 from flask import Blueprint, redirect, render_template, request
 from flask_babel import gettext
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import defer
 from werkzeug.wrappers import Response
 
 from aggregator.models import Event
@@ -20,7 +20,7 @@ from web.db import get_session
 from web.facets import facet_counts
 from web.filters import PARAMS, FilterError, Filters, check_sources, describe, regions, source_titles
 from web.links import filtered_url
-from web.queries import in_order, page_ids, where
+from web.queries import load_in_order, page_ids, where
 
 bp = Blueprint("agenda", __name__)
 
@@ -46,12 +46,8 @@ def canonical_redirect(filters: Filters, page: int = 1, **values: str) -> Respon
     return redirect(filtered_url(request.endpoint or "agenda.index", filters, page, **values))
 
 
-def load_events(session: Session, ids: Sequence[int]) -> list[Event]:
-    """These events, in this order, without the long columns lists never show."""
-    events = session.scalars(
-        select(Event).where(Event.id.in_(ids)).options(defer(Event.description), defer(Event.vevent))
-    ).all()
-    return in_order(events, ids)
+# The long columns lists never show, left unloaded.
+LIST_ONLY = (defer(Event.description), defer(Event.vevent))
 
 
 def by_day(events: Sequence[Event], first: date) -> list[tuple[date, list[Event]]]:
@@ -73,7 +69,7 @@ def index() -> Response | str:
     start = today()
     counts = facet_counts(session, filters, start)
     pages = max(1, -(-counts.total // PER_PAGE))
-    events = load_events(session, page_ids(session, filters, start, page, PER_PAGE))
+    events = load_in_order(session, page_ids(session, filters, start, page, PER_PAGE), *LIST_ONLY)
     return render_template(
         "agenda/index.html",
         filters=filters,
@@ -124,10 +120,12 @@ def month(month: str) -> Response | str:
     check_sources(filters, titles)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     ranged = replace(filters, start=first, end=last)
-    ids = session.scalars(
-        select(Event.id).where(*where(session, ranged, first)).order_by(Event.start, Event.id)
+    events = session.scalars(
+        select(Event)
+        .where(*where(session, ranged, first))
+        .order_by(Event.start, Event.id)
+        .options(*LIST_ONLY)
     ).all()
-    events = load_events(session, ids)
     counts = facet_counts(session, ranged, first)
     weeks = [
         [(day, [e for e in events if e.start_date <= day <= e.end_date]) for day in week]

@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Blueprint, jsonify, redirect, request, url_for
 from flask_babel import gettext
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -23,7 +22,7 @@ from web.events import find_event
 from web.filters import FilterError, Filters, check_sources, source_titles
 from web.links import filtered_url
 from web.openapi import openapi_document
-from web.queries import count_matching, in_order, page_ids
+from web.queries import count_matching, load_in_order, page_ids
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -61,14 +60,7 @@ def events() -> Response:
     start = today()
     total = count_matching(session, filters, start)
     ids = page_ids(session, filters, start, page, size)
-    rows = in_order(
-        session.scalars(
-            select(Event)
-            .where(Event.id.in_(ids))
-            .options(selectinload(Event.listings).selectinload(Listing.source))
-        ).all(),
-        ids,
-    )
+    rows = load_in_order(session, ids, selectinload(Event.listings).selectinload(Listing.source))
     pages = max(1, -(-total // size))
 
     def link(number: int) -> str | None:

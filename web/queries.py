@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from aggregator.export import local_midnight
 from aggregator.models import Event
@@ -73,7 +74,8 @@ def page_ids(session: Session, filters: Filters, start: date | None, page: int, 
     return ids
 
 
-def in_order(events: Sequence[Event], ids: Sequence[int]) -> list[Event]:
-    """Events loaded by id, put back in the order of ``ids``."""
+def load_in_order(session: Session, ids: Sequence[int], *options: ORMOption) -> list[Event]:
+    """These events (a page's ids), in the order of ``ids``, loaded with ``options``."""
+    events = session.scalars(select(Event).where(Event.id.in_(ids)).options(*options)).all()
     by_id = {event.id: event for event in events}
     return [by_id[i] for i in ids if i in by_id]
