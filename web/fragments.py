@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from aggregator.models import DataVersion, Event, Listing
+from web.cache import data_state
 from web.ical import Fragment, fragment
 
 logger = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ def _wait_briefly(connection: Connection, milliseconds: int) -> None:
 
 def render_missing(session: Session) -> int:
     """Render and store every fragment the aggregator cleared (ahead of the first feed asking)."""
-    version = session.scalar(select(func.max(DataVersion.version))) or 0
+    version = data_state(session).version
     missing = list(session.scalars(select(Event.id).where(Event.vevent.is_(None)).order_by(Event.id)))
     render_fragments(session, missing, version)
     return len(missing)
