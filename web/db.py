@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from aggregator.db import get_engine as engine_for
 from aggregator.db import get_sessionmaker
 
 
@@ -30,7 +31,6 @@ def close_session(_exc: BaseException | None = None) -> None:
 
 def init_app(app: Flask) -> None:
     # One factory per app: building a sessionmaker per request costs more than a cached feed.
-    sessions: sessionmaker[Session] = get_sessionmaker(app.config["DATABASE_URL"])
-    app.extensions["ess_agenda_sessions"] = sessions
-    app.extensions["ess_agenda_engine"] = sessions.kw["bind"]
+    app.extensions["ess_agenda_sessions"] = get_sessionmaker(app.config["DATABASE_URL"])
+    app.extensions["ess_agenda_engine"] = engine_for(app.config["DATABASE_URL"])  # the sessions' own
     app.teardown_appcontext(close_session)
