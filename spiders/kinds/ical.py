@@ -151,7 +151,8 @@ class IcalSpider(EventSpider):
         today = date.today()
         past = self.settings.getint("ESS_RECURRENCE_PAST_DAYS", 365)
         horizon = self.settings.getint("ESS_RECURRENCE_HORIZON_DAYS", 365)
-        window = (today - timedelta(days=past), today + timedelta(days=horizon))
+        # between() leaves out its end: the horizon's last day is in.
+        window = (today - timedelta(days=past), today + timedelta(days=horizon + 1))
         try:
             query = recurring_ical_events.of(calendar, skip_bad_series=True)
             for occurrence in query.between(*window):
