@@ -10,7 +10,7 @@ Settings read: ESS_CONDITIONAL_REQUESTS, ESS_DATABASE_URL, ESS_HTTP_CACHE_MAX_BY
 from __future__ import annotations
 
 import logging
-from typing import Any, Self
+from typing import Any, Self, cast
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
@@ -18,7 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
-from sqlalchemy import or_, select
+from sqlalchemy import Table, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 BATCH_SIZE = 50  # remembered responses per transaction
+HTTP_CACHE_TABLE = cast(Table, HttpCache.__table__)
 
 
 class ConditionalRequestMiddleware:
@@ -160,9 +161,12 @@ class ConditionalRequestMiddleware:
 
 
 def upsert_http_cache(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert or replace cache rows by URL (one statement on SQLite and PostgreSQL)."""
+    """Insert or replace cache rows by URL (one statement on SQLite and PostgreSQL).
+
+    On the table, not the mapped class: the ORM's bulk path costs more per row than a crawl spends
+    on the rest of a response."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(HttpCache)
+    stmt = insert(HTTP_CACHE_TABLE)
     stmt = stmt.on_conflict_do_update(
         index_elements=["url"], set_={name: stmt.excluded[name] for name in rows[0] if name != "url"}
     )
