@@ -118,6 +118,12 @@ class CrawlRecorder:
         """A listing the source still shows but whose new version was rejected: not removed."""
         self.store.keep(key)
 
+    def reject(self, reason: str, key: str | None = None) -> None:
+        """An item that cannot be stored; its listing, if known, is kept as it was."""
+        self.rejected.append(reason)
+        if key:
+            self.keep(key)
+
     def write(self) -> None:
         """Write and commit what is queued; a batch the database refuses is retried row by row, and
         a row it still refuses is rejected with the database's reason."""

@@ -169,6 +169,7 @@ class Measure:
     kind: str
     seconds: float
     cpu: float  # the crawl's own CPU time: what the pipelines cost, whatever the throttle did
+    ingest_cpu: float  # and its ingest process's (full crawls): normalizing, storing, dedup
     pages: int
     items: int
     write: float  # of which writing listings (full crawls)
@@ -180,7 +181,8 @@ class Measure:
             if self.mode in ("full", "again")
             else ""
         )
-        crawl = f"{self.mode:<5} {self.seconds:7.2f} s (CPU {self.cpu:5.2f} s)"
+        ingest = f" + ingest {self.ingest_cpu:4.2f} s" if self.mode in ("full", "again") else ""
+        crawl = f"{self.mode:<5} {self.seconds:7.2f} s (CPU {self.cpu:5.2f} s{ingest})"
         return f"{crawl}  {self.pages:5d} pages  {self.items:5d} items{steps}"
 
     @property
@@ -212,6 +214,7 @@ def crawl(mode: str, kind: str, url: str, options: dict[str, Any], database_url:
         kind,
         result["seconds"],
         result["cpu"],
+        result["ingest_cpu"],
         result["pages"],
         result["items"],
         result["write"],
@@ -250,7 +253,7 @@ def _child(job: dict[str, Any]) -> None:
     stats = crawler.stats.get_stats()
     pages = stats.get("response_received_count", 0) - stats.get("robotstxt/response_count", 0)
     items = stats.get("item_scraped_count", 0)
-    steps = {name: stats.get(f"ess/{name}_seconds", 0.0) for name in ("write", "dedup")}
+    steps = {name: stats.get(f"ess/{name}_seconds", 0.0) for name in ("write", "dedup", "ingest_cpu")}
     print(json.dumps({"seconds": seconds, "cpu": cpu, "pages": pages, "items": items, **steps}))
 
 

@@ -1,4 +1,5 @@
-"""Item pipelines: clean → normalize → store. Deduplication runs once the crawl is over.
+"""Item pipelines: clean, then store, through the crawl's ingest process (aggregator.ingest), which
+normalizes, stores and deduplicates. A crawl that stores nothing normalizes here.
 
 Settings read: ESS_DATABASE_URL, ESS_STORE_ENABLED, ESS_STORE_BATCH_SIZE.
 """
@@ -15,10 +16,12 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.spiders import Spider
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
 
+from aggregator.ingest import CrawlEnd, Ingester, IngestFailed, IngestJob
 from aggregator.normalize import NormalizationError, normalize_item
-from aggregator.runs import DEFAULT_BATCH_SIZE, CrawlRecorder
-from aggregator.store import DuplicateKey
+from aggregator.runs import DEFAULT_BATCH_SIZE
 from spiders.extract.text import clean_line, html_to_text
 from spiders.kinds.base import EventSpider
 
@@ -59,22 +62,27 @@ class CleanPipeline:
 
 
 class NormalizePipeline:
-    """Checks and normalizes an item into Listing columns; an impossible item is dropped, counted."""
+    """Checks and normalizes an item into Listing columns; an impossible item is dropped, counted.
+
+    Only for crawls that store nothing (ESS_STORE_ENABLED off): a stored crawl's ingest process
+    normalizes its items itself, off the crawler's process.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        if crawler.settings.getbool("ESS_STORE_ENABLED"):
+            raise NotConfigured("stored items are normalized by the ingest process")
         return cls(crawler)
 
     def process_item(self, item: Any) -> dict[str, Any]:
         spider = self.crawler.spider
-        region = getattr(spider, "region", None)
         adapter = ItemAdapter(item)
         try:
             # A shallow copy: asdict() walks every nested value of the raw payload.
-            return normalize_item(dict(adapter.items()), default_region=region)
+            return normalize_item(dict(adapter.items()), default_region=getattr(spider, "region", None))
         except NormalizationError as exc:
             if isinstance(spider, EventSpider):
                 spider.reject(str(exc), key=adapter.get("key"))
@@ -82,13 +90,14 @@ class NormalizePipeline:
 
 
 class StorePipeline:
-    """Upserts listings of the crawled source in batches and records the crawl run."""
+    """Hands items to the crawl's ingest process (aggregator.ingest), which normalizes and stores
+    them, then closes the crawl run and deduplicates once the crawl is over."""
 
     def __init__(self, crawler: Crawler, database_url: str | None, batch_size: int) -> None:
         self.crawler = crawler
         self.database_url = database_url
         self.batch_size = batch_size
-        self.recorder: CrawlRecorder | None = None
+        self.ingester: Ingester | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -108,38 +117,52 @@ class StorePipeline:
         if not isinstance(spider, EventSpider):
             logger.warning("%s is not an event spider: nothing will be stored", spider)
             return
-        try:
-            self.recorder = CrawlRecorder.open(
-                spider.source_name, spider.run_id, self.database_url, self.batch_size
-            )
-        except LookupError as exc:
-            # An ad hoc crawl (-a url=...) has no source row to store under.
-            spider.record_error(f"nothing will be stored: {exc}")
-            return
-        self.recorder.rejected = spider.rejected
+        job = IngestJob(
+            spider.source_name,
+            spider.run_id,
+            self.database_url,
+            self.batch_size,
+            spider.region,
+            self.crawler.settings.get("LOG_LEVEL", "INFO"),
+        )
+        self.ingester = Ingester(job)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        if self.recorder is None:
-            raise DropItem("no source to store under")
+    def process_item(self, item: Any) -> Any:
+        if self.ingester is None:
+            raise DropItem("nothing is stored for this crawl")
         try:
-            self.recorder.save(item)
-        except DuplicateKey as exc:
+            self.ingester.add(dict(ItemAdapter(item).items()))
+        except IngestFailed as exc:
+            self.ingester = None
+            self._give_up(str(exc))
             raise DropItem(str(exc)) from exc
         return item
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.recorder is None:
+    def _give_up(self, message: str) -> None:
+        """What is crawled now could not be stored: stop crawling."""
+        spider = self.crawler.spider
+        if isinstance(spider, EventSpider):
+            spider.record_error(message)
+        assert self.crawler.engine is not None
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="ingest_failed"))
+
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Close the run once the ingest process has stored everything; the crawl waits for it."""
+        if self.ingester is None or not isinstance(spider, EventSpider):
             return
-        for key in getattr(spider, "rejected_keys", ()):
-            self.recorder.keep(key)
+        ingester, self.ingester = self.ingester, None
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        self.recorder.finish(
+        end = CrawlEnd(
             reason,
-            stats,
-            getattr(spider, "crawl_errors", []),
-            getattr(spider, "crawl_warnings", []),
+            {name: value for name, value in stats.items() if isinstance(value, int | float | str)},
+            list(spider.crawl_errors),
+            list(spider.crawl_warnings),
+            list(spider.rejected),
+            sorted(spider.rejected_keys),
         )
+        report = await maybe_deferred_to_future(deferToThread(ingester.close, end))
+        if report.error:
+            spider.record_error(report.error)
         if self.crawler.stats:
-            for step, seconds in self.recorder.seconds.items():
+            for step, seconds in report.seconds.items():
                 self.crawler.stats.set_value(f"ess/{step}_seconds", round(seconds, 3))
-        self.recorder = None
