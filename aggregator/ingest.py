@@ -112,8 +112,9 @@ class Ingester:
         except IngestFailed as exc:
             return IngestReport(error=str(exc))
         finally:
+            # The process, done, exits on its own: waiting for it would only hold the crawl up.
             self._items.close()
-            self._process.join()
+            self._reports.close()
 
     def _put(self, message: Message) -> None:
         while True:
