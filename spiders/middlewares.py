@@ -10,7 +10,7 @@ Settings read: ESS_CONDITIONAL_REQUESTS, ESS_DATABASE_URL, ESS_HTTP_CACHE_MAX_BY
 from __future__ import annotations
 
 import logging
-from typing import Any, Self, cast
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
@@ -18,11 +18,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
-from sqlalchemy import Table, or_, select
+from sqlalchemy import Connection, Engine, bindparam, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
 
-from aggregator.db import get_sessionmaker
+from aggregator.db import get_engine
 from aggregator.models import HttpCache
 from aggregator.types import utcnow
 
@@ -30,21 +29,22 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 BATCH_SIZE = 50  # remembered responses per transaction
-HTTP_CACHE_TABLE = cast(Table, HttpCache.__table__)
+REMEMBERED = select(HttpCache.content_type, HttpCache.body).where(HttpCache.url == bindparam("url"))
 
 
 class ConditionalRequestMiddleware:
     """Sends the validators remembered for a URL; replays the remembered body on a 304.
 
-    Each lookup uses a short session, so a crawl holds no database connection between requests;
-    new validators are written in batches.
+    Each lookup takes a pooled connection for its one statement, so a crawl holds none between
+    requests (a session per lookup would cost more than the rest of a replay); new validators are
+    written in batches.
     """
 
     def __init__(self, crawler: Crawler, database_url: str | None, max_bytes: int) -> None:
         self.crawler = crawler
         self.database_url = database_url
         self.max_bytes = max_bytes
-        self.sessions: sessionmaker[Session] | None = None
+        self.engine: Engine | None = None
         self._pending: dict[str, dict[str, Any]] = {}
         self._validators: dict[str, dict[str, tuple[str | None, str | None]]] = {}
 
@@ -63,13 +63,13 @@ class ConditionalRequestMiddleware:
         return middleware
 
     def spider_opened(self, spider: Spider) -> None:
-        self.sessions = get_sessionmaker(self.database_url)
+        self.engine = get_engine(self.database_url)
         self._validators.clear()
 
     def spider_closed(self, spider: Spider) -> None:
-        if self.sessions is not None:
+        if self.engine is not None:
             self._write()
-            self.sessions = None
+            self.engine = None
 
     def process_request(self, request: Request) -> None:
         if not self._applies(request):
@@ -87,10 +87,10 @@ class ConditionalRequestMiddleware:
         """The remembered validators of every URL of ``host``, loaded in one query the first time:
         a crawl asks for many URLs of one site, and one query per request would cost more."""
         if host not in self._validators:
-            assert self.sessions is not None
+            assert self.engine is not None
             prefixes = [f"{scheme}://{host}/" for scheme in ("http", "https")]
-            with self.sessions() as session:
-                rows = session.execute(
+            with self.engine.connect() as connection:
+                rows = connection.execute(
                     select(HttpCache.url, HttpCache.etag, HttpCache.last_modified).where(
                         or_(*(HttpCache.url.startswith(prefix, autoescape=True) for prefix in prefixes)),
                         HttpCache.body.is_not(None),
@@ -109,16 +109,12 @@ class ConditionalRequestMiddleware:
         return response
 
     def _applies(self, request: Request) -> bool:
-        return (
-            self.sessions is not None and request.method == "GET" and not request.url.endswith("/robots.txt")
-        )
+        return self.engine is not None and request.method == "GET" and not request.url.endswith("/robots.txt")
 
     def _replay(self, request: Request, response: Response) -> Response:
-        assert self.sessions is not None
-        with self.sessions() as session:
-            cached = session.execute(
-                select(HttpCache.content_type, HttpCache.body).where(HttpCache.url == request.url)
-            ).first()
+        assert self.engine is not None
+        with self.engine.connect() as connection:
+            cached = connection.execute(REMEMBERED, {"url": request.url}).first()
         if cached is None or cached.body is None:
             return response
         if self.crawler.stats:
@@ -152,25 +148,22 @@ class ConditionalRequestMiddleware:
 
     def _write(self) -> None:
         """Write the remembered responses in one statement."""
-        if not self._pending or self.sessions is None:
+        if not self._pending or self.engine is None:
             return
         rows = list(self._pending.values())
         self._pending.clear()
-        with self.sessions.begin() as session:
-            upsert_http_cache(session, rows)
+        with self.engine.begin() as connection:
+            upsert_http_cache(connection, rows)
 
 
-def upsert_http_cache(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert or replace cache rows by URL (one statement on SQLite and PostgreSQL).
-
-    On the table, not the mapped class: the ORM's bulk path costs more per row than a crawl spends
-    on the rest of a response."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(HTTP_CACHE_TABLE)
+def upsert_http_cache(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert or replace cache rows by URL (one statement on SQLite and PostgreSQL)."""
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(HttpCache)
     stmt = stmt.on_conflict_do_update(
         index_elements=["url"], set_={name: stmt.excluded[name] for name in rows[0] if name != "url"}
     )
-    session.execute(stmt, rows)
+    connection.execute(stmt, rows)
 
 
 def _header(response: Response, name: bytes) -> Any:
