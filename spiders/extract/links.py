@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from cssselect import SelectorError
@@ -60,6 +61,7 @@ def is_tracking_parameter(name: str) -> bool:
     return lowered in TRACKING_NAMES or lowered.startswith(TRACKING_PREFIXES)
 
 
+@lru_cache(maxsize=4096)  # a crawl canonicalizes each page's URL two or three times
 def canonical_url(url: str, keep_fragment: bool = False) -> str:
     """``url`` with tracking parameters and default port dropped, query sorted, escaping normalised."""
     parts = urlsplit(url.strip())
