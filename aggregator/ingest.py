@@ -8,16 +8,18 @@ piling items up in memory.
 
 The child is a fresh interpreter (multiprocessing's "spawn"): forking would copy the crawler's
 reactor and its threads, and starting it does not wait for its imports, so the crawl is not held up.
-It dies with the crawl: an orphan must not go on writing a run the crawl's supervisor has closed.
+It stops when the crawl says it ended, and dies with the crawl, whatever signal stopped that: an
+orphan must not go on writing a run the crawl's supervisor has closed.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import multiprocessing
+import os
 import pickle
 import queue
+import signal
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -144,6 +146,10 @@ class Ingester:
 def ingest(job: IngestJob, items: multiprocessing.Queue[Message], reports: Connection) -> None:
     """The ingest process: store what ``items`` brings until the crawl's end, then report."""
     die_with_parent()
+    # Ctrl-C reaches a terminal's whole process group: the crawl stops gracefully and says when
+    # to close the run, so the ingest process must not stop first.
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     if parent is not None and os.getppid() != parent.pid:  # gone before it could be watched
         raise SystemExit("the crawl is gone")

@@ -3,6 +3,8 @@ failures reach the crawl as errors, never as a hang."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import pickle
 import signal
 import subprocess
@@ -97,6 +99,22 @@ def test_an_ingest_process_that_dies_is_an_error_of_the_crawl(tmp_path: Path) ->
     ingester.add(item(1))
     report = ingester.close(FINISHED)
     assert report.error is not None and "ingest process" in report.error
+
+
+def test_an_interrupt_stops_the_crawl_not_its_ingest_process(sqlite_db: str) -> None:
+    """Ctrl-C signals a terminal's whole process group; the crawl closes its run afterwards."""
+    run_id = claimed_run(sqlite_db)
+    others = set(multiprocessing.active_children())
+    ingester = Ingester(IngestJob("recyclerie", run_id, sqlite_db, batch_size=10))
+    ingester.add(item(1))
+    (process,) = set(multiprocessing.active_children()) - others
+    time.sleep(1)  # the process is up and waiting for items
+    for number in (signal.SIGINT, signal.SIGTERM):
+        os.kill(process.pid, number)
+    ingester.add(item(2))
+    assert ingester.close(FINISHED).error is None
+    with get_sessionmaker(sqlite_db)() as session:
+        assert session.scalar(select(func.count(Listing.id))) == 2
 
 
 CRAWL_THEN_DIE = """
