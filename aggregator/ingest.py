@@ -36,7 +36,10 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 50  # items per hand-over
 BATCH_SECONDS = 1.0  # a slow crawl still hands its items over this often
 MAX_QUEUED_BATCHES = 20  # past this, handing over waits for the ingest process
-ALIVE_CHECK_SECONDS = 5.0  # how often a process waiting on the other checks that it is still there
+# How often a process waiting on the other checks that it is still there: the crawl, blocked on a
+# full queue, soon; the ingest process, idle between batches, at leisure.
+CRAWL_ALIVE_CHECK_SECONDS = 0.5
+INGEST_ALIVE_CHECK_SECONDS = 5.0
 LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
 
 _context = multiprocessing.get_context("spawn")
@@ -120,11 +123,12 @@ class Ingester:
 
     def _put(self, message: Message) -> None:
         while True:
+            self._check_alive()  # a dead process would leave a full queue to wait on
             try:
-                self._items.put(message, timeout=ALIVE_CHECK_SECONDS)
+                self._items.put(message, timeout=CRAWL_ALIVE_CHECK_SECONDS)
                 return
             except queue.Full:
-                self._check_alive()
+                continue
 
     def _report(self) -> IngestReport:
         wait([self._reports, self._process.sentinel])
@@ -199,7 +203,7 @@ def _next(items: multiprocessing.Queue[Message]) -> Message:
     """The next message; exits when the crawl is gone without saying it ended."""
     while True:
         try:
-            return items.get(timeout=ALIVE_CHECK_SECONDS)
+            return items.get(timeout=INGEST_ALIVE_CHECK_SECONDS)
         except queue.Empty:
             parent = multiprocessing.parent_process()
             if parent is not None and not parent.is_alive():

@@ -79,10 +79,11 @@ class NormalizePipeline:
 
     def process_item(self, item: Any) -> dict[str, Any]:
         spider = self.crawler.spider
+        region = getattr(spider, "region", None)
         adapter = ItemAdapter(item)
         try:
             # A shallow copy: asdict() walks every nested value of the raw payload.
-            return normalize_item(dict(adapter.items()), default_region=getattr(spider, "region", None))
+            return normalize_item(dict(adapter.items()), default_region=region)
         except NormalizationError as exc:
             if isinstance(spider, EventSpider):
                 spider.reject(str(exc), key=adapter.get("key"))

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from aggregator.crawl import CLI, claim_run
 from aggregator.db import get_sessionmaker
 from aggregator.executors.local import PROJECT_ROOT
-from aggregator.ingest import CrawlEnd, Ingester, IngestJob
+from aggregator.ingest import CrawlEnd, Ingester, IngestFailed, IngestJob
 from aggregator.models import CrawlRun, Event, Listing
 from aggregator.runs import SUCCEEDED
 from aggregator.sources import upsert_sources, validate_source
@@ -34,7 +34,7 @@ def item(number: int, **fields: Any) -> dict[str, Any]:
     return {
         "key": f"https://recyclerie.example/agenda/{number}/",
         "title": f"Atelier réparation n°{number}",
-        "start": datetime(2026, 12, 1 + number, 14, tzinfo=PARIS),
+        "start": datetime(2026, 12, 1 + number % 28, 14, tzinfo=PARIS),
         "city": "Brest",
         "postcode": "29200",
         "raw": {"id": number},
@@ -101,6 +101,14 @@ def test_an_ingest_process_that_dies_is_an_error_of_the_crawl(tmp_path: Path) ->
     assert report.error is not None and "ingest process" in report.error
 
 
+def test_a_crawl_handing_items_to_a_dead_ingest_process_is_told_at_once(tmp_path: Path) -> None:
+    unmigrated = f"sqlite:///{tmp_path / 'no-tables.sqlite3'}"
+    ingester = Ingester(IngestJob("recyclerie", None, unmigrated, batch_size=10))
+    with pytest.raises(IngestFailed, match="died"):
+        for number in range(100_000):  # batches keep being handed over until the death is seen
+            ingester.add(item(number))
+
+
 def test_an_interrupt_stops_the_crawl_not_its_ingest_process(sqlite_db: str) -> None:
     """Ctrl-C signals a terminal's whole process group; the crawl closes its run afterwards."""
     run_id = claimed_run(sqlite_db)
@@ -109,6 +117,7 @@ def test_an_interrupt_stops_the_crawl_not_its_ingest_process(sqlite_db: str) -> 
     ingester.add(item(1))
     (process,) = set(multiprocessing.active_children()) - others
     time.sleep(1)  # the process is up and waiting for items
+    assert process.pid is not None
     for number in (signal.SIGINT, signal.SIGTERM):
         os.kill(process.pid, number)
     ingester.add(item(2))
