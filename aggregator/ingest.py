@@ -57,6 +57,7 @@ class IngestJob:
     batch_size: int
     default_region: str | None = None
     log_level: str = "INFO"
+    log_file: str | None = None  # the crawl's (LOG_FILE), else standard error
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def ingest(job: IngestJob, items: multiprocessing.Queue[Message], reports: Conne
     parent = multiprocessing.parent_process()
     if parent is not None and os.getppid() != parent.pid:  # gone before it could be watched
         raise SystemExit("the crawl is gone")
-    logging.basicConfig(level=job.log_level, format=LOG_FORMAT)
+    logging.basicConfig(level=job.log_level, format=LOG_FORMAT, filename=job.log_file)
     try:
         recorder = CrawlRecorder.open(job.source_name, job.run_id, job.database_url, job.batch_size)
     except LookupError as exc:

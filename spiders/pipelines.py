@@ -125,6 +125,7 @@ class StorePipeline:
             self.batch_size,
             spider.region,
             self.crawler.settings.get("LOG_LEVEL", "INFO"),
+            self.crawler.settings.get("LOG_FILE"),
         )
         self.ingester = Ingester(job)
 

@@ -158,3 +158,12 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+def test_the_ingest_process_logs_where_its_crawl_does(sqlite_db: str, tmp_path: Path) -> None:
+    log = tmp_path / "crawl.log"
+    job = IngestJob("recyclerie", claimed_run(sqlite_db), sqlite_db, batch_size=10, log_file=str(log))
+    ingester = Ingester(job)
+    ingester.add(item(1, title=""))
+    assert ingester.close(FINISHED).error is None
+    assert "WARNING: rejected: no title" in log.read_text()
