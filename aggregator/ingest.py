@@ -116,11 +116,19 @@ class Ingester:
             self._put(end)
             return self._report()
         except IngestFailed as exc:
+            self._items.cancel_join_thread()
             return IngestReport(error=str(exc))
         finally:
             # The process, done, exits on its own: waiting for it would only hold the crawl up.
             self._items.close()
             self._reports.close()
+
+    def _check_alive(self) -> None:
+        self._process.join(timeout=0)
+        if self._process.exitcode is not None:
+            # What the queue still buffers can never be read: flushing it at exit would hang.
+            self._items.cancel_join_thread()
+            raise IngestFailed(f"the ingest process died (exit code {self._process.exitcode})")
 
     def _put(self, message: Message) -> None:
         while True:
@@ -141,11 +149,6 @@ class Ingester:
                 pass
         self._check_alive()
         raise IngestFailed("the ingest process ended without a report")
-
-    def _check_alive(self) -> None:
-        self._process.join(timeout=0)
-        if self._process.exitcode is not None:
-            raise IngestFailed(f"the ingest process died (exit code {self._process.exitcode})")
 
 
 def ingest(job: IngestJob, items: multiprocessing.Queue[Message], reports: Connection) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from aggregator.crawl import CLI, claim_run
 from aggregator.db import get_sessionmaker
 from aggregator.executors.local import PROJECT_ROOT
-from aggregator.ingest import CrawlEnd, Ingester, IngestFailed, IngestJob
+from aggregator.ingest import CrawlEnd, Ingester, IngestJob
 from aggregator.models import CrawlRun, Event, Listing
 from aggregator.runs import SUCCEEDED
 from aggregator.sources import upsert_sources, validate_source
@@ -101,12 +101,30 @@ def test_an_ingest_process_that_dies_is_an_error_of_the_crawl(tmp_path: Path) ->
     assert report.error is not None and "ingest process" in report.error
 
 
-def test_a_crawl_handing_items_to_a_dead_ingest_process_is_told_at_once(tmp_path: Path) -> None:
-    unmigrated = f"sqlite:///{tmp_path / 'no-tables.sqlite3'}"
-    ingester = Ingester(IngestJob("recyclerie", None, unmigrated, batch_size=10))
-    with pytest.raises(IngestFailed, match="died"):
-        for number in range(100_000):  # batches keep being handed over until the death is seen
-            ingester.add(item(number))
+HAND_OVER_UNTIL_TOLD = """
+import sys
+from datetime import datetime
+from aggregator.ingest import IngestFailed, Ingester, IngestJob
+ingester = Ingester(IngestJob("recyclerie", None, sys.argv[1], batch_size=10))
+try:
+    for number in range(100_000):  # batches keep being handed over until the death is seen
+        ingester.add({"key": str(number), "title": "Atelier", "start": datetime(2026, 12, 1)})
+except IngestFailed as exc:
+    print(exc)
+"""
+
+
+def test_a_crawl_handing_items_to_a_dead_ingest_process_is_told_and_can_exit(tmp_path: Path) -> None:
+    unmigrated = f"sqlite:///{tmp_path / 'no-tables.sqlite3'}"  # opening the run fails there
+    crawl = subprocess.run(
+        [sys.executable, "-c", HAND_OVER_UNTIL_TOLD, unmigrated],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,  # the items it could not hand over must not keep it from exiting
+    )
+    assert crawl.returncode == 0
+    assert crawl.stdout.startswith("the ingest process died")
 
 
 def test_an_interrupt_stops_the_crawl_not_its_ingest_process(sqlite_db: str) -> None:
