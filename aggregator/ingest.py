@@ -8,8 +8,8 @@ piling items up in memory.
 
 The child is a fresh interpreter (multiprocessing's "spawn"): forking would copy the crawler's
 reactor and its threads, and starting it does not wait for its imports, so the crawl is not held up.
-It stops when the crawl says it ended, and dies with the crawl, whatever signal stopped that: an
-orphan must not go on writing a run the crawl's supervisor has closed.
+It stops when the crawl says it ended, and dies with the crawl, whatever stopped that: an orphan
+must not go on writing a run the crawl's supervisor has closed.
 """
 
 from __future__ import annotations
@@ -155,9 +155,9 @@ def ingest(job: IngestJob, items: multiprocessing.Queue[Message], reports: Conne
     """The ingest process: store what ``items`` brings until the crawl's end, then report."""
     die_with_parent()
     # Ctrl-C reaches a terminal's whole process group: the crawl stops gracefully and says when
-    # to close the run, so the ingest process must not stop first.
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, signal.SIG_IGN)
+    # to close the run, so the ingest process must not stop first. SIGTERM still ends it: that is
+    # how the crawl's process, exiting without having closed it, stops it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     if parent is not None and os.getppid() != parent.pid:  # gone before it could be watched
         raise SystemExit("the crawl is gone")

@@ -136,12 +136,28 @@ def test_an_interrupt_stops_the_crawl_not_its_ingest_process(sqlite_db: str) -> 
     (process,) = set(multiprocessing.active_children()) - others
     time.sleep(1)  # the process is up and waiting for items
     assert process.pid is not None
-    for number in (signal.SIGINT, signal.SIGTERM):
-        os.kill(process.pid, number)
+    os.kill(process.pid, signal.SIGINT)
     ingester.add(item(2))
     assert ingester.close(FINISHED).error is None
     with get_sessionmaker(sqlite_db)() as session:
         assert session.scalar(select(func.count(Listing.id))) == 2
+
+
+LEAVE_WITHOUT_CLOSING = """
+import sys, time
+from datetime import datetime
+from aggregator.ingest import Ingester, IngestJob
+ingester = Ingester(IngestJob("recyclerie", None, sys.argv[1], batch_size=10))
+ingester.add({"key": "k", "title": "Atelier", "start": datetime(2026, 12, 1)})
+time.sleep(2)  # the ingest process is up and waiting for more
+"""
+
+
+def test_a_crawl_that_never_closed_its_ingest_process_still_exits(sqlite_db: str) -> None:
+    crawl = subprocess.run(
+        [sys.executable, "-c", LEAVE_WITHOUT_CLOSING, sqlite_db], cwd=PROJECT_ROOT, timeout=60, check=False
+    )
+    assert crawl.returncode == 0
 
 
 CRAWL_THEN_DIE = """
