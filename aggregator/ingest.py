@@ -183,7 +183,7 @@ def _store(recorder: CrawlRecorder, job: IngestJob, items: multiprocessing.Queue
             except Exception as exc:  # one item's failure must not lose the others
                 logger.exception("cannot store an item of %s", job.source_name)
                 item_errors.append(f"cannot store an item: {exc.__class__.__name__}: {exc}")
-    recorder.rejected[:0] = message.rejected
+    recorder.rejected[:0] = message.rejected  # the spider met its own rejections first
     for key in message.kept_keys:
         recorder.keep(key)
     recorder.finish(message.reason, message.stats, [*message.fetch_errors, *item_errors], message.warnings)
