@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -75,6 +76,15 @@ def wait_for(check: Callable[[], T | None], timeout: float = 30.0, interval: flo
         if time.monotonic() > deadline:
             raise AssertionError(f"still waiting after {timeout} s for {check.__name__}")
         time.sleep(interval)
+
+
+def alive(pid: int) -> bool:
+    """Running, as opposed to gone or a zombie waiting for a reaper."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
 
 
 def add_source(url: str, name: str, kind: str, source_url: str, **fields: object) -> None:

@@ -18,7 +18,7 @@ from aggregator.executors import CrawlJob
 from aggregator.executors.local import LocalExecutor
 from aggregator.models import CrawlRun
 from aggregator.types import utcnow
-from tests.crawl_helpers import add_source, runs_of, slow_site
+from tests.crawl_helpers import add_source, alive, runs_of, slow_site
 from tests.helpers import cli
 
 TEST_KINDS = {"SPIDER_MODULES": "spiders.kinds,tests.aggregator.crawl_kinds"}
@@ -27,14 +27,6 @@ TEST_KINDS = {"SPIDER_MODULES": "spiders.kinds,tests.aggregator.crawl_kinds"}
 def quick_executor() -> LocalExecutor:
     """Seconds, not minutes, between the time limit, SIGTERM and SIGKILL."""
     return LocalExecutor(term_grace=1, kill_grace=1, poll_interval=0.2, settings=TEST_KINDS)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_a_crawl_that_hangs_or_crashes_is_recorded_timed_out_or_failed(sqlite_db, samples_base):
@@ -50,7 +42,7 @@ def test_a_crawl_that_hangs_or_crashes_is_recorded_timed_out_or_failed(sqlite_db
     (hung,) = runs_of(sqlite_db, "hangs")
     assert hung.status == "timed_out" and hung.finished_at is not None
     assert hung.errors[0] == "time limit of 1 s reached"
-    assert hung.pid is not None and not pid_alive(hung.pid)
+    assert hung.pid is not None and not alive(hung.pid)
     (crashed,) = runs_of(sqlite_db, "crashes")
     assert crashed.errors[0] == "crawl process exited with code 3"
     assert "about to crash" in crashed.log_tail
@@ -98,7 +90,7 @@ def test_cancel_from_the_cli_stops_a_running_crawl(sqlite_db):
     assert run.status == "cancelled" and run.cancel_requested
     assert "shutting down gracefully" in run.log_tail  # Scrapy's own stop first…
     assert run.errors == ["cancelled: still running 1 s after SIGTERM, killed"]  # …cut short
-    assert not pid_alive(run.pid)
+    assert not alive(run.pid)
     assert cli("runs", "cancel", str(run.id)).exit_code == 1  # no longer running
 
 
@@ -165,5 +157,5 @@ def _dead_pid() -> int:
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
     )
     pid = int(proc.stdout)
-    assert not pid_alive(pid)
+    assert not alive(pid)
     return pid

@@ -25,6 +25,7 @@ from aggregator.ingest import CrawlEnd, Ingester, IngestJob
 from aggregator.models import CrawlRun, Event, Listing
 from aggregator.runs import SUCCEEDED
 from aggregator.sources import upsert_sources, validate_source
+from tests.crawl_helpers import alive, wait_for
 
 PARIS = ZoneInfo("Europe/Paris")
 FINISHED = CrawlEnd("finished", {"response_received_count": 3})
@@ -179,19 +180,7 @@ def test_the_ingest_process_dies_with_its_crawl(sqlite_db: str) -> None:
         assert crawl.stdout is not None
         ingest_pid = int(crawl.stdout.readline())
         crawl.send_signal(signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while _alive(ingest_pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(ingest_pid)
-
-
-def _alive(pid: int) -> bool:
-    """Running, as opposed to gone or a zombie waiting to be reaped."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
+    wait_for(lambda: not alive(ingest_pid), timeout=10)
 
 
 def test_the_ingest_process_logs_where_its_crawl_does(sqlite_db: str, tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from aggregator.models import CrawlRun, Source
 from aggregator.scheduler import CrawlScheduler, Timing, scheduled_runs
 from aggregator.schema import upgrade
 from aggregator.types import utcnow
-from tests.crawl_helpers import add_source, runs_of, slow_site, wait_for
+from tests.crawl_helpers import add_source, alive, runs_of, slow_site, wait_for
 from tests.helpers import cli
 
 QUICK = Timing(reconcile_interval=0.3, heartbeat_interval=0.2, lease_ttl=2.0)
@@ -219,15 +219,6 @@ def holder(url: str) -> str | None:
     with get_sessionmaker(url)() as session:
         state = lease_state(session)
         return state.holder if state else None
-
-
-def alive(pid: int) -> bool:
-    """Running, and not a zombie waiting for a reaper."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 def test_killed_scheduler_standby_takes_over_and_closes_its_runs(pg_db_url, tmp_path):
