@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -14,6 +14,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from aggregator.config import get_settings
+
+IN_LIST_SIZE = 500  # ids or keys per IN (...) list, well under every database's parameter limit
+ROWS_PER_STATEMENT = 2000  # rows per executemany of a bulk write
+
+T = TypeVar("T")
+
+
+def chunks(values: Sequence[T], size: int = IN_LIST_SIZE) -> Iterator[Sequence[T]]:
+    """``values`` a slice of ``size`` at a time: for IN lists and bulk writes of any length."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

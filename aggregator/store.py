@@ -8,7 +8,7 @@ written in batches by ``flush``: one upsert statement for new and changed listin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -18,10 +18,10 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from aggregator.db import chunks
 from aggregator.models import Listing
 from aggregator.types import utcnow
 
-CHUNK = 500  # keys or ids per IN (...) list
 LISTING_TABLE = cast(Table, Listing.__table__)
 LISTING_COLUMNS = frozenset(LISTING_TABLE.columns.keys()) - {"id", "event_id"}
 _KEPT_ON_CONFLICT = {"source_id", "key", "first_seen"}
@@ -78,11 +78,6 @@ def upsert_listings(session: Session, rows: Sequence[Mapping[str, Any]]) -> list
         select(Listing.id, Listing.key).where(Listing.source_id == source_id, Listing.key.in_(keys))
     )
     return [(id_, key) for id_, key in found]
-
-
-def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
 
 
 @dataclass
@@ -153,7 +148,7 @@ class ListingStore:
         if self._pending:
             self._write([fields for _, fields in self._pending], now)
             self._pending.clear()
-        for keys in _chunks(self._touched):
+        for keys in chunks(self._touched):
             self.session.execute(
                 update(Listing)
                 .where(Listing.source_id == self.source_id, Listing.key.in_(keys))
@@ -213,7 +208,7 @@ class ListingStore:
         unseen = [(k, v) for k, v in self._known.items() if k not in self.seen]
         self._bump_missed([known.id for _, known in unseen])
         newly = [known.id for _, known in unseen if not known.removed]
-        for ids in _chunks(newly):
+        for ids in chunks(newly):
             self.session.execute(
                 update(Listing)
                 .where(Listing.id.in_(ids))
@@ -223,7 +218,7 @@ class ListingStore:
         return len(newly)
 
     def _bump_missed(self, ids: Iterable[int]) -> None:
-        for chunk in _chunks(list(ids)):
+        for chunk in chunks(list(ids)):
             self.session.execute(
                 update(Listing).where(Listing.id.in_(chunk)).values(missed_crawls=Listing.missed_crawls + 1)
             )

@@ -16,16 +16,10 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
+from aggregator.db import ROWS_PER_STATEMENT, chunks
 from aggregator.dedup.profile import Profile
 from aggregator.dedup.scoring import common_ground
 from aggregator.models import DedupBlock, Listing, Source
-
-CHUNK = 500
-
-
-def _chunks(values: Sequence[int]) -> Iterable[Sequence[int]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
 
 
 def _rows(profiles: Iterable[Profile]) -> list[dict[str, object]]:
@@ -37,19 +31,17 @@ def _rows(profiles: Iterable[Profile]) -> list[dict[str, object]]:
 def file_listings(session: Session, profiles: Sequence[Profile]) -> None:
     """File listings under their current blocks (replacing their old ones)."""
     ids = [p.id for p in profiles]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         session.execute(delete(DedupBlock).where(DedupBlock.listing_id.in_(chunk)))
-    rows = _rows(profiles)
-    for start in range(0, len(rows), CHUNK * 4):
-        session.execute(insert(DedupBlock), rows[start : start + CHUNK * 4])
+    for rows in chunks(_rows(profiles), ROWS_PER_STATEMENT):
+        session.execute(insert(DedupBlock), rows)
 
 
 def refile_all(session: Session, profiles: Sequence[Profile]) -> None:
     """Every listing filed afresh."""
     session.execute(delete(DedupBlock))
-    rows = _rows(profiles)
-    for start in range(0, len(rows), CHUNK * 4):
-        session.execute(insert(DedupBlock), rows[start : start + CHUNK * 4])
+    for rows in chunks(_rows(profiles), ROWS_PER_STATEMENT):
+        session.execute(insert(DedupBlock), rows)
 
 
 class BlockLookup:

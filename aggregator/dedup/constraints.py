@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from aggregator.db import chunks
 from aggregator.models import DedupCorrection
-
-CHUNK = 500
 
 
 @dataclass
@@ -43,8 +42,7 @@ class Constraints:
             return
         fresh = sorted(set(ids) - self.loaded)
         self.loaded.update(fresh)
-        for start in range(0, len(fresh), CHUNK):
-            chunk = fresh[start : start + CHUNK]
+        for chunk in chunks(fresh):
             query = select(DedupCorrection).where(
                 or_(DedupCorrection.listing_a_id.in_(chunk), DedupCorrection.listing_b_id.in_(chunk))
             )

@@ -25,6 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from aggregator.collector import collector_paused
 from aggregator.config import get_settings
+from aggregator.db import ROWS_PER_STATEMENT, chunks
 from aggregator.dedup.blocking import BlockIndex, BlockLookup, file_listings, refile_all
 from aggregator.dedup.clustering import UnionFind, complete_link, units_from_constraints
 from aggregator.dedup.constraints import Constraints
@@ -50,8 +51,6 @@ from aggregator.dedup.profile import Profile, Timing, build_profile, timing_of
 from aggregator.dedup.scoring import COMPATIBLE, SAME_EVENT, Verdict, compare
 from aggregator.models import DedupBlock, DedupCorrection, Event, EventAlias, Listing, Source
 from aggregator.types import utcnow
-
-CHUNK = 500
 
 
 @dataclass
@@ -167,8 +166,8 @@ class _Run:
         """Load listings not loaded yet; returns the requested ids that exist."""
         wanted = set(ids)
         fresh = sorted(wanted - self.listings.keys())
-        for start in range(0, len(fresh), CHUNK):
-            self._load_where(Listing.id.in_(fresh[start : start + CHUNK]))
+        for chunk in chunks(fresh):
+            self._load_where(Listing.id.in_(chunk))
         return sorted(wanted & self.listings.keys())
 
     def load_seeds(self, ids: Iterable[int]) -> list[int]:
@@ -303,10 +302,8 @@ class _Run:
 
     def _events(self, ids: set[int]) -> dict[int, Event]:
         found: dict[int, Event] = {}
-        ordered = sorted(ids)
-        for start in range(0, len(ordered), CHUNK):
-            query = select(Event).where(Event.id.in_(ordered[start : start + CHUNK]))
-            for event in self.session.scalars(query):
+        for chunk in chunks(sorted(ids)):
+            for event in self.session.scalars(select(Event).where(Event.id.in_(chunk))):
                 found[event.id] = event
         return found
 
@@ -360,10 +357,8 @@ class _Run:
             for plan in plans
         ]
         by_uid: dict[str, int] = {}
-        for start in range(0, len(rows), CHUNK):  # in chunks: one huge RETURNING is slow to gather
-            inserted = self.session.connection().execute(
-                insert(Event).returning(Event.id, Event.uid), rows[start : start + CHUNK]
-            )
+        for chunk in chunks(rows):  # one huge RETURNING is slow to gather
+            inserted = self.session.connection().execute(insert(Event).returning(Event.id, Event.uid), chunk)
             by_uid.update((uid, event_id) for event_id, uid in inserted)
         self.stats.created += len(plans)
         return {id(plan): by_uid[row["uid"]] for plan, row in zip(plans, rows, strict=True)}
@@ -386,8 +381,8 @@ class _Run:
         statement = (
             update(Listing).where(Listing.id == bindparam("listing_id")).values(event_id=bindparam("event"))
         )
-        for start in range(0, len(rows), CHUNK * 4):
-            self.session.connection().execute(statement, rows[start : start + CHUNK * 4])
+        for chunk in chunks(rows, ROWS_PER_STATEMENT):
+            self.session.connection().execute(statement, chunk)
         for event_id in set(self.attachments.values()):
             event = self.session.identity_map.get(self.session.identity_key(Event, event_id))
             if event is not None:

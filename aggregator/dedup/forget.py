@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from aggregator.dedup.engine import CHUNK, DedupStats, deduplicate
+from aggregator.db import chunks
+from aggregator.dedup.engine import DedupStats, deduplicate
 from aggregator.dedup.identity import bump_data_version, clear_fragments
 from aggregator.dedup.locking import lock_for_dedup
 from aggregator.dedup.merge import RETIRED_NOTE, apply_fields, is_past
@@ -42,8 +43,8 @@ def forget_listings(session: Session, listing_ids: Iterable[int], now: datetime 
     lock_for_dedup(session)
     ids = sorted(set(listing_ids))
     event_ids = {e for e in _select_in(session, Listing.event_id, Listing.id, ids) if e is not None}
-    for start in range(0, len(ids), CHUNK):
-        session.execute(delete(Listing).where(Listing.id.in_(ids[start : start + CHUNK])))
+    for chunk in chunks(ids):
+        session.execute(delete(Listing).where(Listing.id.in_(chunk)))
     stats = deduplicate(session, _select_in(session, Listing.id, Listing.event_id, event_ids), now)
     orphans = event_ids - set(_select_in(session, Listing.event_id, Listing.event_id, event_ids))
     retired = _retire(session, orphans, now)
@@ -56,10 +57,9 @@ def forget_listings(session: Session, listing_ids: Iterable[int], now: datetime 
 
 def _select_in(session: Session, column: Any, key: Any, values: Iterable[int]) -> list[Any]:
     """``column`` of the listings whose ``key`` is among ``values``, a chunk of them at a time."""
-    ordered = sorted(values)
     found: list[Any] = []
-    for start in range(0, len(ordered), CHUNK):
-        found += session.scalars(select(column).where(key.in_(ordered[start : start + CHUNK])))
+    for chunk in chunks(sorted(values)):
+        found += session.scalars(select(column).where(key.in_(chunk)))
     return found
 
 

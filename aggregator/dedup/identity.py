@@ -18,10 +18,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from aggregator.config import get_settings
+from aggregator.db import chunks
 from aggregator.models import DataVersion, Event, Listing
 from aggregator.types import utcnow
-
-CHUNK = 500  # ids per IN (...) list
 
 
 def mint_uid(host: str | None = None) -> str:
@@ -45,10 +44,8 @@ def clear_fragments(session: Session, event_ids: Iterable[int]) -> int:
     loaded as None, though a feed may have stored a text since. Events already loaded keep the
     value they had (matching them against the session's every object would cost more).
     """
-    ordered = sorted(set(event_ids))
     cleared = 0
-    for start in range(0, len(ordered), CHUNK):
-        chunk = ordered[start : start + CHUNK]
+    for chunk in chunks(sorted(set(event_ids))):
         result = session.execute(
             update(Event).where(Event.id.in_(chunk), Event.vevent.is_not(None)).values(vevent=None),
             execution_options={"synchronize_session": False},
