@@ -169,21 +169,19 @@ class Measure:
     kind: str
     seconds: float
     cpu: float  # the crawl's own CPU time: what the pipelines cost, whatever the throttle did
-    ingest_cpu: float  # and its ingest process's (full crawls): normalizing, storing, dedup
+    ingest_cpu: float  # and its ingest process's (stored crawls): normalizing, storing, dedup
     pages: int
     items: int
-    write: float  # of which writing listings (full crawls)
+    write: float  # of which writing listings (stored crawls)
     dedup: float  # and deduplicating them once the crawl is over
 
     def __str__(self) -> str:
-        steps = (
-            f"  (writes {self.write:.2f} s, dedup {self.dedup:.2f} s)"
-            if self.mode in ("full", "again")
-            else ""
-        )
-        ingest = f" + ingest {self.ingest_cpu:4.2f} s" if self.mode in ("full", "again") else ""
-        crawl = f"{self.mode:<5} {self.seconds:7.2f} s (CPU {self.cpu:5.2f} s{ingest})"
-        return f"{crawl}  {self.pages:5d} pages  {self.items:5d} items{steps}"
+        counts = f"{self.pages:5d} pages  {self.items:5d} items"
+        if self.mode not in ("full", "again"):
+            return f"{self.mode:<5} {self.seconds:7.2f} s (CPU {self.cpu:5.2f} s)  {counts}"
+        cpu = f"CPU {self.cpu:5.2f} s + ingest {self.ingest_cpu:4.2f} s"
+        steps = f"writes {self.write:.2f} s, dedup {self.dedup:.2f} s"
+        return f"{self.mode:<5} {self.seconds:7.2f} s ({cpu})  {counts}  ({steps})"
 
     @property
     def pages_per_second(self) -> float:
@@ -208,18 +206,7 @@ def crawl(mode: str, kind: str, url: str, options: dict[str, Any], database_url:
     )
     if proc.returncode != 0:
         raise RuntimeError(f"{mode} crawl of {kind} failed:\n{proc.stderr[-3000:]}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    return Measure(
-        mode,
-        kind,
-        result["seconds"],
-        result["cpu"],
-        result["ingest_cpu"],
-        result["pages"],
-        result["items"],
-        result["write"],
-        result["dedup"],
-    )
+    return Measure(mode, kind, **json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
 def _child(job: dict[str, Any]) -> None:
