@@ -119,13 +119,19 @@ def get_source(session: Session, name: str) -> Source:
     return source
 
 
+class CrawlInProgress(SourceError):
+    """The source is being crawled: deleting it now would leave the crawl storing listings again."""
+
+
 def delete_source(session: Session, name: str) -> Forgotten:
     """Delete a source with its crawl runs and its listings; the events they leave are recomputed or
-    retired (``dedup.forget``). SourceError while one of its crawls runs: it would store listings
-    again."""
+    retired (``dedup.forget``).
+
+    :raise SourceError: no such source; CrawlInProgress while one of its crawls runs.
+    """
     source = get_source(session, name)
     if crawl_running(session, source):
-        raise SourceError(f"a crawl of {name!r} is running: cancel it first")
+        raise CrawlInProgress(f"a crawl of {name!r} is running: cancel it first")
     listings = session.scalars(select(Listing.id).where(Listing.source_id == source.id)).all()
     forgotten = forget_listings(session, listings)
     session.execute(delete(Source).where(Source.id == source.id))  # its runs go with it (ON DELETE)

@@ -210,7 +210,7 @@ def delete_source(name: str) -> Response | str:
 
 
 def _refusal(source: Source, exc: SourceError) -> str:
-    if source_admin.crawl_running(get_session(), source):
+    if isinstance(exc, source_admin.CrawlInProgress):
         return _(
             "Une exploration de %(name)s est en cours : arrêtez-la, ou attendez qu'elle finisse, "
             "avant de supprimer la source. Rien n'a été supprimé.",
