@@ -112,22 +112,31 @@ class BlockIndex:
     """
 
     def __init__(self, profiles: Iterable[Profile]) -> None:
+        profiles = list(profiles)
         self.by_block: dict[tuple[date, str], list[int]] = defaultdict(list)
         self.by_token: dict[tuple[date, str], list[int]] = defaultdict(list)
         self.tokens: dict[int, set[str]] = {}
+        # Tokens are looked up only by listings with no département, on their own days: most
+        # listings have one, and working out their tokens costs more than the rest of the index.
+        token_days = {day for p in profiles if p.query_areas is None for day in p.query_days}
         for profile in profiles:
-            tokens = self.tokens[profile.id] = common_ground(profile)
             for day, area in profile.index_keys:
                 self.by_block[(day, area)].append(profile.id)
-                for token in tokens:
-                    self.by_token[(day, token)].append(profile.id)
+                if day in token_days:
+                    for token in self._tokens(profile):
+                        self.by_token[(day, token)].append(profile.id)
+
+    def _tokens(self, profile: Profile) -> set[str]:
+        if profile.id not in self.tokens:
+            self.tokens[profile.id] = common_ground(profile)
+        return self.tokens[profile.id]
 
     def candidates(self, profile: Profile) -> set[int]:
         areas = profile.query_areas
         found: set[int] = set()
         for day in profile.query_days:
             if areas is None:
-                for token in self.tokens[profile.id]:
+                for token in self._tokens(profile):
                     found.update(self.by_token.get((day, token), ()))
             else:
                 found.update(self.by_block.get((day, profile.area), ()))
