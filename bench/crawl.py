@@ -1,7 +1,7 @@
 """Crawl benchmark: the full pipeline (spider → clean → normalize → store in SQLite) against a bare
 Scrapy spider fetching the same pages and discarding them, in the same run.
 
-Usage: python -m bench.crawl [--events 2000] [--feed-events 5000] [--rounds 2]
+Usage: python -m bench.crawl [--events 2000] [--feed-events 5000] [--rounds 5]
 
 Generates in a temporary directory a site of ``--events`` JSON-LD event pages behind paginated
 listing pages (50 links each) and an iCalendar feed of ``--feed-events`` events, serves it on
@@ -14,10 +14,14 @@ AutoThrottle, 2 requests per domain) and no page cap:
   full     the kind's spider with every pipeline, into a fresh SQLite database (dedup included)
   again    the full crawl once more over the same database: the unchanged site answers 304s
 
-Times are measured around the crawl inside each process (imports excluded); the best round counts.
-Prints pages/s and items/s of each, the site's ratio full/bare (target ≥ 0.8; a feed is a single
+Times are measured around the crawl inside each process (imports excluded). Prints pages/s and
+items/s of each mode's best round, the site's ratio full/bare (target ≥ 0.8; a feed is a single
 page, so its pages/s only time one download) and full/parse for both (the cost of cleaning,
 normalizing, storing and deduplicating alone).
+
+A shared machine's speed drifts by a tenth and more from one minute to the next, so the ratios
+come twice: between each mode's best round, and as the median of the rounds' own ratios, whose
+crawls ran side by side (the spread of those shows how far one figure can be trusted).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import importlib
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -165,6 +170,7 @@ def serve(root: Path) -> Iterator[str]:
 
 @dataclass(frozen=True)
 class Measure:
+    round: int
     mode: str
     kind: str
     seconds: float
@@ -192,7 +198,7 @@ class Measure:
         return self.items / self.seconds
 
 
-def crawl(mode: str, kind: str, url: str, options: dict[str, Any], database_url: str) -> Measure:
+def crawl(round_: int, mode: str, kind: str, url: str, options: dict[str, Any], database_url: str) -> Measure:
     """One crawl in a child process (``python -m bench.crawl --child``)."""
     job = json.dumps({"mode": mode, "kind": kind, "url": url, "options": options, "database": database_url})
     env = {"SCRAPY_SETTINGS_MODULE": "spiders.settings", "PYTHONPATH": str(PROJECT_ROOT)}
@@ -206,7 +212,7 @@ def crawl(mode: str, kind: str, url: str, options: dict[str, Any], database_url:
     )
     if proc.returncode != 0:
         raise RuntimeError(f"{mode} crawl of {kind} failed:\n{proc.stderr[-3000:]}")
-    return Measure(mode, kind, **json.loads(proc.stdout.strip().splitlines()[-1]))
+    return Measure(round_, mode, kind, **json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
 def _child(job: dict[str, Any]) -> None:
@@ -306,7 +312,7 @@ def run(events: int, feed_events: int, rounds: int) -> list[Measure]:
                     for mode in MODES:
                         if mode != "again":  # a re-crawl reuses the full crawl's database
                             database = _fresh_database(Path(tmp), base, f"{round_}-{spec['kind']}-{mode}.db")
-                        measure = crawl(mode, spec["kind"], spec["url"], spec["options"], database)
+                        measure = crawl(round_, mode, spec["kind"], spec["url"], spec["options"], database)
                         print(f"  round {round_ + 1} {spec['kind']:<6} {measure}", flush=True)
                         measures.append(measure)
         return measures
@@ -323,12 +329,29 @@ def report(measures: list[Measure]) -> None:
         for m in (bare, parse, full, again):
             rates = f"{m.pages_per_second:8.1f} pages/s  {m.items_per_second:8.1f} items/s"
             print(f"  {m.mode:<5} {rates}  ({m.seconds:.2f} s)")
+        rounds = _by_round(measures, kind)
         if kind == "jsonld":  # a feed is one page: its pages/s only time the download
-            print(f"  full/bare pages/s  {full.pages_per_second / bare.pages_per_second:.2f}  (target ≥ 0.8)")
-            ratio = again.pages_per_second / bare.pages_per_second
-            print(f"  again/bare pages/s {ratio:.2f}  (the unchanged site answers 304s)")
-        ratio = full.items_per_second / parse.items_per_second
-        print(f"  full/parse items/s {ratio:.2f}  (the pipelines' own cost)")
+            _ratio("full/bare pages/s ", full, bare, rounds, "pages_per_second", "(target ≥ 0.8)")
+            _ratio("again/bare pages/s", again, bare, rounds, "pages_per_second", "(unchanged site: 304s)")
+        _ratio("full/parse items/s", full, parse, rounds, "items_per_second", "(the pipelines' own cost)")
+
+
+def _by_round(measures: list[Measure], kind: str) -> list[dict[str, Measure]]:
+    rounds: dict[int, dict[str, Measure]] = {}
+    for m in measures:
+        if m.kind == kind:
+            rounds.setdefault(m.round, {})[m.mode] = m
+    return [rounds[r] for r in sorted(rounds)]
+
+
+def _ratio(
+    label: str, top: Measure, bottom: Measure, rounds: list[dict[str, Measure]], rate: str, note: str
+) -> None:
+    """A ratio between best rounds, then the median of the rounds' own ratios and their spread."""
+    each = sorted(getattr(r[top.mode], rate) / getattr(r[bottom.mode], rate) for r in rounds)
+    spread = f"rounds {each[0]:.2f}–{each[-1]:.2f}"
+    best = getattr(top, rate) / getattr(bottom, rate)
+    print(f"  {label} {best:.2f} best of each, {statistics.median(each):.2f} median ({spread})  {note}")
 
 
 def main() -> None:
@@ -337,7 +360,7 @@ def main() -> None:
     )
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--feed-events", type=int, default=5000)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
