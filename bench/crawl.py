@@ -20,8 +20,11 @@ page, so its pages/s only time one download) and full/parse for both (the cost o
 normalizing, storing and deduplicating alone).
 
 A shared machine's speed drifts by a tenth and more from one minute to the next, so the ratios
-come twice: between each mode's best round, and as the median of the rounds' own ratios, whose
-crawls ran side by side (the spread of those shows how far one figure can be trusted).
+come three times: between each mode's best round; as the median of the rounds' own ratios, whose
+crawls ran side by side (the spread of those shows how far one figure can be trusted); and as the
+median of the quiet rounds alone, those whose crawls lost less than ``QUIET_STEAL`` of their time
+to the hypervisor (the CPU time it "stole" from this virtual machine, read from /proc/stat, is
+printed with each crawl: a crawl that lost 0.4 s that way ran a quarter slower than a quiet one).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ CITIES = [
 # Politeness stays as in production; only the caps a 2,000-page site would reach are lifted.
 MODES = ("bare", "parse", "full", "again")
 PINNED = {"CLOSESPIDER_PAGECOUNT": "0", "CLOSESPIDER_TIMEOUT": "0", "LOG_LEVEL": "WARNING"}
+QUIET_STEAL = 0.02  # stolen CPU seconds per second of crawl
 
 
 # -- the site ----------------------------------------------------------------------------------
@@ -180,14 +184,20 @@ class Measure:
     items: int
     write: float  # of which writing listings (stored crawls)
     dedup: float  # and deduplicating them once the crawl is over
+    stolen: float = 0.0  # CPU time the hypervisor took from the machine meanwhile
 
     def __str__(self) -> str:
         counts = f"{self.pages:5d} pages  {self.items:5d} items"
+        stolen = f"  stolen {self.stolen:.2f} s" if self.stolen else ""
         if self.mode not in ("full", "again"):
-            return f"{self.mode:<5} {self.seconds:7.2f} s (CPU {self.cpu:5.2f} s)  {counts}"
+            return f"{self.mode:<5} {self.seconds:7.2f} s (CPU {self.cpu:5.2f} s)  {counts}{stolen}"
         cpu = f"CPU {self.cpu:5.2f} s + ingest {self.ingest_cpu:4.2f} s"
         steps = f"writes {self.write:.2f} s, dedup {self.dedup:.2f} s"
-        return f"{self.mode:<5} {self.seconds:7.2f} s ({cpu})  {counts}  ({steps})"
+        return f"{self.mode:<5} {self.seconds:7.2f} s ({cpu})  {counts}  ({steps}){stolen}"
+
+    @property
+    def quiet(self) -> bool:
+        return self.stolen <= QUIET_STEAL * self.seconds
 
     @property
     def pages_per_second(self) -> float:
@@ -202,6 +212,7 @@ def crawl(round_: int, mode: str, kind: str, url: str, options: dict[str, Any], 
     """One crawl in a child process (``python -m bench.crawl --child``)."""
     job = json.dumps({"mode": mode, "kind": kind, "url": url, "options": options, "database": database_url})
     env = {"SCRAPY_SETTINGS_MODULE": "spiders.settings", "PYTHONPATH": str(PROJECT_ROOT)}
+    stolen = stolen_seconds()
     proc = subprocess.run(
         [sys.executable, "-m", "bench.crawl", "--child", job],
         cwd=PROJECT_ROOT,
@@ -212,7 +223,18 @@ def crawl(round_: int, mode: str, kind: str, url: str, options: dict[str, Any], 
     )
     if proc.returncode != 0:
         raise RuntimeError(f"{mode} crawl of {kind} failed:\n{proc.stderr[-3000:]}")
-    return Measure(round_, mode, kind, **json.loads(proc.stdout.strip().splitlines()[-1]))
+    stolen = stolen_seconds() - stolen
+    return Measure(round_, mode, kind, **json.loads(proc.stdout.strip().splitlines()[-1]), stolen=stolen)
+
+
+def stolen_seconds() -> float:
+    """CPU time the hypervisor has taken from this machine since boot (0 where Linux does not say)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()  # "cpu user nice system idle iowait irq softirq steal …"
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _child(job: dict[str, Any]) -> None:
@@ -347,11 +369,18 @@ def _by_round(measures: list[Measure], kind: str) -> list[dict[str, Measure]]:
 def _ratio(
     label: str, top: Measure, bottom: Measure, rounds: list[dict[str, Measure]], rate: str, note: str
 ) -> None:
-    """A ratio between best rounds, then the median of the rounds' own ratios and their spread."""
-    each = sorted(getattr(r[top.mode], rate) / getattr(r[bottom.mode], rate) for r in rounds)
-    spread = f"rounds {each[0]:.2f}–{each[-1]:.2f}"
+    """A ratio between best rounds, then the median of the rounds' own ratios (all, then quiet)."""
+
+    def of(round_: dict[str, Measure]) -> float:
+        return getattr(round_[top.mode], rate) / getattr(round_[bottom.mode], rate)
+
+    each = sorted(map(of, rounds))
+    quiet = [of(r) for r in rounds if r[top.mode].quiet and r[bottom.mode].quiet]
     best = getattr(top, rate) / getattr(bottom, rate)
-    print(f"  {label} {best:.2f} best of each, {statistics.median(each):.2f} median ({spread})  {note}")
+    medians = f"{statistics.median(each):.2f} median (rounds {each[0]:.2f}–{each[-1]:.2f})"
+    if quiet:
+        medians += f", {statistics.median(quiet):.2f} median of {len(quiet)} quiet"
+    print(f"  {label} {best:.2f} best of each, {medians}  {note}")
 
 
 def main() -> None:
