@@ -24,7 +24,7 @@ come three times: between each mode's best round; as the median of the rounds' o
 crawls ran side by side (the spread of those shows how far one figure can be trusted); and as the
 median of the quiet rounds alone, those whose crawls lost less than ``QUIET_STEAL`` of their time
 to the hypervisor (the CPU time it "stole" from this virtual machine, read from /proc/stat, is
-printed with each crawl: a crawl that lost 0.4 s that way ran a quarter slower than a quiet one).
+printed with each crawl: one that lost even 0.4 s that way can run a third slower).
 """
 
 from __future__ import annotations
