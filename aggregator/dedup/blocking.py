@@ -111,8 +111,7 @@ class BlockIndex:
     reading whole days for them would make a rebuild's time grow with the square of its size.
     """
 
-    def __init__(self, profiles: Iterable[Profile]) -> None:
-        profiles = list(profiles)
+    def __init__(self, profiles: Sequence[Profile]) -> None:
         self.by_block: dict[tuple[date, str], list[int]] = defaultdict(list)
         self.by_token: dict[tuple[date, str], list[int]] = defaultdict(list)
         self.tokens: dict[int, set[str]] = {}
