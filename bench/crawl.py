@@ -212,7 +212,7 @@ def crawl(round_: int, mode: str, kind: str, url: str, options: dict[str, Any], 
     """One crawl in a child process (``python -m bench.crawl --child``)."""
     job = json.dumps({"mode": mode, "kind": kind, "url": url, "options": options, "database": database_url})
     env = {"SCRAPY_SETTINGS_MODULE": "spiders.settings", "PYTHONPATH": str(PROJECT_ROOT)}
-    stolen = stolen_seconds()
+    stolen_before = stolen_seconds()
     proc = subprocess.run(
         [sys.executable, "-m", "bench.crawl", "--child", job],
         cwd=PROJECT_ROOT,
@@ -223,8 +223,8 @@ def crawl(round_: int, mode: str, kind: str, url: str, options: dict[str, Any], 
     )
     if proc.returncode != 0:
         raise RuntimeError(f"{mode} crawl of {kind} failed:\n{proc.stderr[-3000:]}")
-    stolen = stolen_seconds() - stolen
-    return Measure(round_, mode, kind, **json.loads(proc.stdout.strip().splitlines()[-1]), stolen=stolen)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return Measure(round_, mode, kind, **result, stolen=stolen_seconds() - stolen_before)
 
 
 def stolen_seconds() -> float:
