@@ -54,8 +54,9 @@ class CleanPipeline:
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         for name in LINE_FIELDS:
-            if adapter.get(name) is not None:
-                adapter[name] = plain_line(adapter[name]) or None
+            value = adapter.get(name)
+            if value is not None:
+                adapter[name] = plain_line(value) or None
         adapter["description"] = plain_text(adapter.get("description"))
         adapter["categories"] = [c for c in map(plain_line, adapter.get("categories") or []) if c]
         return item
