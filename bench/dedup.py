@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine, insert, select
 from sqlalchemy.orm import Session
 
-from aggregator.db import connection_problem, get_engine
+from aggregator.db import ROWS_PER_STATEMENT, chunks, connection_problem, get_engine
 from aggregator.dedup import deduplicate, rebuild
 from aggregator.models import Listing, Source
 from aggregator.schema import upgrade
@@ -273,8 +273,8 @@ def store(session: Session, agenda: Agenda) -> dict[str, int]:
     ids = {name: id_ for name, id_ in session.execute(select(Source.name, Source.id))}
     now = datetime.now(UTC)
     rows = [_listing_row(columns, ids, now) for columns in agenda.listings]
-    for start in range(0, len(rows), 2000):
-        session.execute(insert(Listing), rows[start : start + 2000])
+    for chunk in chunks(rows, ROWS_PER_STATEMENT):
+        session.execute(insert(Listing), chunk)
     session.commit()
     return ids
 

@@ -36,7 +36,7 @@ from flask import Flask, Response
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import selectinload
 
-from aggregator.db import connection_problem, get_engine, get_sessionmaker
+from aggregator.db import ROWS_PER_STATEMENT, chunks, connection_problem, get_engine, get_sessionmaker
 from aggregator.models import DataVersion, Event, Listing, Source
 from aggregator.schema import upgrade
 from bench.databases import POSTGRES_URL, fresh_database
@@ -237,8 +237,8 @@ def populate(url: str, count: int, spread: Spread) -> None:
                         "event_id": ids[row["uid"]],
                     }
                 )
-        for offset in range(0, len(listings), 5000):
-            session.execute(insert(Listing), listings[offset : offset + 5000])
+        for chunk in chunks(listings, ROWS_PER_STATEMENT):
+            session.execute(insert(Listing), chunk)
         session.add(DataVersion(version=1, changed_at=datetime(2026, 11, 22, tzinfo=UTC)))
     if url.startswith("postgresql"):
         with get_engine(url).connect() as connection:

@@ -18,13 +18,13 @@ from sqlalchemy import ColumnElement, Connection, Engine, Table, bindparam, func
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
+from aggregator.db import chunks
 from aggregator.models import DataVersion, Event, Listing
 from web.cache import data_state
 from web.ical import Fragment, fragment
 
 logger = logging.getLogger(__name__)
 
-BATCH = 500
 LOCK_WAIT_MS = 200
 SQLITE_BUSY_MS = 30_000  # aggregator.db's default, restored for the pooled connection
 
@@ -62,8 +62,7 @@ def load_fragments(
 def render_fragments(session: Session, ids: Sequence[int], version: int) -> dict[int, Fragment]:
     """Render the fragments of these events and store them for the next feed."""
     rendered: dict[int, Fragment] = {}
-    for offset in range(0, len(ids), BATCH):
-        chunk = ids[offset : offset + BATCH]
+    for chunk in chunks(ids):
         events = session.scalars(
             select(Event)
             .where(Event.id.in_(chunk))
