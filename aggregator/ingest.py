@@ -4,7 +4,8 @@ Normalizing and storing a listing cost about as much CPU as parsing its page, an
 and parses on one thread: done in the crawler's process, they would slow the crawl down by as much.
 Here they run in a child process, on another core, while the crawl goes on. The crawler hands items
 over in batches through a bounded queue, so a crawl that outpaces its database waits instead of
-piling items up in memory.
+piling items up in memory. The responses it remembers for conditional requests travel with them:
+the ingest process is the crawl's one writer, so the crawl itself never waits on a database lock.
 
 The child is a fresh interpreter (multiprocessing's "spawn"): forking would copy the crawler's
 reactor and its threads, and starting it does not wait for its imports, so the crawl is not held up.
@@ -78,11 +79,24 @@ class IngestReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-Message = list[bytes] | CrawlEnd  # a batch of pickled items, or the crawl's end
+@dataclass
+class Batch:
+    """Items (pickled one by one) and remembered responses (aggregator.http_cache rows)."""
+
+    items: list[bytes] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def full(self) -> bool:
+        return len(self.items) >= BATCH_SIZE or len(self.responses) >= BATCH_SIZE
+
+
+Message = Batch | CrawlEnd
 
 
 class Ingester:
-    """The crawler's end of an ingest process: hands items over, then has the run closed."""
+    """The crawler's end of an ingest process: hands items and responses over, then has the run
+    closed."""
 
     def __init__(self, job: IngestJob) -> None:
         self._items: multiprocessing.Queue[Message] = _context.Queue(MAX_QUEUED_BATCHES)
@@ -92,7 +106,7 @@ class Ingester:
         )
         self._process.start()
         reports.close()  # the child's end: once the child is gone, reading ours says so
-        self._batch: list[bytes] = []
+        self._batch = Batch()
         self._sent_at = time.monotonic()
 
     def add(self, item: dict[str, Any]) -> None:
@@ -102,16 +116,27 @@ class Ingester:
         :raise pickle.PicklingError, TypeError…: ``item`` cannot be handed over (pickled here, so that
             the item at fault is the one refused).
         """
-        self._batch.append(pickle.dumps(item, pickle.HIGHEST_PROTOCOL))
-        if len(self._batch) >= BATCH_SIZE or time.monotonic() - self._sent_at > BATCH_SECONDS:
+        self._batch.items.append(pickle.dumps(item, pickle.HIGHEST_PROTOCOL))
+        self._send_when_due()
+
+    def remember(self, response: dict[str, Any]) -> None:
+        """Queue a response to remember (an aggregator.http_cache row).
+
+        :raise IngestFailed: the ingest process is gone.
+        """
+        self._batch.responses.append(response)
+        self._send_when_due()
+
+    def _send_when_due(self) -> None:
+        if self._batch.full or time.monotonic() - self._sent_at > BATCH_SECONDS:
             self._put(self._batch)
-            self._batch = []
+            self._batch = Batch()
             self._sent_at = time.monotonic()
 
     def close(self, end: CrawlEnd) -> IngestReport:
         """Hand over the rest and the crawl's end; wait until the run is closed and deduplicated."""
         try:
-            if self._batch:
+            if self._batch.items or self._batch.responses:
                 self._put(self._batch)
             self._put(end)
             return self._report()
@@ -177,12 +202,13 @@ def _store(recorder: CrawlRecorder, job: IngestJob, items: multiprocessing.Queue
     started = time.process_time()
     item_errors: list[str] = []
     while not isinstance(message := _next(items), CrawlEnd):
-        for pickled in message:
+        for pickled in message.items:
             try:
                 _store_one(recorder, pickle.loads(pickled), job.default_region)
             except Exception as exc:  # one item's failure must not lose the others
                 logger.exception("cannot store an item of %s", job.source_name)
                 item_errors.append(f"cannot store an item: {exc.__class__.__name__}: {exc}")
+        recorder.remember(message.responses)
     recorder.rejected[:0] = message.rejected  # the spider met its own rejections first
     for key in message.kept_keys:
         recorder.keep(key)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from aggregator.db import get_sessionmaker
 from aggregator.dedup import deduplicate
+from aggregator.http_cache import upsert_http_cache
 from aggregator.models import CrawlRun, Listing, Source
 from aggregator.store import DuplicateKey, ListingStore, Outcome
 from aggregator.types import utcnow
@@ -34,6 +35,7 @@ RUN_STATUSES = (RUNNING, SUCCEEDED, FAILED, PARTIAL, CANCELLED, TIMED_OUT)
 
 MAX_KEPT_ERRORS = 20
 DEFAULT_BATCH_SIZE = 200
+RESPONSE_BYTES_PER_WRITE = 8 * 1024 * 1024  # remembered bodies held before a write
 COMMIT_EVERY_SECONDS = 2.0  # so a crawl's progress shows, and a killed crawl loses little
 
 # Scrapy's close reasons that mean the crawl did not see the whole source.
@@ -60,7 +62,8 @@ def run_status(reason: str, fetch_errors: int, found: int) -> str:
 
 @dataclass
 class CrawlRecorder:
-    """Owns the session of one crawl: stores listings in batches, then closes the run and dedups."""
+    """Owns the session of one crawl: stores listings and remembered responses in batches, then
+    closes the run and dedups."""
 
     session: Session
     run: CrawlRun
@@ -68,6 +71,8 @@ class CrawlRecorder:
     rejected: list[str] = field(default_factory=list)
     batch_size: int = DEFAULT_BATCH_SIZE
     duplicates: int = 0
+    responses: list[dict[str, Any]] = field(default_factory=list)  # to remember, not yet written
+    response_bytes: int = 0
     seconds: dict[str, float] = field(default_factory=lambda: {"write": 0.0, "dedup": 0.0})
     _last_commit: float = field(default_factory=time.monotonic)
 
@@ -114,6 +119,13 @@ class CrawlRecorder:
             self.write()
         return outcome
 
+    def remember(self, responses: list[dict[str, Any]]) -> None:
+        """Queue responses to remember (aggregator.http_cache rows), written with the listings."""
+        self.responses.extend(responses)
+        self.response_bytes += sum(len(row["body"] or b"") for row in responses)
+        if len(self.responses) >= self.batch_size or self.response_bytes >= RESPONSE_BYTES_PER_WRITE:
+            self.write()
+
     def keep(self, key: str) -> None:
         """A listing the source still shows but whose new version was rejected: not removed."""
         self.store.keep(key)
@@ -128,12 +140,16 @@ class CrawlRecorder:
         """Write and commit what is queued; a batch the database refuses is retried row by row, and
         a row it still refuses is rejected with the database's reason."""
         started = time.monotonic()
+        responses, self.responses, self.response_bytes = self.responses, [], 0
         try:
             self.store.flush()
+            self._stage_responses(responses)
             self.session.commit()
         except SQLAlchemyError:
             self.session.rollback()
             self._write_one_by_one()
+            self._stage_responses(responses)
+            self.session.commit()
         self._last_commit = time.monotonic()
         self.seconds["write"] += self._last_commit - started
 
@@ -149,6 +165,17 @@ class CrawlRecorder:
                 self.rejected.append(f"{fields.get('title')!r} cannot be stored: {reason}")
         self.store.flush()
         self.session.commit()
+
+    def _stage_responses(self, responses: list[dict[str, Any]]) -> None:
+        """Add remembered responses to the transaction; if the database refuses them, they alone
+        are dropped: the next crawl fetches those pages in full."""
+        if not responses:
+            return
+        try:
+            with self.session.begin_nested():
+                upsert_http_cache(self.session.connection(), responses)
+        except SQLAlchemyError as exc:
+            logger.warning("cannot remember %d responses: %s", len(responses), exc)
 
     def finish(
         self,

@@ -1,8 +1,8 @@
 """Conditional requests: an unchanged page costs a 304.
 
 The validators (ETag, Last-Modified) and body of each URL's last 200 response are kept in the
-database; a 304 replays the stored body, so spiders parse it as usual and its listings count as
-seen and unchanged.
+database (aggregator.http_cache); a 304 replays the stored body, so spiders parse it as usual and
+its listings count as seen and unchanged.
 
 Settings read: ESS_CONDITIONAL_REQUESTS, ESS_DATABASE_URL, ESS_HTTP_CACHE_MAX_BYTES.
 """
@@ -18,12 +18,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
-from sqlalchemy import Connection, Engine, bindparam, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, bindparam, or_, select
 
 from aggregator.db import get_engine
+from aggregator.http_cache import MAX_URL_LENGTH, upsert_http_cache
 from aggregator.models import HttpCache
 from aggregator.types import utcnow
+from spiders.pipelines import StorePipeline
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +37,9 @@ class ConditionalRequestMiddleware:
     """Sends the validators remembered for a URL; replays the remembered body on a 304.
 
     Each lookup takes a pooled connection for its one statement, so a crawl holds none between
-    requests (a session per lookup would cost more than the rest of a replay); new validators are
-    written in batches.
+    requests (a session per lookup would cost more than the rest of a replay). New validators go
+    to the crawl's ingest process with its items (StorePipeline), or, in a crawl that stores
+    nothing, are written here in batches.
     """
 
     def __init__(self, crawler: Crawler, database_url: str | None, max_bytes: int) -> None:
@@ -45,6 +47,7 @@ class ConditionalRequestMiddleware:
         self.database_url = database_url
         self.max_bytes = max_bytes
         self.engine: Engine | None = None
+        self.store: StorePipeline | None = None
         self._pending: dict[str, dict[str, Any]] = {}
         self._validators: dict[str, dict[str, tuple[str | None, str | None]]] = {}
 
@@ -65,6 +68,8 @@ class ConditionalRequestMiddleware:
     def spider_opened(self, spider: Spider) -> None:
         self.engine = get_engine(self.database_url)
         self._validators.clear()
+        if self.crawler.crawling:  # its pipelines are open by now
+            self.store = self.crawler.get_item_pipeline(StorePipeline)
 
     def spider_closed(self, spider: Spider) -> None:
         if self.engine is not None:
@@ -133,9 +138,9 @@ class ConditionalRequestMiddleware:
     def _remember(self, url: str, response: Response) -> None:
         etag = _header(response, b"ETag")
         last_modified = _header(response, b"Last-Modified")
-        if not (etag or last_modified) or len(response.body) > self.max_bytes:
+        if not (etag or last_modified) or len(response.body) > self.max_bytes or len(url) > MAX_URL_LENGTH:
             return
-        self._pending[url] = {
+        row = {
             "url": url,
             "etag": etag,
             "last_modified": last_modified,
@@ -143,6 +148,9 @@ class ConditionalRequestMiddleware:
             "body": response.body,
             "updated_at": utcnow(),
         }
+        if self.store is not None and self.store.remember(row):
+            return
+        self._pending[url] = row
         if len(self._pending) >= BATCH_SIZE:
             self._write()
 
@@ -154,16 +162,6 @@ class ConditionalRequestMiddleware:
         self._pending.clear()
         with self.engine.begin() as connection:
             upsert_http_cache(connection, rows)
-
-
-def upsert_http_cache(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert or replace cache rows by URL (one statement on SQLite and PostgreSQL)."""
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(HttpCache)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["url"], set_={name: stmt.excluded[name] for name in rows[0] if name != "url"}
-    )
-    connection.execute(stmt, rows)
 
 
 def _header(response: Response, name: bytes) -> Any:

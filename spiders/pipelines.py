@@ -93,7 +93,8 @@ class NormalizePipeline:
 
 class StorePipeline:
     """Hands items to the crawl's ingest process (aggregator.ingest), which normalizes and stores
-    them, then closes the crawl run and deduplicates once the crawl is over."""
+    them, then closes the crawl run and deduplicates once the crawl is over. The responses the
+    conditional-request middleware remembers go the same way."""
 
     def __init__(self, crawler: Crawler, database_url: str | None, batch_size: int) -> None:
         self.crawler = crawler
@@ -136,13 +137,25 @@ class StorePipeline:
         try:
             self.ingester.add(dict(ItemAdapter(item).items()))
         except IngestFailed as exc:
-            self.ingester = None
             self._give_up(str(exc))
             raise DropItem(str(exc)) from exc
         return item
 
+    def remember(self, response: dict[str, Any]) -> bool:
+        """Hand a response to remember (an aggregator.http_cache row) to the ingest process;
+        False when this crawl stores nothing."""
+        if self.ingester is None:
+            return False
+        try:
+            self.ingester.remember(response)
+        except IngestFailed as exc:
+            self._give_up(str(exc))
+            return False
+        return True
+
     def _give_up(self, message: str) -> None:
         """What is crawled now could not be stored: stop crawling."""
+        self.ingester = None
         spider = self.crawler.spider
         if isinstance(spider, EventSpider):
             spider.record_error(message)

@@ -22,9 +22,10 @@ from aggregator.crawl import CLI, claim_run
 from aggregator.db import get_sessionmaker
 from aggregator.executors.local import PROJECT_ROOT
 from aggregator.ingest import CrawlEnd, Ingester, IngestJob
-from aggregator.models import CrawlRun, Event, Listing
+from aggregator.models import CrawlRun, Event, HttpCache, Listing
 from aggregator.runs import SUCCEEDED
 from aggregator.sources import upsert_sources, validate_source
+from aggregator.types import utcnow
 from tests.crawl_helpers import alive, wait_for
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -73,6 +74,43 @@ def test_items_are_stored_the_run_closed_and_its_listings_deduplicated(db_url: s
         assert session.scalar(select(func.count(Event.id))) == 5
         regions = set(session.scalars(select(Listing.region)))
         assert regions == {"Bretagne"}
+
+
+def remembered(url: str | None, etag: str = '"v1"') -> dict[str, Any]:
+    return {
+        "url": url,
+        "etag": etag,
+        "last_modified": None,
+        "content_type": "text/html",
+        "body": b"<p>agenda</p>",
+        "updated_at": utcnow(),
+    }
+
+
+def test_remembered_responses_are_written_by_the_ingest_process(db_url: str) -> None:
+    run_id = claimed_run(db_url)
+    ingester = Ingester(IngestJob("recyclerie", run_id, db_url, batch_size=10))
+    ingester.add(item(1))
+    ingester.remember(remembered("http://127.0.0.1/agenda/"))
+    ingester.remember(remembered("http://127.0.0.1/agenda/", etag='"v2"'))  # the last one counts
+    assert ingester.close(FINISHED).error is None
+    with get_sessionmaker(db_url)() as session:
+        cached = session.get(HttpCache, "http://127.0.0.1/agenda/")
+        assert cached is not None and (cached.etag, cached.body) == ('"v2"', b"<p>agenda</p>")
+
+
+def test_responses_the_database_refuses_cost_no_listing(db_url: str) -> None:
+    run_id = claimed_run(db_url)
+    ingester = Ingester(IngestJob("recyclerie", run_id, db_url, batch_size=10))
+    for number in range(3):
+        ingester.add(item(number))
+    ingester.remember(remembered(None))  # no URL: the database refuses the row
+    assert ingester.close(FINISHED).error is None
+    with get_sessionmaker(db_url)() as session:
+        assert session.scalar(select(func.count(Listing.id))) == 3
+        assert session.scalar(select(func.count()).select_from(HttpCache)) == 0
+        run = session.get(CrawlRun, run_id)
+        assert run is not None and (run.status, run.error_count) == (SUCCEEDED, 0)
 
 
 def test_an_item_that_cannot_be_handed_over_is_refused_alone(sqlite_db: str) -> None:
