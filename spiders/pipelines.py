@@ -1,5 +1,5 @@
-"""Item pipelines: clean, then store, through the crawl's ingest process (aggregator.ingest), which
-normalizes, stores and deduplicates. A crawl that stores nothing normalizes here.
+"""Item pipelines: store, through the crawl's ingest process (aggregator.ingest), which normalizes
+(plain text included), stores and deduplicates. A crawl that stores nothing normalizes here.
 
 Settings read: ESS_DATABASE_URL, ESS_STORE_ENABLED, ESS_STORE_BATCH_SIZE.
 """
@@ -7,8 +7,6 @@ Settings read: ESS_DATABASE_URL, ESS_STORE_ENABLED, ESS_STORE_BATCH_SIZE.
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -22,44 +20,9 @@ from twisted.internet.threads import deferToThread
 from aggregator.ingest import CrawlEnd, Ingester, IngestFailed, IngestJob
 from aggregator.normalize import NormalizationError, normalize_item
 from aggregator.runs import DEFAULT_BATCH_SIZE
-from spiders.extract.text import clean_line, html_to_text
 from spiders.kinds.base import EventSpider
 
 logger = logging.getLogger(__name__)
-
-LINE_FIELDS = ("title", "location_name", "address", "postcode", "city", "organizer")
-
-
-_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!]")
-
-
-def plain_line(value: object) -> str:
-    """One line of text with no markup left, even where decoding entities revealed some."""
-    return _cleaned_twice(clean_line, value)
-
-
-def plain_text(value: object) -> str:
-    """Paragraphs of text with no markup left (see ``plain_line``)."""
-    return _cleaned_twice(html_to_text, value)
-
-
-def _cleaned_twice(clean: Callable[[object], str], value: object) -> str:
-    text = clean(value)
-    return clean(text) if _TAG.search(text) else text  # "&lt;script&gt;" decodes to a tag: strip that too
-
-
-class CleanPipeline:
-    """Plain text everywhere: entities decoded, tags dropped, white space folded."""
-
-    def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        for name in LINE_FIELDS:
-            value = adapter.get(name)
-            if value is not None:
-                adapter[name] = plain_line(value) or None
-        adapter["description"] = plain_text(adapter.get("description"))
-        adapter["categories"] = [c for c in map(plain_line, adapter.get("categories") or []) if c]
-        return item
 
 
 class NormalizePipeline:

@@ -66,7 +66,6 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 ITEM_PIPELINES = {
-    "spiders.pipelines.CleanPipeline": 100,
     "spiders.pipelines.NormalizePipeline": 200,
     "spiders.pipelines.StorePipeline": 300,
 }

@@ -1,4 +1,9 @@
-"""One item → the normalized columns of a Listing."""
+"""One item → the normalized columns of a Listing.
+
+Normalization is the gate every item passes to reach the database, whichever spider made it: its
+text comes out plain (entities decoded, markup dropped, white space folded), so no listing is
+stored with markup, even one that decoding entities revealed.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +19,10 @@ from aggregator.normalize.places import resolve_place
 from aggregator.normalize.status import event_status
 from aggregator.normalize.times import TimeError, normalize_times
 from aggregator.normalize.zones import event_zone, stated_zone
+from spiders.extract.text import plain_line, plain_text
 
-TEXT_FIELDS = ("title", "description", "organizer", "url", "image")
+URL_FIELDS = ("url", "image")
+PLACE_LINES = ("location_name", "address", "postcode", "city")
 PLACE_FIELDS = (
     "location_name",
     "address",
@@ -45,18 +52,24 @@ def _text(value: Any, limit: int = 2000) -> str | None:
     return text[:limit] or None
 
 
+def _line(value: Any, limit: int = 2000) -> str | None:
+    """Plain text on one line, cut to ``limit``."""
+    return plain_line(value)[:limit] or None
+
+
 def normalize_item(item: Mapping[str, Any], default_region: str | None = None) -> dict[str, Any]:
     """The Listing columns for ``item``; raises NormalizationError on what cannot be stored.
 
     The place is resolved first, since it decides the zone that naive local times are read in.
     """
-    title = _text(item.get("title"), MAX_TITLE)
+    title = _line(item.get("title"), MAX_TITLE)
     if not title:
         raise NormalizationError("no title")
     key = _text(item.get("key"), 500) or _text(item.get("url"), 500)
     if not key:
         raise NormalizationError(f"no key for {title!r}")
     given = {name: item.get(name) for name in PLACE_FIELDS} | {"title": title}
+    given |= {name: _line(item.get(name)) for name in PLACE_LINES}
     online = is_online(given)
     place = resolve_place(given | {"online": online}, default_region)
     stated = item.get("timezone")
@@ -68,9 +81,10 @@ def normalize_item(item: Mapping[str, Any], default_region: str | None = None) -
     except TimeError as exc:
         raise NormalizationError(f"{title!r}: {exc}") from exc
 
-    description = _text(item.get("description"), MAX_DESCRIPTION) or ""
-    source_categories = [c for c in (_text(c, 100) for c in item.get("categories") or []) if c]
-    fields: dict[str, Any] = {name: _text(item.get(name)) for name in TEXT_FIELDS}
+    description = plain_text(item.get("description"))[:MAX_DESCRIPTION]
+    source_categories = [c for c in (_line(c, 100) for c in item.get("categories") or []) if c]
+    fields: dict[str, Any] = {name: _text(item.get(name)) for name in URL_FIELDS}
+    fields["organizer"] = _line(item.get("organizer"))
     fields.update(place.columns())
     fields.update(
         key=key,

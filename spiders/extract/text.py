@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 from lxml import etree
 from lxml.html import HTMLParser
@@ -17,6 +18,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # for the process rather than one per call: every description and structured page goes through it.
 HTML_PARSER = HTMLParser(encoding="utf-8")
 _TEXT = etree.XPath("//text()[not(ancestor::script) and not(ancestor::style)]")
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!]")
 
 
 def clean_line(value: object) -> str:
@@ -47,3 +49,18 @@ def html_to_text(value: object) -> str:
     lines = [_SPACES.sub(" ", line).strip() for line in raw.replace("\r", "").split("\n")]
     text = "\n".join(lines).strip()
     return _BLANK_LINES.sub("\n\n", text)
+
+
+def plain_line(value: object) -> str:
+    """One line of text with no markup left, even where decoding entities revealed some."""
+    return _cleaned_twice(clean_line, value)
+
+
+def plain_text(value: object) -> str:
+    """Paragraphs of text with no markup left (see ``plain_line``)."""
+    return _cleaned_twice(html_to_text, value)
+
+
+def _cleaned_twice(clean: Callable[[object], str], value: object) -> str:
+    text = clean(value)
+    return clean(text) if _TAG.search(text) else text  # "&lt;script&gt;" decodes to a tag: strip that too

@@ -133,7 +133,7 @@ class OpenAgendaSpider(EventSpider):
         return next((v for v in value.values() if isinstance(v, str) and v), "")
 
     def _parse_description(self, event: dict[str, Any]) -> str:
-        """The short description, then the long one (Markdown) as HTML for the clean pipeline."""
+        """The short description, then the long one (Markdown) as HTML, made plain by normalization."""
         short = self._translated(event.get("description"))
         long = self._translated(event.get("longDescription"))
         blocks = [f"<p>{html.escape(short)}</p>"] if short else []

@@ -349,6 +349,24 @@ def test_rejects_impossible_items(fields: dict[str, Any], message: str) -> None:
         normalize_item(item(**fields))
 
 
+def test_text_comes_out_plain_whatever_the_spider_gave() -> None:
+    fields = normalize_item(
+        item(
+            title="Atelier &lt;script&gt;alert(1)&lt;/script&gt; couture &amp; <b>réparation</b>",
+            description="<p>Venez&nbsp;nombreux&#8239;!</p><p>Entrée &amp;eacute; libre</p>",
+            organizer="Recyclerie &quot;Le Fil&quot;",
+            location_name="<em>Maison</em>   des associations",
+            city="Brest\u0000",
+            url="https://recyclerie.example/agenda/?id=1&lang=fr",
+        )
+    )
+    assert fields["title"] == "Atelier couture & réparation"
+    assert fields["description"] == "Venez nombreux !\n\nEntrée é libre"
+    assert fields["organizer"] == 'Recyclerie "Le Fil"'
+    assert (fields["location_name"], fields["city"]) == ("Maison des associations", "Brest")
+    assert fields["url"] == "https://recyclerie.example/agenda/?id=1&lang=fr"  # a URL is no text
+
+
 def test_rubbish_place_fields_are_bounded() -> None:
     fields = normalize_item(
         item(city="x" * 5000, postcode="123456789012", department="???", region="Atlantis")
