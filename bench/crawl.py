@@ -18,8 +18,15 @@ cap:
 
 Times are measured around the crawl inside each process (imports excluded). Prints pages/s and
 items/s of each mode's best round, the site's ratio full/bare (target ≥ 0.8; a feed is a single
-page, so its pages/s only time one download) and full/parse for both (the cost of cleaning,
-normalizing, storing and deduplicating alone).
+page, so its pages/s only time one download) and full/parse for both (the cost of normalizing,
+storing and deduplicating alone).
+
+Each crawl of the site is also cut in three, from the times its responses arrived: the ramp (until
+the 20th response: AutoThrottle starts at half a second per request and halves its delay with each
+answer, at random between half and one and a half times it, the same in every mode), the steady
+pace (per page, from the 20th response to the last) and the tail (from the last response to the
+end: closing the run and deduplicating). Their ratio between modes, steady paces compared, says
+what a crawl's own work costs, the ramp's luck aside.
 
 A shared machine's speed drifts by a tenth and more from one minute to the next, so the ratios
 come three times: between each mode's best round; as the median of the rounds' own ratios, whose
@@ -64,6 +71,7 @@ CITIES = [
 MODES = ("bare", "parse", "full", "again")
 PINNED = {"CLOSESPIDER_PAGECOUNT": "0", "CLOSESPIDER_TIMEOUT": "0", "LOG_LEVEL": "WARNING"}
 QUIET_STEAL = 0.02  # stolen CPU seconds per second of crawl
+RAMP_RESPONSES = 20
 
 
 # -- the site ----------------------------------------------------------------------------------
@@ -189,16 +197,24 @@ class Measure:
     items: int
     write: float  # of which writing listings (stored crawls)
     dedup: float  # and deduplicating them once the crawl is over
+    ramp: float  # until the 20th response (0 for a feed)
+    pace: float  # then seconds per page until the last one
+    tail: float  # and from the last response to the end
     stolen: float = 0.0  # CPU time the hypervisor took from the machine meanwhile
 
     def __str__(self) -> str:
         counts = f"{self.pages:5d} pages  {self.items:5d} items"
         stolen = f"  stolen {self.stolen:.2f} s" if self.stolen else ""
+        parts = (
+            f"  ramp {self.ramp:.2f} s, {self.pace * 1000:.2f} ms/page, tail {self.tail:.2f} s"
+            if self.pace
+            else ""
+        )
         if self.mode not in ("full", "again"):
-            return f"{self.mode:<5} {self.seconds:7.2f} s (CPU {self.cpu:5.2f} s)  {counts}{stolen}"
+            return f"{self.mode:<5} {self.seconds:7.2f} s (CPU {self.cpu:5.2f} s)  {counts}{parts}{stolen}"
         cpu = f"CPU {self.cpu:5.2f} s + ingest {self.ingest_cpu:4.2f} s"
         steps = f"writes {self.write:.2f} s, dedup {self.dedup:.2f} s"
-        return f"{self.mode:<5} {self.seconds:7.2f} s ({cpu})  {counts}  ({steps}){stolen}"
+        return f"{self.mode:<5} {self.seconds:7.2f} s ({cpu})  {counts}  ({steps}){parts}{stolen}"
 
     @property
     def quiet(self) -> bool:
@@ -211,6 +227,10 @@ class Measure:
     @property
     def items_per_second(self) -> float:
         return self.items / self.seconds
+
+    @property
+    def steady_pages_per_second(self) -> float:
+        return 1 / self.pace
 
 
 def crawl(round_: int, mode: str, kind: str, url: str, options: dict[str, Any], database_url: str) -> Measure:
@@ -245,6 +265,7 @@ def stolen_seconds() -> float:
 def _child(job: dict[str, Any]) -> None:
     """Run one crawl in this process and print its time, pages and items as JSON."""
     import scrapy
+    from scrapy import signals
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
@@ -265,16 +286,38 @@ def _child(job: dict[str, Any]) -> None:
         kwargs = {"source": source, "run": _claim(source, job["database"])}
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider)
+    arrivals = _Arrivals()
+    crawler.signals.connect(arrivals.response_received, signal=signals.response_received)
     process.crawl(crawler, **kwargs)
     started, cpu = time.perf_counter(), time.process_time()
     process.start()
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    ended = time.perf_counter()
+    seconds, cpu = ended - started, time.process_time() - cpu
     assert crawler.stats is not None
     stats = crawler.stats.get_stats()
     pages = stats.get("response_received_count", 0) - stats.get("robotstxt/response_count", 0)
     items = stats.get("item_scraped_count", 0)
     steps = {name: stats.get(f"ess/{name}_seconds", 0.0) for name in ("write", "dedup", "ingest_cpu")}
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "pages": pages, "items": items, **steps}))
+    times = arrivals.parts(started, ended)
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "pages": pages, "items": items, **steps, **times}))
+
+
+class _Arrivals:
+    """When each response of a crawl arrived."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+
+    def response_received(self, **_: Any) -> None:
+        self.times.append(time.perf_counter())
+
+    def parts(self, started: float, ended: float) -> dict[str, float]:
+        """The ramp, the steady pace and the tail (see the module docstring); zeros for a feed."""
+        times = self.times
+        if len(times) <= 2 * RAMP_RESPONSES:
+            return {"ramp": 0.0, "pace": 0.0, "tail": 0.0}
+        pace = (times[-1] - times[RAMP_RESPONSES]) / (len(times) - RAMP_RESPONSES - 1)
+        return {"ramp": times[RAMP_RESPONSES] - started, "pace": pace, "tail": ended - times[-1]}
 
 
 def _bare_spider(scrapy: Any, job: dict[str, Any]) -> type:
@@ -359,6 +402,9 @@ def report(measures: list[Measure]) -> None:
         rounds = _by_round(measures, kind)
         if kind == "jsonld":  # a feed is one page: its pages/s only time the download
             _ratio("full/bare pages/s ", full, bare, rounds, "pages_per_second", "(target ≥ 0.8)")
+            _ratio(
+                "full/bare steady  ", full, bare, rounds, "steady_pages_per_second", "(ramp and tail aside)"
+            )
             _ratio("again/bare pages/s", again, bare, rounds, "pages_per_second", "(unchanged site: 304s)")
         _ratio("full/parse items/s", full, parse, rounds, "items_per_second", "(the pipelines' own cost)")
 
