@@ -10,8 +10,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from aggregator.models import HttpCache
 
-MAX_URL_LENGTH = HttpCache.__table__.c.url.type.length  # type: ignore[attr-defined]
-
 
 def upsert_http_cache(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert or replace cache rows by URL (one statement on SQLite and PostgreSQL)."""

@@ -21,8 +21,8 @@ from scrapy.responsetypes import responsetypes
 from sqlalchemy import Engine, bindparam, or_, select
 
 from aggregator.db import get_engine
-from aggregator.http_cache import MAX_URL_LENGTH, upsert_http_cache
-from aggregator.models import HttpCache
+from aggregator.http_cache import upsert_http_cache
+from aggregator.models import CACHED_URL_LENGTH, HttpCache
 from aggregator.types import utcnow
 from spiders.pipelines import StorePipeline
 
@@ -138,7 +138,7 @@ class ConditionalRequestMiddleware:
     def _remember(self, url: str, response: Response) -> None:
         etag = _header(response, b"ETag")
         last_modified = _header(response, b"Last-Modified")
-        if not (etag or last_modified) or len(response.body) > self.max_bytes or len(url) > MAX_URL_LENGTH:
+        if not (etag or last_modified) or len(response.body) > self.max_bytes or len(url) > CACHED_URL_LENGTH:
             return
         row = {
             "url": url,

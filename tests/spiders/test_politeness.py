@@ -9,8 +9,10 @@ from scrapy.core.downloader import Slot
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
+from sqlalchemy import select
 
-from aggregator.db import dispose_engine, get_engine
+from aggregator.db import dispose_engine, get_engine, get_sessionmaker
+from aggregator.models import HttpCache
 from aggregator.samples_server import SITES, serve_sites
 from aggregator.schema import upgrade
 from spiders import settings as project_settings
@@ -101,6 +103,19 @@ def test_conditional_requests_remember_and_replay(db_url):
     middleware.spider_opened(None)  # type: ignore[arg-type]
     middleware.process_request(newer)
     assert newer.headers[b"If-None-Match"] == b'"v2"'
+
+
+def test_a_url_too_long_to_keep_costs_the_others_nothing(db_url):
+    crawler = get_crawler(TribeSpider, {"ESS_DATABASE_URL": db_url, "ESS_CONDITIONAL_REQUESTS": True})
+    middleware = ConditionalRequestMiddleware.from_crawler(crawler)
+    middleware.spider_opened(None)  # type: ignore[arg-type]
+    urls = ["http://127.0.0.1/agenda/", "http://127.0.0.1/agenda/?q=" + "x" * 2100]
+    for url in urls:
+        page = HtmlResponse(url, body=b"<p>agenda</p>", headers={"ETag": '"v1"', "Content-Type": "text/html"})
+        middleware.process_response(Request(url), page)
+    middleware.spider_closed(None)  # type: ignore[arg-type]
+    with get_sessionmaker(db_url)() as session:
+        assert list(session.scalars(select(HttpCache.url))) == urls[:1]
 
 
 @pytest.fixture(scope="module")
