@@ -22,7 +22,7 @@ from aggregator.normalize.zones import event_zone, stated_zone
 from spiders.extract.text import plain_line, plain_text
 
 URL_FIELDS = ("url", "image")
-PLACE_LINES = ("location_name", "address", "postcode", "city")
+PLACE_LINES = ("location_name", "address", "postcode", "city")  # the place fields given as text
 PLACE_FIELDS = (
     "location_name",
     "address",
