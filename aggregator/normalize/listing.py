@@ -68,8 +68,8 @@ def normalize_item(item: Mapping[str, Any], default_region: str | None = None) -
     key = _text(item.get("key"), 500) or _text(item.get("url"), 500)
     if not key:
         raise NormalizationError(f"no key for {title!r}")
-    given = {name: item.get(name) for name in PLACE_FIELDS} | {"title": title}
-    given |= {name: _line(item.get(name)) for name in PLACE_LINES}
+    given = {name: _line(item.get(name)) if name in PLACE_LINES else item.get(name) for name in PLACE_FIELDS}
+    given["title"] = title
     online = is_online(given)
     place = resolve_place(given | {"online": online}, default_region)
     stated = item.get("timezone")
