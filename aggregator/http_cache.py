@@ -3,12 +3,25 @@ sends conditional requests and replays the body a 304 confirms (spiders.middlewa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, String
 from sqlalchemy.dialects import postgresql, sqlite
 
 from aggregator.models import HttpCache
+
+_LENGTHS = {
+    column.name: column.type.length
+    for column in HttpCache.__table__.c
+    if isinstance(column.type, String) and column.type.length
+}
+
+
+def fits(row: Mapping[str, Any]) -> bool:
+    """Whether the database can keep ``row``: PostgreSQL refuses a text longer than its column, and
+    with it every row of the statement (a hostile server's 600-character ETag, say)."""
+    return all(len(row[name] or "") <= length for name, length in _LENGTHS.items())
 
 
 def upsert_http_cache(connection: Connection, rows: list[dict[str, Any]]) -> None:

@@ -205,16 +205,13 @@ class EventAlias(Base):
     event: Mapped[Event] = relationship(back_populates="aliases")
 
 
-CACHED_URL_LENGTH = 2000
-
-
 class HttpCache(Base):
     """The last response per URL: its validators for conditional requests, and its body to replay
     when the server answers 304."""
 
     __tablename__ = "http_cache"
 
-    url: Mapped[str] = mapped_column(String(CACHED_URL_LENGTH), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), primary_key=True)
     etag: Mapped[str | None] = mapped_column(String(500))
     last_modified: Mapped[str | None] = mapped_column(String(100))
     content_type: Mapped[str | None] = mapped_column(String(200))

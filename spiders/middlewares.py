@@ -21,8 +21,8 @@ from scrapy.responsetypes import responsetypes
 from sqlalchemy import Engine, bindparam, or_, select
 
 from aggregator.db import get_engine
-from aggregator.http_cache import upsert_http_cache
-from aggregator.models import CACHED_URL_LENGTH, HttpCache
+from aggregator.http_cache import fits, upsert_http_cache
+from aggregator.models import HttpCache
 from aggregator.types import utcnow
 from spiders.pipelines import StorePipeline
 
@@ -138,7 +138,7 @@ class ConditionalRequestMiddleware:
     def _remember(self, url: str, response: Response) -> None:
         etag = _header(response, b"ETag")
         last_modified = _header(response, b"Last-Modified")
-        if not (etag or last_modified) or len(response.body) > self.max_bytes or len(url) > CACHED_URL_LENGTH:
+        if not (etag or last_modified) or len(response.body) > self.max_bytes:
             return
         row = {
             "url": url,
@@ -148,6 +148,8 @@ class ConditionalRequestMiddleware:
             "body": response.body,
             "updated_at": utcnow(),
         }
+        if not fits(row):
+            return
         if self.store is not None and self.store.remember(row):
             return
         self._pending[url] = row

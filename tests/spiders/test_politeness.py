@@ -105,17 +105,18 @@ def test_conditional_requests_remember_and_replay(db_url):
     assert newer.headers[b"If-None-Match"] == b'"v2"'
 
 
-def test_a_url_too_long_to_keep_costs_the_others_nothing(db_url):
+def test_a_response_too_big_to_keep_costs_the_others_nothing(db_url):
     crawler = get_crawler(TribeSpider, {"ESS_DATABASE_URL": db_url, "ESS_CONDITIONAL_REQUESTS": True})
     middleware = ConditionalRequestMiddleware.from_crawler(crawler)
     middleware.spider_opened(None)  # type: ignore[arg-type]
-    urls = ["http://127.0.0.1/agenda/", "http://127.0.0.1/agenda/?q=" + "x" * 2100]
-    for url in urls:
-        page = HtmlResponse(url, body=b"<p>agenda</p>", headers={"ETag": '"v1"', "Content-Type": "text/html"})
+    base = "http://127.0.0.1/agenda/"
+    etags = {base: '"v1"', base + "?q=" + "x" * 2100: '"v1"', base + "?page=2": '"' + "e" * 600 + '"'}
+    for url, etag in etags.items():
+        page = HtmlResponse(url, body=b"<p>agenda</p>", headers={"ETag": etag, "Content-Type": "text/html"})
         middleware.process_response(Request(url), page)
     middleware.spider_closed(None)  # type: ignore[arg-type]
     with get_sessionmaker(db_url)() as session:
-        assert list(session.scalars(select(HttpCache.url))) == urls[:1]
+        assert list(session.scalars(select(HttpCache.url))) == [base]
 
 
 @pytest.fixture(scope="module")
