@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import extruct
 import pytest
 
 from spiders.constants import CANCELLED, CONFIRMED, POSTPONED
@@ -19,7 +20,7 @@ from spiders.extract.schema_org import (
     previous_start,
     text_of,
 )
-from spiders.extract.structured_data import find_events, page_events
+from spiders.extract.structured_data import _plain, find_events, page_events, page_nodes
 
 PLUS_ONE = timezone(timedelta(hours=1))
 BASE = "http://127.0.0.1/asso/evenement/x/"
@@ -333,3 +334,22 @@ def test_pages_without_structured_data_or_with_an_xml_declaration():
         '{"@type": "Event", "name": "É", "startDate": "2026-12-01"}'
     )
     assert [e["name"] for e in page_events(xhtml, BASE)[0]] == ["É"]
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        ['{"@context": "https://schema.org/", "@type": "Event", "name": "A", "startDate": "2026-12-01"}'],
+        ['[{"@type": "Event", "name": "A"}, {}, "texte", null, {"@type": "schema:Place"}]'],
+        ['{"@graph": [{"@type": ["Event", "https://schema.org/Festival"], " schema:name ": "A"}]}'],
+        ['{"@type": "Event", "name": "A", "description": "<p>Un</p>\n<p>Deux</p>"}', "{}", "42"],
+        ['{"@type": "Event", "name": "raw\tcontrol\ncharacters"}'],
+        # Not plain JSON: extruct reads these behind their comments.
+        ['<!-- {"@type": "Event"} -->\n{"@type": "Event", "name": "A"}'],
+        ['// commentaire\n{"@type": "Event", "name": "A"}', '{"@type": "Event", "name": "B"}'],
+    ],
+)
+def test_json_ld_reads_as_extruct_reads_it(blocks):
+    html = page(*blocks)
+    read = extruct.extract(html.encode(), base_url=BASE, syntaxes=["json-ld"], uniform=True)["json-ld"]
+    assert page_nodes(html, BASE) == ([_plain(node) for node in read], [])
