@@ -59,6 +59,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
     "spiders.throttle.NotModifiedAutoThrottle": 0,  # a 304 may lower the delay, as a 200 does
+    "spiders.log_level.LogLevel": 0,  # messages below LOG_LEVEL are not built at all
 }
 
 DOWNLOADER_MIDDLEWARES = {
