@@ -26,7 +26,8 @@ the 20th response: AutoThrottle starts at half a second per request and halves i
 answer, at random between half and one and a half times it, the same in every mode), the steady
 pace (per page, from the 20th response to the last) and the tail (from the last response to the
 end: closing the run and deduplicating). Their ratio between modes, steady paces compared, says
-what a crawl's own work costs, the ramp's luck aside.
+what a crawl's own work costs, the ramp's luck aside. That luck is shared within a round: its
+crawls seed Python's random numbers alike, so they draw the same delays.
 
 A shared machine's speed drifts by a tenth and more from one minute to the next, so the ratios
 come three times: between each mode's best round; as the median of the rounds' own ratios, whose
@@ -235,7 +236,9 @@ class Measure:
 
 def crawl(round_: int, mode: str, kind: str, url: str, options: dict[str, Any], database_url: str) -> Measure:
     """One crawl in a child process (``python -m bench.crawl --child``)."""
-    job = json.dumps({"mode": mode, "kind": kind, "url": url, "options": options, "database": database_url})
+    job = json.dumps(
+        {"mode": mode, "kind": kind, "url": url, "options": options, "database": database_url, "seed": round_}
+    )
     env = {"SCRAPY_SETTINGS_MODULE": "spiders.settings", "PYTHONPATH": str(PROJECT_ROOT)}
     stolen_before = stolen_seconds()
     proc = subprocess.run(
@@ -289,6 +292,7 @@ def _child(job: dict[str, Any]) -> None:
     arrivals = _Arrivals()
     crawler.signals.connect(arrivals.response_received, signal=signals.response_received)
     process.crawl(crawler, **kwargs)
+    random.seed(job["seed"])  # AutoThrottle's jitter: the same draws for every mode of a round
     started, cpu = time.perf_counter(), time.process_time()
     process.start()
     ended = time.perf_counter()
