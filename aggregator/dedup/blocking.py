@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from aggregator.db import ROWS_PER_STATEMENT, chunks
 from aggregator.dedup.profile import Profile
 from aggregator.dedup.scoring import common_ground
-from aggregator.models import DedupBlock, Listing, Source
+from aggregator.models import DedupBlock, Listing
 
 
 def _rows(profiles: Iterable[Profile]) -> list[dict[str, object]]:
@@ -67,9 +67,9 @@ class BlockLookup:
                     found |= self.found.get((day, area), set())
         return found
 
-    def read(self, profiles: Iterable[Profile]) -> list[tuple[Listing, Source]]:
+    def read(self, profiles: Iterable[Profile]) -> list[Listing]:
         """Read the blocks these profiles look in that no earlier read covered (one query); returns
-        the listings found there, with their sources."""
+        the listings found there."""
         every_area: set[date] = set()
         some_areas: dict[date, set[str]] = defaultdict(set)
         for profile in profiles:
@@ -90,15 +90,14 @@ class BlockLookup:
         self.read_days |= every_area
         self.read_blocks |= {(day, area) for day, areas in some_areas.items() for area in areas}
         query = (
-            select(DedupBlock.day, DedupBlock.area, Listing, Source)
+            select(DedupBlock.day, DedupBlock.area, Listing)
             .join(Listing, Listing.id == DedupBlock.listing_id)
-            .join(Source, Source.id == Listing.source_id)
             .where(or_(*conditions))
         )
-        listings: dict[int, tuple[Listing, Source]] = {}
-        for day, area, listing, source in self.session.execute(query):
+        listings: dict[int, Listing] = {}
+        for day, area, listing in self.session.execute(query):
             self.found[(day, area)].add(listing.id)
-            listings[listing.id] = (listing, source)
+            listings[listing.id] = listing
         return list(listings.values())
 
 

@@ -176,20 +176,27 @@ class _Run:
         return self.load({*ids, *retiring})
 
     def _load_where(self, condition: ColumnElement[bool]) -> set[int]:
-        """Load the listings matching ``condition`` with their sources; returns their ids."""
-        query = select(Listing, Source).join(Source, Listing.source_id == Source.id).where(condition)
-        return self._register(self.session.execute(query))
+        """Load the listings matching ``condition``; returns their ids."""
+        return self._register(self.session.scalars(select(Listing).where(condition)))
 
-    def _register(self, rows: Iterable[tuple[Listing, Source]]) -> set[int]:
-        """Keep listings and profile them."""
-        found = set()
-        for listing, source in rows:
-            found.add(listing.id)
+    def _register(self, rows: Iterable[Listing]) -> set[int]:
+        """Keep listings and profile them; returns their ids."""
+        listings = list(rows)
+        self._load_sources({listing.source_id for listing in listings})
+        for listing in listings:
             if listing.id not in self.profiles:
-                self.sources[source.id] = source
                 self.listings[listing.id] = listing
-                self.profiles[listing.id] = build_profile(listing, source)
-        return found
+                self.profiles[listing.id] = build_profile(listing, self.sources[listing.source_id])
+        return {listing.id for listing in listings}
+
+    def _load_sources(self, ids: set[int]) -> None:
+        """Read the sources not read yet, once each: joined to every listing's row, they made
+        loading listings a sixth slower."""
+        missing = sorted(ids - self.sources.keys())
+        if missing:
+            self.sources.update(
+                (s.id, s) for s in self.session.scalars(select(Source).where(Source.id.in_(missing)))
+            )
 
     def verdict(self, a: int, b: int) -> Verdict:
         key = (a, b) if a < b else (b, a)
