@@ -353,3 +353,8 @@ def test_json_ld_reads_as_extruct_reads_it(blocks):
     html = page(*blocks)
     read = extruct.extract(html.encode(), base_url=BASE, syntaxes=["json-ld"], uniform=True)["json-ld"]
     assert page_nodes(html, BASE) == ([_plain(node) for node in read], [])
+
+
+def test_a_page_with_lone_surrogates_still_gives_its_events():
+    html = page('{"@type": "Event", "name": "A\ud800", "startDate": "2026-12-01"}', body="\udcff")
+    assert page_events(html, BASE) == ([{"@type": "Event", "name": "A?", "startDate": "2026-12-01"}], [])
