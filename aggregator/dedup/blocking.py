@@ -10,16 +10,19 @@ starting from either listing of a pair finds the other.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, delete, insert, or_, select
+from sqlalchemy import ColumnElement, and_, delete, insert, select
 from sqlalchemy.orm import Session
 
 from aggregator.db import ROWS_PER_STATEMENT, chunks
+from aggregator.dedup.precedence import reads_as_news
 from aggregator.dedup.profile import Profile
 from aggregator.dedup.scoring import common_ground
 from aggregator.models import DedupBlock, Listing
+
+Block = tuple[date, str]  # (local day, area)
 
 
 def _rows(profiles: Iterable[Profile]) -> list[dict[str, object]]:
@@ -45,60 +48,105 @@ def refile_all(session: Session, profiles: Sequence[Profile]) -> None:
 
 
 class BlockLookup:
-    """The blocks one run looked in and the listings it found there: a block is read only once."""
+    """The blocks one run looked in and the listings it found there: a block is read only once.
+
+    A listing is loaded only when one of the listings looking in its block may be the same event:
+    ``scoring`` vetoes two events of one source unless one of them is a news post, and the blocks a
+    crawl's new listings look in hold mostly the same source's other events. Those left out stay
+    noted with their source, for a later reader from another source.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.found: dict[tuple[date, str], set[int]] = defaultdict(set)
+        self.found: dict[Block, set[int]] = defaultdict(set)  # loaded
+        self.unread: dict[Block, dict[int, int]] = defaultdict(dict)  # listing → its source
+        self.news: dict[int, bool] = {}  # news post or not, for the unread listings checked
         self.read_days: set[date] = set()  # every area of these days read
-        self.read_blocks: set[tuple[date, str]] = set()
+        self.read_blocks: set[Block] = set()
 
     def candidates(self, profile: Profile) -> set[int]:
-        """The listings filed under the blocks ``profile`` looks in (read by ``read`` first)."""
-        areas = profile.query_areas
+        """The listings loaded from the blocks ``profile`` looks in (by ``read`` first)."""
         found: set[int] = set()
-        for day in profile.query_days:
-            if areas is None:
-                for (block_day, _), ids in self.found.items():
-                    if block_day == day:
-                        found |= ids
-            else:
-                for area in areas:
-                    found |= self.found.get((day, area), set())
+        for block in self._blocks(profile, self.found):
+            found |= self.found[block]
         return found
 
+    def _blocks(self, profile: Profile, known: Mapping[Block, object]) -> list[Block]:
+        """The blocks of ``known`` that ``profile`` looks in."""
+        areas = profile.query_areas
+        if areas is None:
+            return [block for block in known if block[0] in profile.query_days]
+        return [(day, area) for day in profile.query_days for area in areas if (day, area) in known]
+
     def read(self, profiles: Iterable[Profile]) -> list[Listing]:
-        """Read the blocks these profiles look in that no earlier read covered (one query); returns
-        the listings found there."""
+        """Read the blocks these profiles look in that no earlier read covered, then load the
+        listings there that one of them may match; returns the listings loaded."""
+        profiles = list(profiles)
+        self._read_blocks(profiles)
+        wanted: dict[int, list[Block]] = defaultdict(list)
+        same_source: dict[int, list[Block]] = defaultdict(list)
+        for profile in profiles:
+            for block in self._blocks(profile, self.unread):
+                for listing_id, source_id in self.unread[block].items():
+                    if source_id != profile.source_id or profile.news:
+                        wanted[listing_id].append(block)
+                    else:
+                        same_source[listing_id].append(block)
+        for listing_id in self._news_posts(same_source.keys() - wanted.keys()):
+            wanted[listing_id] = same_source[listing_id]
+        for listing_id, blocks in wanted.items():
+            for block in blocks:
+                self.unread[block].pop(listing_id, None)
+                self.found[block].add(listing_id)
+        return self._load(sorted(wanted))
+
+    def _read_blocks(self, profiles: list[Profile]) -> None:
+        """Note which listing of which source each block holds, for the blocks not read yet."""
         every_area: set[date] = set()
-        some_areas: dict[date, set[str]] = defaultdict(set)
+        days_of: dict[tuple[str, ...], set[date]] = defaultdict(set)  # by the areas looked in
         for profile in profiles:
             areas = profile.query_areas
             for day in profile.query_days - self.read_days:
                 if areas is None:
                     every_area.add(day)
-                else:
-                    some_areas[day].update(a for a in areas if (day, a) not in self.read_blocks)
-        conditions: list[ColumnElement[bool]] = [DedupBlock.day.in_(sorted(every_area))] if every_area else []
-        conditions += [
-            and_(DedupBlock.day == day, DedupBlock.area.in_(sorted(areas)))
-            for day, areas in sorted(some_areas.items())
-            if areas and day not in every_area
-        ]
-        if not conditions:
-            return []
+                elif fresh := tuple(sorted(a for a in areas if (day, a) not in self.read_blocks)):
+                    days_of[fresh].add(day)
         self.read_days |= every_area
-        self.read_blocks |= {(day, area) for day, areas in some_areas.items() for area in areas}
-        query = (
-            select(DedupBlock.day, DedupBlock.area, Listing)
-            .join(Listing, Listing.id == DedupBlock.listing_id)
-            .where(or_(*conditions))
-        )
-        listings: dict[int, Listing] = {}
-        for day, area, listing in self.session.execute(query):
-            self.found[(day, area)].add(listing.id)
-            listings[listing.id] = listing
-        return list(listings.values())
+        # One statement per set of areas (a listing's areas follow from its département), of a
+        # shape SQLAlchemy compiles once: an OR of one (day, areas) pair per day, a new statement
+        # each time, took four times as long.
+        conditions: list[ColumnElement[bool]] = [
+            DedupBlock.day.in_(part) for part in chunks(sorted(every_area))
+        ]
+        for areas, days in days_of.items():
+            fresh_days = sorted(days - every_area)
+            self.read_blocks |= {(day, area) for day in fresh_days for area in areas}
+            conditions += [
+                and_(DedupBlock.day.in_(part), DedupBlock.area.in_(areas)) for part in chunks(fresh_days)
+            ]
+        for condition in conditions:
+            query = (
+                select(DedupBlock.day, DedupBlock.area, DedupBlock.listing_id, Listing.source_id)
+                .join(Listing, Listing.id == DedupBlock.listing_id)
+                .where(condition)
+            )
+            for day, area, listing_id, source_id in self.session.execute(query):
+                if listing_id not in self.found[(day, area)]:
+                    self.unread[(day, area)][listing_id] = source_id
+
+    def _news_posts(self, ids: Iterable[int]) -> list[int]:
+        """Those of ``ids`` whose payload says they are news posts (checked once each)."""
+        unchecked = sorted(set(ids) - self.news.keys())
+        for chunk in chunks(unchecked):
+            rows = self.session.execute(select(Listing.id, Listing.raw).where(Listing.id.in_(chunk)))
+            self.news.update((listing_id, reads_as_news(raw)) for listing_id, raw in rows)
+        return [listing_id for listing_id in ids if self.news.get(listing_id)]
+
+    def _load(self, ids: list[int]) -> list[Listing]:
+        listings: list[Listing] = []
+        for chunk in chunks(ids):
+            listings += self.session.scalars(select(Listing).where(Listing.id.in_(chunk)))
+        return listings
 
 
 class BlockIndex:

@@ -31,8 +31,11 @@ def source_rank(kind: str, options: Mapping[str, Any] | None) -> int:
 
 def is_news(kind: str, raw: Mapping[str, Any] | None) -> bool:
     """A news post that mentions an event: its title and times are the least reliable."""
-    if kind in NEWS_KINDS:
-        return True
+    return kind in NEWS_KINDS or reads_as_news(raw)
+
+
+def reads_as_news(raw: Mapping[str, Any] | None) -> bool:
+    """A listing's payload says it is a news post, whatever its source's kind."""
     raw = raw or {}
     marker = str(raw.get("kind") or raw.get("origin") or "").lower()
     # a feed entry carries its guid, or its link and publication date (and the sentence dated)

@@ -379,14 +379,46 @@ def test_a_listing_is_compared_with_its_blocks_only(session, sources, monkeypatc
         )
     organizer, national, news = engage(sources, session)
     dedup(session, [*session.scalars(select(Listing))])
+    built = spy_profiles(monkeypatch)
+    touch(national, title="Atelier-forum « Engager sa collectivité »")
+    dedup(session, [national])
+    assert set(built) <= {organizer.id, national.id, news.id}
+
+
+def spy_profiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The ids of the listings dedup profiles from now on."""
     built: list[int] = []
     real = engine.build_profile
     monkeypatch.setattr(
         engine, "build_profile", lambda listing, source: built.append(listing.id) or real(listing, source)
     )
-    touch(national, title="Atelier-forum « Engager sa collectivité »")
-    dedup(session, [national])
-    assert set(built) <= {organizer.id, national.id, news.id}
+    return built
+
+
+def test_a_sources_own_listings_in_a_block_are_not_loaded_to_be_vetoed(session, sources, monkeypatch):
+    pes21 = sources["pes21"]
+    own = [
+        add_listing(session, pes21, **dijon(title=f"Atelier n°{n}", start=day(30, 9 + n))) for n in range(5)
+    ]
+    post = add_listing(session, pes21, raw={"guid": "p1"}, **dijon(title="Le forum", start=day(30, 18)))
+    dedup(session, [*own, post])
+    built = spy_profiles(monkeypatch)
+    new = add_listing(session, pes21, **dijon(title="Atelier n°9", start=day(30, 20)))
+    dedup(session, [new])
+    # Two entries of one source are two events: only a news post of that source may be the same.
+    assert set(built) == {new.id, post.id}
+
+
+def test_listings_left_unread_are_loaded_for_a_reader_of_another_source(session, sources, monkeypatch):
+    organizer, national = (add_listing(session, sources[n], **c) for n, c in engage_columns()[:2])
+    other = add_listing(session, sources["pes21"], **dijon(title="Repair café", start=day(30, 10)))
+    dedup(session, [*session.scalars(select(Listing))])
+    built = spy_profiles(monkeypatch)
+    touch(organizer, description="Un atelier pour les élus et les agents.")
+    dedup(session, [organizer])
+    # Left out while the organizer's listing looked in the block, read for the national agenda's.
+    assert {national.id, other.id} <= set(built)
+    assert len(events(session)) == 2
 
 
 def test_cli_dedup(db_url, session, sources):
