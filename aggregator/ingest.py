@@ -1,4 +1,4 @@
-"""Ingesting one crawl's items in a process of its own: normalize, store, close the run, dedup.
+"""Ingesting one crawl's items in a process of its own: normalize, store and dedup, close the run.
 
 Normalizing and storing a listing cost about as much CPU as parsing its page, and Scrapy downloads
 and parses on one thread: done in the crawler's process, they would slow the crawl down by as much.
@@ -134,7 +134,7 @@ class Ingester:
             self._sent_at = time.monotonic()
 
     def close(self, end: CrawlEnd) -> IngestReport:
-        """Hand over the rest and the crawl's end; wait until the run is closed and deduplicated."""
+        """Hand over the rest and the crawl's end; wait until all is deduplicated and the run closed."""
         try:
             if self._batch.items or self._batch.responses:
                 self._put(self._batch)

@@ -1,5 +1,8 @@
 """Crawl runs: record what one crawl of one source stored, and close it with a status.
 
+What a crawl stores is deduplicated after each write, while the crawl goes on: its events show
+as they are found, and its end has only the last batch and the removals left to place.
+
 Only a crawl that completed successfully and found listings may mark the source's other listings
 removed; a failed, partial, cancelled or empty (suspect) crawl marks nothing.
 """
@@ -62,8 +65,8 @@ def run_status(reason: str, fetch_errors: int, found: int) -> str:
 
 @dataclass
 class CrawlRecorder:
-    """Owns the session of one crawl: stores listings and remembered responses in batches, then
-    closes the run and dedups."""
+    """Owns the session of one crawl: stores listings and remembered responses in batches and
+    dedups each, then closes the run and dedups what its end changed."""
 
     session: Session
     run: CrawlRun
@@ -116,7 +119,7 @@ class CrawlRecorder:
             self.store.pending >= self.batch_size
             or time.monotonic() - self._last_commit > COMMIT_EVERY_SECONDS
         ):
-            self.write()
+            self._write_and_place()
         return outcome
 
     def remember(self, responses: list[dict[str, Any]]) -> None:
@@ -124,7 +127,7 @@ class CrawlRecorder:
         self.responses.extend(responses)
         self.response_bytes += sum(len(row["body"] or b"") for row in responses)
         if len(self.responses) >= self.batch_size or self.response_bytes >= RESPONSE_BYTES_PER_WRITE:
-            self.write()
+            self._write_and_place()
 
     def keep(self, key: str) -> None:
         """A listing the source still shows but whose new version was rejected: not removed."""
@@ -135,6 +138,12 @@ class CrawlRecorder:
         self.rejected.append(reason)
         if key:
             self.keep(key)
+
+    def _write_and_place(self) -> None:
+        """Write what is queued, then place the listings it changed in their events."""
+        self.write()
+        if self.store.changed_ids:
+            self._deduplicate(final=False)
 
     def write(self) -> None:
         """Write and commit what is queued; a batch the database refuses is retried row by row, and
@@ -212,25 +221,35 @@ class CrawlRecorder:
                 run.listings_removed = store.mark_missing()
         run.finished_at = utcnow()
         self.session.commit()
-        self._deduplicate()
+        self._deduplicate(final=True)
         self.session.close()
         return run
 
-    def _deduplicate(self) -> None:
-        """Dedup what changed; its failure is an error of the run, the listings stay stored."""
+    def _deduplicate(self, final: bool) -> None:
+        """Dedup what changed since the last dedup; the listings stay stored whatever happens.
+
+        A failure during the crawl leaves its listings to the next dedup; the final one's is an error
+        of the run.
+        """
         run = self.run
         started = time.monotonic()
+        changed = set(self.store.changed_ids)
         try:
-            dedup = deduplicate(self.session, self.store.changed_ids)
-            run.events_created, run.events_merged = dedup.created, dedup.merged
+            dedup = deduplicate(self.session, changed)
+            run.events_created += dedup.created
+            run.events_merged += dedup.merged
             self.session.commit()
+            self.store.changed_ids -= changed
         except Exception as exc:  # whatever dedup raises, the crawl's record stands
             self.session.rollback()
-            logger.exception("deduplication failed after crawl run %s", run.id)
-            run.errors = [*run.errors, f"deduplication failed: {exc}"][: MAX_KEPT_ERRORS + 1]
-            run.error_count += 1
-            self.session.commit()
-        self.seconds["dedup"] = time.monotonic() - started
+            if final:
+                logger.exception("deduplication failed after crawl run %s", run.id)
+                run.errors = [*run.errors, f"deduplication failed: {exc}"][: MAX_KEPT_ERRORS + 1]
+                run.error_count += 1
+                self.session.commit()
+            else:
+                logger.exception("deduplication failed during crawl run %s; retried at its end", run.id)
+        self.seconds["dedup"] += time.monotonic() - started
 
     def _had_listings(self) -> bool:
         count = self.session.scalar(

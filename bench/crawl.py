@@ -25,9 +25,10 @@ Each crawl of the site is also cut in three, from the times its responses arrive
 the 20th response: AutoThrottle starts at half a second per request and halves its delay with each
 answer, at random between half and one and a half times it, the same in every mode), the steady
 pace (per page, from the 20th response to the last) and the tail (from the last response to the
-end: closing the run and deduplicating). Their ratio between modes, steady paces compared, says
-what a crawl's own work costs, the ramp's luck aside. That luck is shared within a round: its
-crawls seed Python's random numbers alike, so they draw the same delays.
+end: writing and deduplicating what the last batch left, closing the run). Their ratio between
+modes, steady paces compared, says what a crawl's own work costs, the ramp's luck aside. That luck
+is shared within a round: its crawls seed Python's random numbers alike, so they draw the same
+delays.
 
 A shared machine's speed drifts by a tenth and more from one minute to the next, so the ratios
 come three times: between each mode's best round; as the median of the rounds' own ratios, whose
@@ -197,7 +198,7 @@ class Measure:
     pages: int
     items: int
     write: float  # of which writing listings (stored crawls)
-    dedup: float  # and deduplicating them once the crawl is over
+    dedup: float  # and deduplicating them (after each write, and what the crawl's end left)
     ramp: float  # until the 20th response (0 for a feed)
     pace: float  # then seconds per page until the last one
     tail: float  # and from the last response to the end

@@ -55,8 +55,8 @@ class NormalizePipeline:
 
 
 class StorePipeline:
-    """Hands items to the crawl's ingest process (aggregator.ingest), which normalizes and stores
-    them, then closes the crawl run and deduplicates once the crawl is over. The responses the
+    """Hands items to the crawl's ingest process (aggregator.ingest), which normalizes, stores and
+    deduplicates them as the crawl goes on, then closes the crawl run. The responses the
     conditional-request middleware remembers go the same way."""
 
     def __init__(self, crawler: Crawler, database_url: str | None, batch_size: int) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from aggregator import runs
 from aggregator.db import get_sessionmaker
 from aggregator.dedup.merge import RETIRED_NOTE
 from aggregator.models import CrawlRun, Event, Listing, Source
@@ -157,3 +158,31 @@ def test_batches_are_committed_during_the_crawl(db_url, source):
         assert other.scalar(select(func.count(Listing.id))) == 2
     recorder.finish("finished", FINISHED, [])
     assert len(stored(db_url)) == 3
+
+
+def test_listings_are_placed_in_events_during_the_crawl(db_url, source):
+    recorder = CrawlRecorder.open("asso", None, db_url, batch_size=2)
+    for key in ("1", "2", "3"):
+        recorder.save(event(key, title=f"Atelier n°{key}"))
+    with get_sessionmaker(db_url)() as other:  # the first batch is placed before the crawl ends
+        assert other.scalar(select(func.count(Event.id))) == 2
+    run = recorder.finish("finished", FINISHED, [])
+    assert (run.events_created, run.events_merged, run.error_count) == (3, 0, 0)
+    assert all(listing.event_id for listing in stored(db_url).values())
+
+
+def test_a_dedup_failing_during_the_crawl_is_retried_at_its_end(db_url, source, monkeypatch):
+    real = runs.deduplicate
+    calls: list[set[int]] = []
+
+    def fails_first(session: Any, ids: Any) -> Any:
+        calls.append(set(ids))
+        if len(calls) == 1:
+            raise RuntimeError("lock timeout")
+        return real(session, ids)
+
+    monkeypatch.setattr(runs, "deduplicate", fails_first)
+    run = crawl(db_url, [event("1", title="Atelier n°1"), event("2", title="Atelier n°2")])
+    assert len(calls) == 2 and calls[1] == calls[0]  # the failed batch again, at the end
+    assert (run.events_created, run.error_count, run.status) == (2, 0, "succeeded")
+    assert all(listing.event_id for listing in stored(db_url).values())
