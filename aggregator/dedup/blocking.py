@@ -13,16 +13,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, delete, insert, select
+from sqlalchemy import ColumnElement, Text, and_, cast, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from aggregator.db import ROWS_PER_STATEMENT, chunks
-from aggregator.dedup.precedence import reads_as_news
+from aggregator.dedup.precedence import NEWS_KEYS
 from aggregator.dedup.profile import Profile
 from aggregator.dedup.scoring import common_ground
 from aggregator.models import DedupBlock, Listing
 
 Block = tuple[date, str]  # (local day, area)
+# Whether a listing's payload names a key a news post's has: its JSON text quotes each key.
+MAYBE_NEWS = or_(*(cast(Listing.raw, Text).contains(f'"{key}"', autoescape=True) for key in NEWS_KEYS))
 
 
 def _rows(profiles: Iterable[Profile]) -> list[dict[str, object]]:
@@ -53,14 +55,15 @@ class BlockLookup:
     A listing is loaded only when one of the listings looking in its block may be the same event:
     ``scoring`` vetoes two events of one source unless one of them is a news post, and the blocks a
     crawl's new listings look in hold mostly the same source's other events. Those left out stay
-    noted with their source, for a later reader from another source.
+    noted with their source, for a later reader from another source. Whether a listing may be a
+    news post is read off its payload's text: one naming none of ``NEWS_KEYS`` is not.
     """
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.found: dict[Block, set[int]] = defaultdict(set)  # loaded
         self.unread: dict[Block, dict[int, int]] = defaultdict(dict)  # listing → its source
-        self.news: dict[int, bool] = {}  # news post or not, for the unread listings checked
+        self.maybe_news: set[int] = set()
         self.read_days: set[date] = set()  # every area of these days read
         self.read_blocks: set[Block] = set()
 
@@ -84,16 +87,11 @@ class BlockLookup:
         profiles = list(profiles)
         self._read_blocks(profiles)
         wanted: dict[int, list[Block]] = defaultdict(list)
-        same_source: dict[int, list[Block]] = defaultdict(list)
         for profile in profiles:
             for block in self._blocks(profile, self.unread):
                 for listing_id, source_id in self.unread[block].items():
-                    if source_id != profile.source_id or profile.news:
+                    if source_id != profile.source_id or profile.news or listing_id in self.maybe_news:
                         wanted[listing_id].append(block)
-                    else:
-                        same_source[listing_id].append(block)
-        for listing_id in self._news_posts(same_source.keys() - wanted.keys()):
-            wanted[listing_id] = same_source[listing_id]
         for listing_id, blocks in wanted.items():
             for block in blocks:
                 self.unread[block].pop(listing_id, None)
@@ -126,21 +124,15 @@ class BlockLookup:
             ]
         for condition in conditions:
             query = (
-                select(DedupBlock.day, DedupBlock.area, DedupBlock.listing_id, Listing.source_id)
+                select(DedupBlock.day, DedupBlock.area, DedupBlock.listing_id, Listing.source_id, MAYBE_NEWS)
                 .join(Listing, Listing.id == DedupBlock.listing_id)
                 .where(condition)
             )
-            for day, area, listing_id, source_id in self.session.execute(query):
+            for day, area, listing_id, source_id, maybe_news in self.session.execute(query):
                 if listing_id not in self.found[(day, area)]:
                     self.unread[(day, area)][listing_id] = source_id
-
-    def _news_posts(self, ids: Iterable[int]) -> list[int]:
-        """Those of ``ids`` whose payload says they are news posts (checked once each)."""
-        unchecked = sorted(set(ids) - self.news.keys())
-        for chunk in chunks(unchecked):
-            rows = self.session.execute(select(Listing.id, Listing.raw).where(Listing.id.in_(chunk)))
-            self.news.update((listing_id, reads_as_news(raw)) for listing_id, raw in rows)
-        return [listing_id for listing_id in ids if self.news.get(listing_id)]
+                if maybe_news:
+                    self.maybe_news.add(listing_id)
 
     def _load(self, ids: list[int]) -> list[Listing]:
         listings: list[Listing] = []

@@ -17,6 +17,7 @@ ROLE_RANKS = {ORGANIZER: 3, REGIONAL: 2, NATIONAL: 1}
 KIND_ROLES = {"openagenda": NATIONAL}
 NEWS_KINDS = frozenset({"rss"})
 NEWS_MARKERS = frozenset({"rss", "atom", "news", "post", "article"})
+NEWS_KEYS = ("guid", "evidence", "published", "kind", "origin")  # a payload with none is no news post
 
 
 def source_role(kind: str, options: Mapping[str, Any] | None) -> str:
@@ -31,11 +32,8 @@ def source_rank(kind: str, options: Mapping[str, Any] | None) -> int:
 
 def is_news(kind: str, raw: Mapping[str, Any] | None) -> bool:
     """A news post that mentions an event: its title and times are the least reliable."""
-    return kind in NEWS_KINDS or reads_as_news(raw)
-
-
-def reads_as_news(raw: Mapping[str, Any] | None) -> bool:
-    """A listing's payload says it is a news post, whatever its source's kind."""
+    if kind in NEWS_KINDS:
+        return True
     raw = raw or {}
     marker = str(raw.get("kind") or raw.get("origin") or "").lower()
     # a feed entry carries its guid, or its link and publication date (and the sentence dated)
