@@ -261,7 +261,7 @@ class _Run:
             event_ids = {e for i in frontier if (e := self.listings[i].event_id) is not None} - seen_events
             seen_events |= event_ids
             found = self._load_where(Listing.event_id.in_(sorted(event_ids))) if event_ids else set()
-            self._register(blocks.read(self.profiles[i] for i in frontier))
+            self.load(blocks.read(self.profiles[i] for i in frontier))
             partners = self.constraints.partners(frontier)
             self.load(partners)
             found |= partners & self.listings.keys()
