@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from sqlalchemy import JSON, DateTime, Dialect, TypeDecorator, func
 from sqlalchemy.orm import mapped_column
 
+from aggregator import clock
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """An aware datetime stored as naive UTC, so SQLite and PostgreSQL sort and compare alike."""
@@ -27,7 +29,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 intpk = Annotated[int, mapped_column(primary_key=True)]

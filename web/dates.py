@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, time
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -10,6 +10,7 @@ from babel.dates import format_date, format_time, get_timezone_location
 from flask import current_app
 from flask_babel import force_locale, get_locale, gettext
 
+from aggregator.clock import today as clock_today
 from aggregator.models import EventFields
 
 HOME_ZONE = "Europe/Paris"
@@ -116,8 +117,8 @@ def hours(event: EventFields, locale: Locale | str | None = None) -> str | None:
 
 
 def today() -> date:
-    """Today in France (``TODAY`` in the app config pins it, for demos and tests)."""
+    """Today in France (``TODAY`` in the app config pins it for one app; ``aggregator.clock`` otherwise)."""
     pinned = current_app.config.get("TODAY")
     if pinned:
         return date.fromisoformat(str(pinned))
-    return datetime.now(ZoneInfo(HOME_ZONE)).date()
+    return clock_today(HOME_ZONE)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from cssselect import SelectorError
 from scrapy.http import Response
 
+from aggregator import clock
 from spiders.extract.text import html_to_text
 
 # Where WordPress, Drupal, SPIP and most themes put a post's text, most specific first.
@@ -69,4 +69,4 @@ def reference_day(given: object, zone: str) -> date:
             return date.fromisoformat(given.strip())
         except ValueError:
             pass
-    return datetime.now(ZoneInfo(zone)).date()
+    return clock.today(zone)

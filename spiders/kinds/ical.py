@@ -31,6 +31,7 @@ from icalendar.timezone import tzid_from_dt
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from scrapy.http import Response
 
+from aggregator import clock
 from spiders.constants import CANCELLED
 from spiders.items import EventItem
 from spiders.kinds.base import EventSpider
@@ -148,7 +149,7 @@ class IcalSpider(EventSpider):
     def _expand(
         self, calendar: icalendar.Calendar, series: set[str]
     ) -> Iterator[tuple[icalendar.Event, date | datetime | None]]:
-        today = date.today()
+        today = clock.today()
         past = self.settings.getint("ESS_RECURRENCE_PAST_DAYS", 365)
         horizon = self.settings.getint("ESS_RECURRENCE_HORIZON_DAYS", 365)
         # between() leaves out its end: the horizon's last day is in.
