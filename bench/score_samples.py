@@ -2,7 +2,8 @@
 
 Usage: python -m bench.score_samples [--database-url URL]
 Without a URL, serves the bundled samples on 127.0.0.1, crawls every source into a temporary SQLite
-database, then scores. Prints the figures and exits 1 when a target is missed.
+database, then scores. The project's clock is pinned to the samples' day unless ESS_AGENDA_NOW says
+otherwise. Prints the figures and exits 1 when a target is missed.
 
 Spiders:  expected events found; for those found, exact start, end, all-day flag, city, département,
           région; no event from the posts listed in ``not_events``.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import unicodedata
@@ -25,6 +27,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from aggregator import clock
 from aggregator.db import get_engine, get_sessionmaker
 from aggregator.export import event_as_dict
 from aggregator.models import Event, Listing
@@ -169,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--database-url", help="score this database instead of crawling afresh")
     args = parser.parse_args(argv)
     expected = json.loads(Path(EXPECTED_FILE).read_text(encoding="utf-8"))
+    if not os.environ.get(clock.NOW_ENV):
+        clock.pin(expected["today"])
     url = args.database_url
     if url is None:
         url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'samples.sqlite3'}"

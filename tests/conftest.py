@@ -1,4 +1,9 @@
-"""Shared fixtures: databases (SQLite and PostgreSQL), the sample sites over HTTP, the web app."""
+"""Shared fixtures: databases (SQLite and PostgreSQL), the sample sites over HTTP, the web app.
+
+The whole suite runs on the project's clock pinned to the samples' day (``aggregator.clock``), in this
+process and every process it starts, so its expectations hold whatever the real date; a test that needs
+another day pins its own (``monkeypatch.setenv(NOW_ENV, ...)``).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from aggregator import clock
 from aggregator.db import connection_problem, dispose_engine, get_engine, scratch_schema
-from aggregator.samples_server import serve_sites
+from aggregator.samples_server import samples_today, serve_sites
 from aggregator.schema import upgrade
+
+SUITE_NOW = f"{samples_today().isoformat()}T12:00:00+01:00"
+clock.pin(SUITE_NOW)
 
 POSTGRES_URL = os.environ.get(
     "ESS_AGENDA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

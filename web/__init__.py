@@ -31,7 +31,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         FEED_PAST_DAYS=settings.feed_past_days,
         PROXIES=settings.proxies,
         ATOM_ENTRIES=200,
-        TODAY=None,
         BABEL_DEFAULT_LOCALE="fr",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )

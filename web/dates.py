@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_location
-from flask import current_app
 from flask_babel import force_locale, get_locale, gettext
 
 from aggregator.clock import today as clock_today
@@ -117,8 +116,5 @@ def hours(event: EventFields, locale: Locale | str | None = None) -> str | None:
 
 
 def today() -> date:
-    """Today in France (``TODAY`` in the app config pins it for one app; ``aggregator.clock`` otherwise)."""
-    pinned = current_app.config.get("TODAY")
-    if pinned:
-        return date.fromisoformat(str(pinned))
+    """Today in France, by the project's clock."""
     return clock_today(HOME_ZONE)

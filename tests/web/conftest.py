@@ -1,4 +1,4 @@
-"""Web fixtures: an app pinned to TODAY over a seeded database, on SQLite and on PostgreSQL."""
+"""Web fixtures: an app over a seeded database, on SQLite and on PostgreSQL (the suite's clock: TODAY)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from flask.testing import FlaskClient
 from aggregator.db import dispose_engine, get_engine, get_sessionmaker, scratch_schema
 from aggregator.models import Event
 from aggregator.schema import upgrade
-from tests.web.factories import TODAY, seed
+from tests.web.factories import seed
 from web import create_app
 
 
 def make_app(url: str, **config: Any) -> Flask:
-    return create_app({"TESTING": True, "DATABASE_URL": url, "TODAY": TODAY.isoformat(), **config})
+    return create_app({"TESTING": True, "DATABASE_URL": url, **config})
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from aggregator.models import DataVersion, Event, EventAlias, Listing, Source
 
-TODAY = date(2026, 11, 23)
+TODAY = date(2026, 11, 23)  # the day the suite's clock is pinned to (tests/conftest.py)
 STAMP = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 XSS_TITLE = "<script>alert(1)</script>"
 XSS_ATTRIBUTE = '" onmouseover="x'
