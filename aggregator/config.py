@@ -4,7 +4,7 @@ ESS_AGENDA_DATABASE_URL   SQLAlchemy URL of the shared database (default: SQLite
 ESS_AGENDA_UID_HOST       host part of minted event UIDs (default: ess-agenda.fr)
 ESS_AGENDA_CONTACT_URL    contact URL sent in the crawler's User-Agent
 ESS_AGENDA_SECRET_KEY     Flask secret key (sessions, CSRF)
-ESS_AGENDA_FEED_PAST_DAYS how many past days feeds keep (default: 7)
+ESS_AGENDA_FEED_PAST_DAYS how many past days feeds keep (default: 400, so subscribers keep their year)
 ESS_AGENDA_PROXIES        reverse proxies in front of the web app whose X-Forwarded-* to trust (default: 0)
 ESS_AGENDA_EXECUTOR       where crawls run: local (subprocesses, default) or scrapyd
 ESS_AGENDA_SCRAPYD_URLS   Scrapyd nodes, comma-separated (executor scrapyd)
@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_DB_PATH = Path("var") / "ess-agenda.sqlite3"
+# A subscribed calendar drops what leaves its feed: keep more than a year, so last year's events stay.
+DEFAULT_FEED_PAST_DAYS = 400
 
 
 def _default_database_url() -> str:
@@ -40,7 +42,9 @@ class Settings:
     secret_key: str = field(
         default_factory=lambda: os.environ.get("ESS_AGENDA_SECRET_KEY", "dev-insecure-key")
     )
-    feed_past_days: int = field(default_factory=lambda: int(os.environ.get("ESS_AGENDA_FEED_PAST_DAYS", "7")))
+    feed_past_days: int = field(
+        default_factory=lambda: int(os.environ.get("ESS_AGENDA_FEED_PAST_DAYS", DEFAULT_FEED_PAST_DAYS))
+    )
     proxies: int = field(default_factory=lambda: int(os.environ.get("ESS_AGENDA_PROXIES", "0")))
     executor: str = field(default_factory=lambda: os.environ.get("ESS_AGENDA_EXECUTOR", "local"))
     scrapyd_urls: tuple[str, ...] = field(

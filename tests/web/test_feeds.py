@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
-from tests.web.factories import STAMP, XSS_ATTRIBUTE, XSS_TITLE
+from aggregator.config import DEFAULT_FEED_PAST_DAYS
+from tests.web.factories import STAMP, TODAY, XSS_ATTRIBUTE, XSS_TITLE
 from tests.web.ical_checks import parse_three_ways, uids, vevent
 
 VARIANTS = {
@@ -60,7 +62,7 @@ def test_every_variant_parses_three_ways_with_the_right_events(web, events, vari
 def test_feed_events_equal_the_agenda_and_the_api_for_the_same_filters(web, variant):
     query = VARIANTS[variant][0]
     args = dict(parse_qsl(query))
-    args.setdefault("from", "2026-11-16")  # the feed's window: FEED_PAST_DAYS (7) before TODAY
+    args.setdefault("from", f"{TODAY - timedelta(days=DEFAULT_FEED_PAST_DAYS)}")  # the feed's window
     same = urlencode(args)
     page = web.get(f"/?{same}").get_data(as_text=True)
     on_page = AGENDA_LINK.findall(page)
@@ -168,7 +170,7 @@ def test_an_absorbed_uid_redirects_to_the_surviving_event(web, events):
     assert web.get("/events/unknown@ess-agenda.test.ics").status_code == 404
 
 
-def test_the_window_starts_a_week_ago_and_is_configurable(seeded, events):
+def test_the_window_keeps_more_than_a_year_and_is_configurable(seeded, events):
     from tests.web.conftest import make_app
 
     def feed_uids(**config):
@@ -176,9 +178,12 @@ def test_the_window_starts_a_week_ago_and_is_configurable(seeded, events):
             uids(parse_three_ways(make_app(seeded.url, **config).test_client().get("/calendar.ics").data))
         )
 
-    assert events["recent"].uid in feed_uids() and events["old"].uid not in feed_uids()
+    assert DEFAULT_FEED_PAST_DAYS > 366
+    assert {events["recent"].uid, events["old"].uid} <= feed_uids()
+    assert events["recent"].uid in feed_uids(FEED_PAST_DAYS=7) and events["old"].uid not in feed_uids(
+        FEED_PAST_DAYS=7
+    )
     assert events["recent"].uid not in feed_uids(FEED_PAST_DAYS=0)
-    assert events["old"].uid in feed_uids(FEED_PAST_DAYS=60)
 
 
 def test_the_same_data_renders_the_same_bytes(seeded):
