@@ -4,15 +4,57 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from aggregator.clock import HOME_ZONE
 from aggregator.db import get_engine, get_sessionmaker
 from aggregator.models import CrawlRun, Source
-from aggregator.schema import upgrade
+from aggregator.schema import schema_problem, upgrade
 from aggregator.sources import SourceError, read_sources_file, source_as_dict, upsert_sources
+
+if TYPE_CHECKING:
+    from web.filters import Filters
+
+# Operators read times in French time, the zone named.
+OPERATOR_ZONE = ZoneInfo(HOME_ZONE)
+
+
+def _database() -> sessionmaker[Session]:
+    """The configured database's sessions, once its schema is known to be there and current."""
+    problem = schema_problem(get_engine())
+    if problem:
+        raise click.ClickException(problem)
+    return get_sessionmaker()
+
+
+def _filters(**values: str | None) -> Filters:
+    """Command-line filters read by the web's own parser, so both accept and refuse alike.
+
+    :raise click.UsageError: (exit 2) with the web's message, naming the option.
+    """
+    from werkzeug.datastructures import MultiDict
+
+    from web.filters import FilterError, Filters
+
+    args = MultiDict([(name, value) for name, value in values.items() if value is not None])
+    try:
+        return Filters.parse(args)
+    except FilterError as exc:
+        raise click.UsageError(f"--{exc.param}: {exc.message}") from exc
+
+
+def _local(moment: str | None) -> str:
+    """An ISO instant as the operator's local time, zone named ("2026-12-06 18:02 CET")."""
+    if not moment:
+        return "-"
+    return f"{datetime.fromisoformat(moment).astimezone(OPERATOR_ZONE):%Y-%m-%d %H:%M %Z}"
 
 
 @click.group()
@@ -43,7 +85,7 @@ def sources_import(path: Path, base: str | None) -> None:
         specs = read_sources_file(path, base)
     except (SourceError, OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    with get_sessionmaker().begin() as session:
+    with _database().begin() as session:
         created, updated = upsert_sources(session, specs)
     click.echo(f"{len(specs)} sources: {created} created, {updated} updated")
 
@@ -52,7 +94,7 @@ def sources_import(path: Path, base: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def sources_list(as_json: bool) -> None:
     """List partner sources."""
-    with get_sessionmaker()() as session:
+    with _database()() as session:
         rows = [source_as_dict(s) for s in session.scalars(select(Source).order_by(Source.name))]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -74,10 +116,15 @@ def sources_add(
 ) -> None:
     """Add an enabled source; the scheduler picks it up within seconds."""
     from aggregator.source_admin import SourceChanges, add_source
+    from aggregator.sources import check_region
 
+    try:
+        region = check_region(region)
+    except SourceError as exc:
+        raise click.BadParameter(str(exc), param_hint="--region") from exc
     changes = SourceChanges(title=title, kind=kind, schedule=schedule or "", region=region)
     try:
-        with get_sessionmaker().begin() as session:
+        with _database().begin() as session:
             add_source(session, name, url, changes)
     except SourceError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -102,7 +149,7 @@ def _set_enabled(name: str, enabled: bool) -> None:
     from aggregator.source_admin import get_source
 
     try:
-        with get_sessionmaker().begin() as session:
+        with _database().begin() as session:
             get_source(session, name).enabled = enabled
     except SourceError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -117,7 +164,7 @@ def sources_delete(name: str) -> None:
     from aggregator.source_admin import delete_source
 
     try:
-        with get_sessionmaker().begin() as session:
+        with _database().begin() as session:
             gone = delete_source(session, name)
     except SourceError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -132,14 +179,23 @@ def sources_delete(name: str) -> None:
 def sources_run(name: str) -> None:
     """Ask the running scheduler to crawl a source now."""
     from aggregator.crawl import request_run
+    from aggregator.lease import scheduler_running
     from aggregator.source_admin import get_source
 
     try:
-        with get_sessionmaker().begin() as session:
+        with _database().begin() as session:
             request_run(get_source(session, name))
+            running = scheduler_running(session)
     except SourceError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"crawl of {name} requested; the scheduler starts it within seconds")
+    if running:
+        click.echo(f"crawl of {name} requested; the scheduler starts it within seconds")
+        return
+    click.echo(
+        f"crawl of {name} requested, but no scheduler has been seen running in the last minute: "
+        f"it starts when one runs (`ess-agenda scheduler`); `ess-agenda crawl {name}` crawls it now",
+        err=True,
+    )
 
 
 @main.command()
@@ -150,7 +206,7 @@ def crawl(names: tuple[str, ...], crawl_all: bool, workers: int) -> None:
     """Crawl sources, store their listings and deduplicate; exit 1 if any source failed."""
     from aggregator.crawl import run_crawls
 
-    with get_sessionmaker()() as session:
+    with _database()() as session:
         known = {s.name: s.enabled for s in session.scalars(select(Source))}
     if crawl_all:
         names = tuple(sorted(name for name, enabled in known.items() if enabled))
@@ -172,7 +228,7 @@ def dedup(rebuild: bool) -> None:
     from aggregator.dedup import deduplicate, pending_listing_ids
     from aggregator.dedup import rebuild as rebuild_all
 
-    with get_sessionmaker().begin() as session:
+    with _database().begin() as session:
         stats = rebuild_all(session) if rebuild else deduplicate(session, pending_listing_ids(session))
     click.echo(
         f"events: {stats.created} created, {stats.updated} updated, {stats.absorbed} merged away; "
@@ -182,17 +238,30 @@ def dedup(rebuild: bool) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, required=True, help="Print JSON (required).")
-@click.option("--region", help="Only events in this région.")
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="From this day on.")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Up to this day.")
-def events(as_json: bool, region: str | None, start: object, end: object) -> None:
-    """Print canonical events as JSON."""
-    from aggregator.export import event_as_dict, events_query
+@click.option("--region", help="Only events in this région (any spelling).")
+@click.option("--department", help="Only events in this département (code: 29, 2A, 974).")
+@click.option("--city", help="Only events in this city.")
+@click.option("--category", help="Only events of this category (slug or label).")
+@click.option("--source", help="Only events this source announces (its name).")
+@click.option("--from", "start", help="From this day on (YYYY-MM-DD).")
+@click.option("--to", "end", help="Up to this day, inclusive (YYYY-MM-DD).")
+@click.option("--q", "text", help="Words in the title, description or place.")
+def events(as_json: bool, **options: str | None) -> None:
+    """Print canonical events as JSON, selected as the web's filters select them."""
+    from aggregator.export import event_as_dict, events_where
+    from web.filters import FilterError, check_sources, source_titles
 
-    first = start.date() if start is not None else None  # type: ignore[attr-defined]
-    last = end.date() if end is not None else None  # type: ignore[attr-defined]
-    with get_sessionmaker()() as session:
-        rows = [event_as_dict(e) for e in session.scalars(events_query(region, first, last))]
+    filters = _filters(
+        **{"from": options.pop("start"), "to": options.pop("end"), "q": options.pop("text")}, **options
+    )
+    with _database()() as session:
+        try:
+            check_sources(filters, source_titles(session))
+        except FilterError as exc:
+            raise click.UsageError(f"--{exc.param}: {exc.message}") from exc
+        dialect = session.get_bind().dialect.name
+        query = events_where(filters.conditions(dialect, default_start=None))
+        rows = [event_as_dict(e) for e in session.scalars(query)]
     click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
 
 
@@ -206,7 +275,7 @@ def feeds_render() -> None:
     """Render the VEVENT of every event changed since (feeds otherwise render them on demand)."""
     from web.fragments import render_missing
 
-    with get_sessionmaker()() as session:
+    with _database()() as session:
         count = render_missing(session)
     click.echo(f"{count} events rendered")
 
@@ -227,11 +296,18 @@ def serve(host: str, port: int, threads: int) -> None:
 
 @main.command()
 @click.option("--port", default=5000, show_default=True, help="Port of the agenda.")
-def demo(port: int) -> None:
-    """Crawl the bundled sample partner sites into a fresh database and serve the agenda."""
-    from aggregator.demo import run_demo
+@click.option("--fresh", is_flag=True, help="Start over from an empty database.")
+def demo(port: int, fresh: bool) -> None:
+    """Crawl the bundled sample partner sites into the demo's database and serve the agenda."""
+    from aggregator.demo import DemoError, run_demo
 
-    run_demo(port=port, echo=click.echo)
+    def write(text: str) -> None:
+        click.echo(text, nl=False)
+
+    try:
+        run_demo(port=port, fresh=fresh, echo=click.echo, write=write if sys.stdout.isatty() else None)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.group()
@@ -247,7 +323,7 @@ def runs_list(as_json: bool, source_name: str | None, limit: int) -> None:
     """The latest crawl runs, newest first."""
     from aggregator.health import run_as_dict, runs_query
 
-    with get_sessionmaker()() as session:
+    with _database()() as session:
         rows = [run_as_dict(run) for run in session.scalars(runs_query(source_name, limit))]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -256,7 +332,7 @@ def runs_list(as_json: bool, source_name: str | None, limit: int) -> None:
         listings = row["listings"]
         click.echo(
             f"{row['id']:>6} {row['source']:<24} {row['status']:<10} {row['trigger']:<8} "
-            f"{row['started_at'][:19]}  {listings['found']} listings, {row['error_count']} errors"
+            f"{_local(row['started_at'])}  {listings['found']} listings, {row['error_count']} errors"
             + ("  suspect" if row["suspect"] else "")
         )
 
@@ -268,7 +344,7 @@ def runs_show(run_id: int, as_json: bool) -> None:
     """One run: counters, first errors and the end of its log."""
     from aggregator.health import run_as_dict
 
-    with get_sessionmaker()() as session:
+    with _database()() as session:
         run = session.get(CrawlRun, run_id)
         if run is None:
             raise click.ClickException(f"no run {run_id}")
@@ -277,6 +353,8 @@ def runs_show(run_id: int, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     log = data.pop("log_tail")
+    for key in ("started_at", "finished_at"):
+        data[key] = _local(data[key])
     for key, value in data.items():
         click.echo(f"{key}: {value}")
     click.echo("log:\n" + log)
@@ -288,7 +366,7 @@ def runs_cancel(run_id: int) -> None:
     """Ask whoever watches a running crawl to stop it."""
     from aggregator.crawl import request_cancel
 
-    with get_sessionmaker().begin() as session:
+    with _database().begin() as session:
         run = session.get(CrawlRun, run_id)
         if run is None or not request_cancel(run):
             raise click.ClickException(f"run {run_id} is not running")
@@ -308,7 +386,7 @@ def users_add(name: str) -> None:
 
     password = _read_password()
     try:
-        with get_sessionmaker().begin() as session:
+        with _database().begin() as session:
             add_user(session, name, password)
     except UserError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -323,7 +401,7 @@ def users_passwd(name: str) -> None:
 
     password = _read_password()
     try:
-        with get_sessionmaker().begin() as session:
+        with _database().begin() as session:
             set_password(session, name, password)
     except UserError as exc:
         raise click.ClickException(str(exc)) from exc

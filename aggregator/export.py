@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import selectinload
 
 from aggregator.models import Event, Listing
@@ -14,18 +15,10 @@ from aggregator.models import Event, Listing
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def events_query(
-    region: str | None = None, start: date | None = None, end: date | None = None
-) -> Select[Event]:
-    """Events (with their listings and sources loaded) overlapping the given days, by start."""
+def events_where(conditions: Sequence[ColumnElement[bool]]) -> Select[Event]:
+    """Events meeting ``conditions`` (with their listings and sources loaded), by start."""
     query = select(Event).options(selectinload(Event.listings).selectinload(Listing.source))
-    if region:
-        query = query.where(Event.region == region)
-    if start:
-        query = query.where(func.coalesce(Event.end, Event.start) >= local_midnight(start))
-    if end:
-        query = query.where(Event.start < local_midnight(end + timedelta(days=1)))
-    return query.order_by(Event.start, Event.id)
+    return query.where(*conditions).order_by(Event.start, Event.id)
 
 
 def local_midnight(day: date) -> datetime:

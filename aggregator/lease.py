@@ -20,6 +20,8 @@ from aggregator.models import SchedulerLease
 from aggregator.types import utcnow
 
 SCHEDULER_LEASE = "scheduler"
+# A scheduler renews its heartbeat every few seconds: silent this long, none is running.
+SCHEDULER_SILENCE = timedelta(minutes=1)
 
 
 def process_identity() -> str:
@@ -112,3 +114,9 @@ def lease_state(session: Session, name: str = SCHEDULER_LEASE) -> LeaseState | N
     """Who holds the lease, for pages and commands that only look."""
     row = session.get(SchedulerLease, name)
     return None if row is None else LeaseState(row.holder, row.acquired_at, row.heartbeat_at)
+
+
+def scheduler_running(session: Session) -> bool:
+    """Whether an active scheduler renewed its lease lately (a crawl asked for now will start)."""
+    state = lease_state(session)
+    return state is not None and utcnow() - state.heartbeat_at < SCHEDULER_SILENCE

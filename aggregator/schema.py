@@ -38,3 +38,30 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why the database cannot serve yet (none, no schema, an older one), or None when it is ready.
+
+    A SQLite file that does not exist is reported without being created.
+    """
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import SQLAlchemyError
+
+    where = engine.url.render_as_string(hide_password=True)
+    database = engine.url.database
+    in_file = engine.dialect.name == "sqlite" and database not in (None, "", ":memory:")
+    if in_file and not Path(str(database)).exists():
+        return f"no database at {where}: run `ess-agenda init` first"
+    try:
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except SQLAlchemyError as exc:
+        return f"cannot read the database at {where}: {str(exc).splitlines()[0]}"
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    if not current:
+        return f"the database at {where} has no schema: run `ess-agenda init` first"
+    if current != heads:
+        return f"the database at {where} has an older schema: run `ess-agenda init` to upgrade it"
+    return None

@@ -15,7 +15,7 @@ from aggregator.cron import CronError, cron_trigger
 from aggregator.dedup.forget import Forgotten, forget_listings
 from aggregator.models import CrawlRun, Listing, Source
 from aggregator.runs import RUNNING
-from aggregator.sources import SourceError, retitle
+from aggregator.sources import SourceError, check_region, retitle
 from spiders.constants import KINDS
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
@@ -103,7 +103,7 @@ def update_source(source: Source, changes: SourceChanges) -> None:
     if changes.title is not None:
         retitle(source, changes.title.strip() or source.name)
     if changes.region is not None:
-        source.region = changes.region.strip() or None
+        source.region = check_region(changes.region)
     if changes.schedule is not None:
         source.schedule = check_schedule(changes.schedule)
     if changes.options is not None:

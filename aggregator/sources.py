@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, object_session
 from aggregator.db import get_sessionmaker
 from aggregator.dedup.identity import clear_source_fragments
 from aggregator.models import Source
+from aggregator.normalize.geography import UnknownRegion, official_region
 from spiders.constants import KINDS
 
 FIELDS = ("title", "kind", "url", "region", "schedule", "options")
@@ -55,6 +56,17 @@ def read_sources_file(path: Path, base: str | None = None) -> list[dict[str, Any
     return specs
 
 
+def check_region(value: object) -> str | None:
+    """The official name of a source's default région (any spelling), or None when it has none."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        return official_region(text)
+    except UnknownRegion as unknown:
+        raise SourceError(str(unknown)) from None
+
+
 def validate_source(entry: Any, where: str = "source") -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise SourceError(f"{where}: expected a mapping")
@@ -66,12 +78,13 @@ def validate_source(entry: Any, where: str = "source") -> dict[str, Any]:
     options = entry.get("options") or {}
     if not isinstance(options, dict):
         raise SourceError(f"{where}: 'options' must be a mapping")
+    region = check_region(entry.get("region"))
     return {
         "name": str(entry["name"]),
         "title": str(entry.get("title") or entry["name"]),
         "kind": entry["kind"],
         "url": str(entry["url"]),
-        "region": entry.get("region"),
+        "region": region,
         "schedule": entry.get("schedule"),
         "options": options,
         "enabled": bool(entry.get("enabled", True)),

@@ -28,8 +28,7 @@ from sqlalchemy.orm import Session
 from aggregator.export import local_midnight
 from aggregator.models import Event, Listing, Source
 from aggregator.normalize.categories import BY_LABEL, BY_SLUG, CATEGORIES, MOIS_ESS
-from aggregator.normalize.folding import fold
-from aggregator.normalize.geography import geography
+from aggregator.normalize.geography import UnknownRegion, geography, official_region, official_regions
 from web.dates import date_range, day_label
 from web.search import has_category, text_match
 
@@ -67,7 +66,7 @@ class FilterError(ValueError):
 @cache
 def regions() -> tuple[str, ...]:
     """The 18 official régions, in reading order."""
-    return tuple(sorted(geography().regions, key=fold))
+    return official_regions()
 
 
 def department_name(code: str) -> str:
@@ -88,17 +87,17 @@ def category_slug(label: str) -> str | None:
 
 
 def _region(value: str) -> str:
-    name = geography().region_named(value)
-    if name is None:
+    try:
+        return official_region(value)
+    except UnknownRegion as unknown:
         raise FilterError(
             "region",
             gettext(
                 "Région inconnue : « %(value)s ». Les régions sont : %(names)s.",
                 value=value,
-                names=", ".join(regions()),
+                names=", ".join(unknown.names),
             ),
-        )
-    return name
+        ) from None
 
 
 def _department(value: str) -> str:

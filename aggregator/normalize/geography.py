@@ -215,3 +215,28 @@ def geography() -> Geography:
     blob = resources.files("aggregator.data").joinpath(DATA_FILE).read_bytes()
     with collector_paused():  # a hundred thousand objects, kept for the process's life
         return Geography(json.loads(gzip.decompress(blob)))
+
+
+class UnknownRegion(ValueError):
+    """A name that is no région, former ones included; the message lists the official names."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        self.names = official_regions()
+        super().__init__(f"Région inconnue : « {value} ». Les régions sont : {', '.join(self.names)}.")
+
+
+def official_regions() -> tuple[str, ...]:
+    """The official régions, in reading order."""
+    return tuple(sorted(geography().regions, key=fold))
+
+
+def official_region(value: str) -> str:
+    """The official name of the région ``value`` names.
+
+    :raise UnknownRegion: when no région has that name.
+    """
+    name = geography().region_named(value)
+    if name is None:
+        raise UnknownRegion(value)
+    return name

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import yaml
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -15,7 +13,7 @@ from aggregator import source_admin
 from aggregator.crawl import request_run
 from aggregator.cron import CronError, effective_schedule, next_runs
 from aggregator.health import runs_query, sources_health
-from aggregator.lease import lease_state
+from aggregator.lease import lease_state, scheduler_running
 from aggregator.models import Event, Listing, Source
 from aggregator.source_admin import SourceChanges, add_source, parse_options, suggest_name, update_source
 from aggregator.sources import SourceError
@@ -27,7 +25,6 @@ from web.admin.forms import ActionForm, DeleteSourceForm, EditSourceForm, NewSou
 from web.db import get_session
 
 # A scheduler whose heartbeat is older than this is shown as down.
-SCHEDULER_SILENCE = timedelta(minutes=1)
 EVENTS_SHOWN = 500
 
 
@@ -47,7 +44,7 @@ def dashboard() -> str:
     """Every source with its health, failing and suspect ones first."""
     session = get_session()
     lease = lease_state(session)
-    scheduler_up = lease is not None and utcnow() - lease.heartbeat_at < SCHEDULER_SILENCE
+    scheduler_up = scheduler_running(session)
     return render_template(
         "admin/dashboard.html",
         health=sources_health(session),
