@@ -28,6 +28,11 @@ STATUS = {CANCELLED: "CANCELLED", POSTPONED: "TENTATIVE"}
 SUMMARY_PREFIX = {CANCELLED: "ANNULÉ : ", POSTPONED: "REPORTÉ : "}
 
 
+def calendar_title(event: Event) -> str:
+    """The title a calendar shows: its status said first when it is not plainly on."""
+    return SUMMARY_PREFIX.get(event.status, "") + event.title
+
+
 @dataclass(frozen=True)
 class Fragment:
     """One event's VEVENT text, with what the calendar around it must provide."""
@@ -87,7 +92,7 @@ def event_component(event: Event) -> icalendar.Event:
     vevent.add("created", event.created_at)
     vevent.add("last-modified", event.updated_at)
     vevent.add("sequence", event.sequence)
-    vevent.add("summary", SUMMARY_PREFIX.get(event.status, "") + event.title)
+    vevent.add("summary", calendar_title(event))
     if event.all_day:
         vevent.add("dtstart", event.start_date)
         vevent.add("dtend", event.end_date + timedelta(days=1))

@@ -11,7 +11,7 @@ from flask import url_for
 
 from aggregator.models import Event
 from web.filters import Filters
-from web.ical import description_text, place_text
+from web.ical import calendar_title, description_text, place_text
 
 GOOGLE_RENDER = "https://calendar.google.com/calendar/render"
 OSM = "https://www.openstreetmap.org/"
@@ -57,7 +57,7 @@ def google_event_link(event: Event) -> str:
         end = event.local_end if event.local_end and event.local_end > event.local_start else None
         end = end or event.local_start + timedelta(hours=1)
         dates = f"{event.local_start:%Y%m%dT%H%M%S}/{end:%Y%m%dT%H%M%S}"
-    params = {"action": "TEMPLATE", "text": event.title, "dates": dates, "ctz": event.timezone}
+    params = {"action": "TEMPLATE", "text": calendar_title(event), "dates": dates, "ctz": event.timezone}
     details = description_text(event)
     if details:
         params["details"] = details[:1500]

@@ -73,6 +73,10 @@ def test_a_cancelled_event_shows_a_banner(web, events):
     assert jsonld(parsed)["eventStatus"] == "https://schema.org/EventCancelled"
     html = web.get(f"/events/{events['cancelled'].uid}").get_data(as_text=True)
     assert "<title>ANNULÉ : Conférence sur les coopératives" in html
+    google = parse_qs(urlsplit(parsed.by_id("event-google")["href"]).query)
+    assert google["text"] == ["ANNULÉ : Conférence sur les coopératives"]
+    ics = web.get(f"/events/{events['cancelled'].uid}.ics").get_data(as_text=True)
+    assert "SUMMARY:ANNULÉ : Conférence sur les coopératives" in ics
 
 
 def test_an_online_event_and_an_all_day_event(web, events):
