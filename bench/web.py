@@ -1,7 +1,10 @@
 """Benchmark the feeds and the agenda, as ratios against baselines measured in the same run.
 
-Usage: python -m bench.web [--feed-events 10000] [--agenda-events 100000] [--postgres-url URL]
-                           [--no-postgres] [--seconds 5]
+Usage: python -m bench.web [--feed-events 10000] [--agenda-events 100000] [--year-events 10000]
+                           [--postgres-url URL] [--no-postgres] [--seconds 5] [--parts size,render,…]
+
+0. Feed size: the unfiltered ``/calendar.ics`` of a busy year (``--year-events`` over the days feeds
+   keep and the coming year), plain and gzipped, as a subscribing client downloads it.
 
 1. Feed render, 10,000 events: ``/calendar.ics`` built from stored VEVENT fragments (database read
    included) against a bare icalendar build of the same, already loaded, events. Target ≤ 0.2.
@@ -17,6 +20,7 @@ Usage: python -m bench.web [--feed-events 10000] [--agenda-events 100000] [--pos
 from __future__ import annotations
 
 import argparse
+import gzip
 import http.client
 import logging
 import multiprocessing
@@ -36,6 +40,8 @@ from flask import Flask, Response
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import selectinload
 
+from aggregator.clock import pin as pin_clock
+from aggregator.config import DEFAULT_FEED_PAST_DAYS
 from aggregator.db import ROWS_PER_STATEMENT, chunks, connection_problem, get_engine, get_sessionmaker
 from aggregator.models import DataVersion, Event, Listing, Source
 from aggregator.schema import upgrade
@@ -145,6 +151,8 @@ class Spread:
 
 # A feed's window: last week and the coming year.
 FEED_SPREAD = Spread(past=6, ahead=365, upcoming=0.98)
+# A subscriber's whole feed: the past days it keeps and the coming year.
+YEAR_SPREAD = Spread(past=DEFAULT_FEED_PAST_DAYS, ahead=365, upcoming=365 / (365 + DEFAULT_FEED_PAST_DAYS))
 # A database after years of use: three years of history, the next six months announced.
 AGENDA_SPREAD = Spread(past=3 * 365, ahead=183, upcoming=0.1)
 
@@ -249,7 +257,7 @@ def populate(url: str, count: int, spread: Spread) -> None:
 def make_app(url: str) -> Flask:
     from web import create_app
 
-    return create_app({"DATABASE_URL": url, "TODAY": TODAY.isoformat()})
+    return create_app({"DATABASE_URL": url})
 
 
 # -- 1. feed render -----------------------------------------------------------------------------
@@ -486,10 +494,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each requests/s run")
-    parser.add_argument("--parts", default="render,cached,agenda", help="which measures to run")
+    parser.add_argument("--year-events", type=int, default=10_000, help="events of a busy year (size)")
+    parser.add_argument("--parts", default="size,render,cached,agenda", help="which measures to run")
     args = parser.parse_args(argv)
+    pin_clock(TODAY.isoformat())  # in this process and the servers it starts
     parts = set(args.parts.split(","))
     missed = []
+    if "size" in parts:
+        report_size(args.year_events)
     if "render" in parts:
         missed += report_render(args.feed_events)
     if "cached" in parts:
@@ -503,6 +515,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missed:
         print("targets missed: " + ", ".join(missed))
     return 1 if missed else 0
+
+
+def report_size(count: int) -> None:
+    """How big the unfiltered feed grows with a busy year's events, as clients download it."""
+    with fresh_database("sqlite") as url:
+        populate(url, count, YEAR_SPREAD)
+        body = make_app(url).test_client().get("/calendar.ics").data
+    print(
+        f"0. feed size, {count} events over {DEFAULT_FEED_PAST_DAYS} past days and the coming year: "
+        f"{body.count(b'BEGIN:VEVENT')} events, {len(body) / 1e6:.1f} MB, "
+        f"{len(gzip.compress(body)) / 1e6:.2f} MB gzipped"
+    )
 
 
 def report_render(count: int) -> list[str]:
