@@ -227,9 +227,11 @@ def dedup(rebuild: bool) -> None:
     """Place listings no dedup has placed yet in their events (--rebuild: all of them)."""
     from aggregator.dedup import deduplicate, pending_listing_ids
     from aggregator.dedup import rebuild as rebuild_all
+    from aggregator.fragments import render_missing
 
     with _database().begin() as session:
         stats = rebuild_all(session) if rebuild else deduplicate(session, pending_listing_ids(session))
+        render_missing(session)
     click.echo(
         f"events: {stats.created} created, {stats.updated} updated, {stats.absorbed} merged away; "
         f"{stats.merged} listings joined a known event"
@@ -272,11 +274,11 @@ def feeds() -> None:
 
 @feeds.command("render")
 def feeds_render() -> None:
-    """Render the VEVENT of every event changed since (feeds otherwise render them on demand)."""
-    from web.fragments import render_missing
+    """Render again the VEVENT of every event (crawls and dedups render those they change)."""
+    from aggregator.fragments import render_all
 
-    with _database()() as session:
-        count = render_missing(session)
+    with _database().begin() as session:
+        count = render_all(session)
     click.echo(f"{count} events rendered")
 
 

@@ -3,12 +3,14 @@
 A crawl starts by inserting its "running" CrawlRun row; the database refuses a second running row for
 the same source (index ux_crawl_run_one_running), so two crawls of one source can never overlap, from
 whatever scheduler, command or web request they come. An executor (aggregator.executors) then runs the
-spider, which closes the run with its counters; what the spider could not record itself — a crash, a
-time limit, a cancel — is recorded here from the executor's outcome.
+spider, which stores listings and records its counters and how it ended; what it could not record — a crash, a
+time limit, a cancel — is recorded here from the executor's outcome, and the run is finished in this
+process (aggregator.finish): removals, deduplication, fragments.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from aggregator.config import get_settings
 from aggregator.db import get_sessionmaker
 from aggregator.executors import KILL_GRACE, TERM_GRACE, CrawlJob, Executor, Outcome
+from aggregator.finish import finish_run
 from aggregator.lease import process_identity
 from aggregator.models import CrawlRun, Source
 from aggregator.runs import CANCELLED, FAILED, MAX_KEPT_ERRORS, RUNNING, TIMED_OUT
@@ -100,7 +103,11 @@ def claim_run(
             with session.begin_nested():
                 session.add(run)
         except IntegrityError:
-            raise AlreadyRunning(source_name, running_run_id(session, source.id)) from None
+            running = session.get(CrawlRun, running_run_id(session, source.id))
+            if running is None or not close_if_orphaned(running):
+                raise AlreadyRunning(source_name, running.id if running else None) from None
+            with session.begin_nested():  # its orphaned run closed, the source is free
+                session.add(run)
         if trigger == MANUAL:
             source.run_requested_at = None
         return CrawlJob(
@@ -109,7 +116,16 @@ def claim_run(
             source.kind,
             time_limit(source, get_settings().crawl_time_limit),
             database_url,
+            spider_arguments(source),
         )
+
+
+def spider_arguments(source: Source) -> dict[str, str]:
+    """What the spider needs to know of its source, as ``scrapy crawl -a`` arguments."""
+    arguments = {"url": source.url, "options": json.dumps(source.options or {})}
+    if source.region:
+        arguments["region"] = source.region
+    return arguments
 
 
 def running_run_id(session: Session, source_id: int) -> int | None:
@@ -148,21 +164,28 @@ def execute(job: CrawlJob, executor: Executor) -> CrawlResult:
 
 
 def close_run(job: CrawlJob, outcome: Outcome) -> CrawlResult:
-    """Record the outcome on the run; a run the spider could not close is closed here."""
-    with get_sessionmaker(job.database_url).begin() as session:
+    """Finish the run of a crawl that ended (aggregator.finish), with the status the crawl concluded,
+    or the one its executor saw when the crawl could not conclude (a crash, a time limit, a cancel)."""
+    with get_sessionmaker(job.database_url)() as session:
         run = session.get(CrawlRun, job.run_id)
         if run is None:
             return CrawlResult(job.source_name, job.run_id, FAILED, "run vanished")
         if outcome.detached:
             return CrawlResult(job.source_name, job.run_id, run.status, "still running, no longer watched")
+        if run.status != RUNNING:  # closed meanwhile (cancelled while its supervisor was gone)
+            return CrawlResult(job.source_name, job.run_id, run.status, summarize(run))
         if outcome.log:
             run.log_tail = outcome.log[-LOG_TAIL_CHARS:]
+        note = None
         if outcome.timed_out:
             # A spider stopped for its time limit closes itself as cancelled: the limit is the truth.
-            _fail(run, TIMED_OUT, f"time limit of {job.time_limit:g} s reached")
-        elif run.status == RUNNING:
+            status, note = TIMED_OUT, f"time limit of {job.time_limit:g} s reached"
+        elif run.crawl_status is not None:
+            status = run.crawl_status
+        else:
             status = CANCELLED if outcome.cancelled else FAILED
-            _fail(run, status, outcome.failure or "the crawl ended without closing its run")
+            note = outcome.failure or "the crawl ended without closing its run"
+        finish_run(session, run, status, note)
         return CrawlResult(job.source_name, job.run_id, run.status, summarize(run))
 
 
@@ -215,9 +238,13 @@ def request_run(source: Source) -> None:
 
 
 def request_cancel(run: CrawlRun) -> bool:
-    """Ask whoever watches a running crawl to stop it; False when it is not running."""
+    """Stop a running crawl: closed now as cancelled when its supervisor is gone, else its supervisor
+    is asked to stop it (within seconds); False when it is not running."""
     if run.status != RUNNING:
         return False
+    if orphaned(run) is not None:
+        _fail(run, CANCELLED, "cancelled (its supervisor was gone)")
+        return True
     run.cancel_requested = True
     return True
 
@@ -226,35 +253,47 @@ def request_cancel(run: CrawlRun) -> bool:
 
 
 def close_orphaned_runs(sessions: sessionmaker[Session], previous_holder: str | None = None) -> list[int]:
-    """Close as failed the running runs whose supervising process is gone; returns their ids.
-
-    A local crawl's run names its supervisor as ``host:pid``. On this host a dead pid tells; a run of
-    another host is orphaned when its supervisor is the scheduler whose lease was just taken over, or
-    when it outlived its time limit and both graces, which no live supervisor would allow. Scrapyd
-    runs are not closed here: their jobs outlive the scheduler and are followed again.
-    """
-    host = socket.gethostname()
-    now, default_limit = utcnow(), get_settings().crawl_time_limit
+    """Close as failed the running runs whose supervising process is gone; returns their ids."""
     closed = []
     with sessions.begin() as session:
         for run in session.scalars(select(CrawlRun).where(CrawlRun.status == RUNNING)):
-            if run.node and run.node.startswith("scrapyd "):
-                continue
-            allowance = time_limit(run.source, default_limit) + TERM_GRACE + KILL_GRACE + OVERDUE_MARGIN
-            if now - run.started_at > timedelta(seconds=allowance):
-                _fail(run, FAILED, "still running long past its time limit: its supervisor is gone")
-                closed.append(run.id)
-                continue
-            if not run.node or ":" not in run.node:
-                continue
-            run_host, _, pid = run.node.rpartition(":")
-            gone = not _alive(pid) if run_host == host else run.node == previous_holder
-            if gone:
-                _fail(run, FAILED, f"its supervisor {run.node} stopped while it ran")
+            if close_if_orphaned(run, previous_holder):
                 closed.append(run.id)
     if closed:
         logger.warning("closed %d orphaned run(s) as failed: %s", len(closed), closed)
     return closed
+
+
+def close_if_orphaned(run: CrawlRun, previous_holder: str | None = None) -> bool:
+    """Close ``run`` as failed if its supervisor is gone (the caller commits); whether it did.
+
+    Every command that meets a running run asks this. Its listings stay stored, and the next dedup
+    places them.
+    """
+    why = orphaned(run, previous_holder)
+    if why is not None:
+        _fail(run, FAILED, why)
+    return why is not None
+
+
+def orphaned(run: CrawlRun, previous_holder: str | None = None) -> str | None:
+    """Why a running run's supervisor is known to be gone, or None.
+
+    A local crawl's run names its supervisor as ``host:pid``. On this host a dead pid tells; a run of
+    another host is orphaned when its supervisor is the scheduler whose lease was just taken over, or
+    when it outlived its time limit and both graces, which no live supervisor would allow. Scrapyd
+    runs are not judged here: their jobs outlive the scheduler and are followed again.
+    """
+    if run.status != RUNNING or (run.node and run.node.startswith("scrapyd ")):
+        return None
+    allowance = time_limit(run.source, get_settings().crawl_time_limit) + TERM_GRACE + KILL_GRACE
+    if utcnow() - run.started_at > timedelta(seconds=allowance + OVERDUE_MARGIN):
+        return "still running long past its time limit: its supervisor is gone"
+    if not run.node or ":" not in run.node:
+        return None
+    run_host, _, pid = run.node.rpartition(":")
+    gone = not _alive(pid) if run_host == socket.gethostname() else run.node == previous_holder
+    return f"its supervisor {run.node} stopped while it ran" if gone else None
 
 
 def _alive(pid: str) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,6 +13,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from aggregator.config import get_settings
@@ -20,11 +23,51 @@ ROWS_PER_STATEMENT = 2000  # rows per executemany of a bulk write
 
 T = TypeVar("T")
 
+logger = logging.getLogger(__name__)
+
 
 def chunks(values: Sequence[T], size: int = IN_LIST_SIZE) -> Iterator[Sequence[T]]:
     """``values`` a slice of ``size`` at a time: for IN lists and bulk writes of any length."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+# A writer that meets another's lock waits and tries again rather than lose what it writes.
+BUSY_RETRIES = 8
+BUSY_FIRST_WAIT = 0.2  # seconds, doubled at each retry
+# PostgreSQL's serialization failure, deadlock and lock timeout: the transaction may simply be retried.
+_RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` says another writer held the database: SQLite's "database is locked" (also
+    raised at once, without waiting, to a transaction whose snapshot another writer made stale)."""
+    if not isinstance(exc, OperationalError | DBAPIError):
+        return False
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(orig) or "database table is locked" in str(orig)
+
+
+def retrying(session: Session, write: Callable[[], T]) -> T:
+    """Run ``write`` (which commits); when the database is busy, roll back, wait and run it again.
+
+    :raise SQLAlchemyError: what ``write`` raised, when it is not a busy database or the database
+        stayed busy through every retry (after a rollback).
+    """
+    wait = BUSY_FIRST_WAIT
+    for attempt in range(BUSY_RETRIES + 1):
+        try:
+            return write()
+        except SQLAlchemyError as exc:
+            session.rollback()
+            if attempt == BUSY_RETRIES or not is_busy(exc):
+                raise
+            logger.info("database busy (%s), retrying in %.1f s", getattr(exc, "orig", exc), wait)
+            time.sleep(wait)
+            wait *= 2
+    raise AssertionError("unreachable")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

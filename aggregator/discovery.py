@@ -1,7 +1,8 @@
 """What discovery found on a partner site, kept on ``Source.discovered`` for the operator.
 
-The ``auto`` kind records every candidate it saw, what fetching each one showed and the one it
-crawled. ``discover_url`` reads a homepage outside any crawl, so an operator can see what a site
+The ``auto`` kind reports every candidate it saw, what fetching each one showed and the one it
+crawled; the report goes with its crawl run, and the aggregator keeps it on the source.
+``discover_url`` reads a homepage outside any crawl, so an operator can see what a site
 offers before saving it as a source.
 """
 
@@ -13,11 +14,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from w3lib.encoding import html_to_unicode
 
-from aggregator.db import get_sessionmaker
-from aggregator.models import Source
 from aggregator.types import utcnow
 from spiders.extract.discover import OPENAGENDA_URL, Candidate, discover, sniff
 from spiders.extract.links import WEB_SCHEMES
@@ -43,16 +41,6 @@ def discovery_report(
         "chosen": chosen.as_dict() if chosen else None,
         "candidates": [{**c.as_dict(), "outcome": outcomes.get(c, NOT_TRIED)} for c in candidates],
     }
-
-
-def record_discovery(source_name: str, report: Mapping[str, Any], database_url: str | None = None) -> bool:
-    """Keep ``report`` on the source named ``source_name``; False when there is no such source."""
-    with get_sessionmaker(database_url).begin() as session:
-        source = session.scalars(select(Source).where(Source.name == source_name)).one_or_none()
-        if source is None:
-            return False
-        source.discovered = dict(report)
-        return True
 
 
 def discover_url(

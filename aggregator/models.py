@@ -81,6 +81,13 @@ class CrawlRun(Base):
     pid: Mapped[int | None] = mapped_column(Integer)
     node: Mapped[str | None] = mapped_column(String(200))
     job_id: Mapped[str | None] = mapped_column(String(200))
+    # What the crawl process itself concluded when it closed (None: it never did), the instant its
+    # store opened (listings last seen before it were not seen by this crawl), its last sign of life,
+    # and what the ``auto`` kind discovered, for the aggregator to keep on the source.
+    crawl_status: Mapped[str | None] = mapped_column(String(20))
+    seen_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    discovered: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     source: Mapped[Source] = relationship(back_populates="runs")
 

@@ -1,28 +1,29 @@
-"""Crawl runs: record what one crawl of one source stored, and close it with a status.
+"""Crawl runs, as the crawl process records them: listings stored in batches, counters kept true.
 
-What a crawl stores is deduplicated after each write, while the crawl goes on: its events show
-as they are found, and its end has only the last batch and the removals left to place.
+The crawl process stores what it finds and notes on its run, with every batch, its counters, errors
+and a heartbeat, so that a run cut short (killed, timed out) still shows what it did. When the crawl
+closes it records the status it concluded (``crawl_status``) and leaves the rest to the aggregator
+(aggregator.finish), which marks removals, deduplicates and closes the run. Only a crawl started
+without a run (``scrapy crawl KIND -a source=NAME``) closes its own run, marking nothing removed.
 
-Only a crawl that completed successfully and found listings may mark the source's other listings
-removed; a failed, partial, cancelled or empty (suspect) crawl marks nothing.
+Only a crawl that completed successfully, found listings and lost none may have the source's other
+listings marked removed; a failed, partial, cancelled or empty (suspect) crawl marks nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from aggregator.db import get_sessionmaker
-from aggregator.dedup import deduplicate
-from aggregator.http_cache import upsert_http_cache
-from aggregator.models import CrawlRun, Listing, Source
+from aggregator.db import get_sessionmaker, retrying
+from aggregator.models import CrawlRun, Source
 from aggregator.store import DuplicateKey, ListingStore, Outcome
 from aggregator.types import utcnow
 
@@ -38,7 +39,6 @@ RUN_STATUSES = (RUNNING, SUCCEEDED, FAILED, PARTIAL, CANCELLED, TIMED_OUT)
 
 MAX_KEPT_ERRORS = 20
 DEFAULT_BATCH_SIZE = 200
-RESPONSE_BYTES_PER_WRITE = 8 * 1024 * 1024  # remembered bodies held before a write
 COMMIT_EVERY_SECONDS = 2.0  # so a crawl's progress shows, and a killed crawl loses little
 
 # Scrapy's close reasons that mean the crawl did not see the whole source.
@@ -52,31 +52,43 @@ _INCOMPLETE_REASONS = {
 }
 
 
-def run_status(reason: str, fetch_errors: int, found: int) -> str:
-    """The run's status from Scrapy's close reason, the errors met and the listings found."""
+def run_status(reason: str, errors: int, found: int) -> str:
+    """The run's status from Scrapy's close reason, the errors met (failed requests, listings lost)
+    and the listings found."""
     if reason in _INCOMPLETE_REASONS:
         return _INCOMPLETE_REASONS[reason]
     if reason != "finished":
         return FAILED
-    if fetch_errors:
+    if errors:
         return PARTIAL if found else FAILED
     return SUCCEEDED
 
 
 @dataclass
+class CrawlNotes:
+    """What the crawler notes besides listings, read whenever the run is written: failed requests,
+    repaired problems, items it could not make into events, its stats."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    stats: Callable[[], Mapping[str, Any]] = dict
+    discovered: Callable[[], Mapping[str, Any] | None] = lambda: None
+
+
+@dataclass
 class CrawlRecorder:
-    """Owns the session of one crawl: stores listings and remembered responses in batches and
-    dedups each, then closes the run and dedups what its end changed."""
+    """Owns the session of one crawl: stores listings in batches and keeps the run's record."""
 
     session: Session
     run: CrawlRun
     store: ListingStore
-    rejected: list[str] = field(default_factory=list)
+    notes: CrawlNotes = field(default_factory=CrawlNotes)
     batch_size: int = DEFAULT_BATCH_SIZE
+    closes_itself: bool = False  # no supervisor will finish this run
     duplicates: int = 0
-    responses: list[dict[str, Any]] = field(default_factory=list)  # to remember, not yet written
-    response_bytes: int = 0
-    seconds: dict[str, float] = field(default_factory=lambda: {"write": 0.0, "dedup": 0.0})
+    lost: list[str] = field(default_factory=list)  # listings the database refused
+    seconds: float = 0.0  # spent writing
     _last_commit: float = field(default_factory=time.monotonic)
 
     @classmethod
@@ -86,8 +98,9 @@ class CrawlRecorder:
         run_id: int | None,
         database_url: str | None,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        notes: CrawlNotes | None = None,
     ) -> CrawlRecorder:
-        """Start (or resume, when the launcher created it) the run of ``source_name``.
+        """Resume the run the launcher created, or start one of ``source_name``.
 
         :raise LookupError: when no source has that name.
         """
@@ -100,10 +113,11 @@ class CrawlRecorder:
         if run is None:
             run = CrawlRun(source_id=source.id, trigger="spider", status=RUNNING, started_at=utcnow())
             session.add(run)
-        session.flush()
-        store = ListingStore(session, source.id, started_at=run.started_at)
+        store = ListingStore(session, source.id)
+        run.seen_since = store.started_at
+        run.heartbeat_at = store.started_at
         session.commit()  # no connection is held between writes
-        return cls(session, run, store, batch_size=max(1, batch_size))
+        return cls(session, run, store, notes or CrawlNotes(), max(1, batch_size), closes_itself=not run_id)
 
     def save(self, fields: Mapping[str, Any]) -> Outcome:
         """Queue one listing; writes a batch when it is full or a little time has passed.
@@ -119,142 +133,87 @@ class CrawlRecorder:
             self.store.pending >= self.batch_size
             or time.monotonic() - self._last_commit > COMMIT_EVERY_SECONDS
         ):
-            self._write_and_place()
+            self.write()
         return outcome
-
-    def remember(self, responses: list[dict[str, Any]]) -> None:
-        """Queue responses to remember (aggregator.http_cache rows), written with the listings."""
-        self.responses.extend(responses)
-        self.response_bytes += sum(len(row["body"] or b"") for row in responses)
-        if len(self.responses) >= self.batch_size or self.response_bytes >= RESPONSE_BYTES_PER_WRITE:
-            self._write_and_place()
 
     def keep(self, key: str) -> None:
         """A listing the source still shows but whose new version was rejected: not removed."""
         self.store.keep(key)
 
-    def reject(self, reason: str, key: str | None = None) -> None:
-        """An item that cannot be stored; its listing, if known, is kept as it was."""
-        self.rejected.append(reason)
-        if key:
-            self.keep(key)
-
-    def _write_and_place(self) -> None:
-        """Write what is queued, then place the listings it changed in their events."""
-        self.write()
-        if self.store.changed_ids:
-            self._deduplicate(final=False)
-
     def write(self) -> None:
-        """Write and commit what is queued; a batch the database refuses is retried row by row, and
-        a row it still refuses is rejected with the database's reason."""
+        """Write and commit what is queued with the run's progress. A busy database is waited for
+        (aggregator.db.retrying); a batch it refuses is retried row by row, and a row it still
+        refuses is lost, with the database's reason on the run."""
         started = time.monotonic()
-        responses, self.responses, self.response_bytes = self.responses, [], 0
         try:
-            self.store.flush()
-            self._stage_responses(responses)
-            self.session.commit()
+            retrying(self.session, self._flush)
         except SQLAlchemyError:
-            self.session.rollback()
             self._write_one_by_one()
-            self._stage_responses(responses)
-            self.session.commit()
         self._last_commit = time.monotonic()
-        self.seconds["write"] += self._last_commit - started
+        self.seconds += self._last_commit - started
+
+    def _flush(self) -> None:
+        self.store.flush()
+        self._note_progress()
+        self.session.commit()
+        self.store.written()
 
     def _write_one_by_one(self) -> None:
         for outcome, fields in self.store.take_pending():
-            try:
+
+            def write_one(outcome: Outcome = outcome, fields: Mapping[str, Any] = fields) -> None:
                 self.store.write_one(outcome, fields)
                 self.session.commit()
+
+            try:
+                retrying(self.session, write_one)
             except SQLAlchemyError as exc:
-                self.session.rollback()
                 self.store.forget(outcome, fields)
                 reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-                self.rejected.append(f"{fields.get('title')!r} cannot be stored: {reason}")
-        self.store.flush()
-        self.session.commit()
+                self.lost.append(f"{fields.get('title')!r} cannot be stored: {reason}")
+        retrying(self.session, self._flush)
 
-    def _stage_responses(self, responses: list[dict[str, Any]]) -> None:
-        """Add remembered responses to the transaction; if the database refuses them, they alone
-        are dropped: the next crawl fetches those pages in full."""
-        if not responses:
-            return
-        try:
-            with self.session.begin_nested():
-                upsert_http_cache(self.session.connection(), responses)
-        except SQLAlchemyError as exc:
-            logger.warning("cannot remember %d responses: %s", len(responses), exc)
-
-    def finish(
-        self,
-        reason: str,
-        stats: Mapping[str, Any],
-        fetch_errors: Sequence[str],
-        warnings: Sequence[str] = (),
-    ) -> CrawlRun:
-        """Close the run: status, counters, removals after a complete crawl, then dedup."""
-        self.write()
-        run, store = self.run, self.store
-        found = sum(store.counts.values())
-        run.status = run_status(reason, len(fetch_errors), found)
+    def _note_progress(self) -> None:
+        """The run's counters and errors as they stand (the caller commits)."""
+        run, store, notes = self.run, self.store, self.notes
+        stats = notes.stats()
         run.pages = int(stats.get("response_received_count", 0)) - int(
             stats.get("robotstxt/response_count", 0)
         )
         run.not_modified = int(stats.get("ess/not_modified", 0))
-        run.listings_found = found
+        run.listings_found = sum(store.counts.values())
         run.listings_new = store.counts[Outcome.NEW]
         run.listings_updated = store.counts[Outcome.UPDATED]
         run.listings_unchanged = store.counts[Outcome.UNCHANGED]
         duplicates = [f"{self.duplicates} items repeated a key already given"] if self.duplicates else []
         messages = [
-            *fetch_errors,
-            *(f"rejected: {m}" for m in self.rejected),
-            *(f"warning: {m}" for m in [*warnings, *duplicates]),
+            *notes.errors,
+            *(f"rejected: {m}" for m in [*notes.rejected, *self.lost]),
+            *(f"warning: {m}" for m in [*notes.warnings, *duplicates]),
         ]
-        run.error_count = len(fetch_errors) + len(self.rejected)
+        run.error_count = len(notes.errors) + len(notes.rejected) + len(self.lost)
         run.errors = messages[:MAX_KEPT_ERRORS]
-        if run.status == SUCCEEDED:
-            if found == 0 and self._had_listings():
-                run.suspect = True
-            else:
-                run.listings_removed = store.mark_missing()
-        run.finished_at = utcnow()
-        self.session.commit()
-        self._deduplicate(final=True)
-        self.session.close()
-        return run
+        run.heartbeat_at = utcnow()
 
-    def _deduplicate(self, final: bool) -> None:
-        """Dedup what changed since the last dedup; the listings stay stored whatever happens.
-
-        A failure during the crawl leaves its listings to the next dedup; the final one's is an error
-        of the run.
-        """
+    def end(self, reason: str) -> CrawlRun:
+        """Record how the crawl ended, from Scrapy's close reason; a crawl without a supervisor
+        closes its run (nothing removed, its listings left to the next dedup)."""
         run = self.run
-        started = time.monotonic()
-        changed = set(self.store.changed_ids)
-        try:
-            dedup = deduplicate(self.session, changed)
-            run.events_created += dedup.created
-            run.events_merged += dedup.merged
-            self.session.commit()
-            self.store.changed_ids -= changed
-        except Exception as exc:  # whatever dedup raises, the crawl's record stands
-            self.session.rollback()
-            if final:
-                logger.exception("deduplication failed after crawl run %s", run.id)
-                run.errors = [*run.errors, f"deduplication failed: {exc}"][: MAX_KEPT_ERRORS + 1]
-                run.error_count += 1
-                self.session.commit()
-            else:
-                logger.exception("deduplication failed during crawl run %s; retried at its end", run.id)
-        self.seconds["dedup"] += time.monotonic() - started
 
-    def _had_listings(self) -> bool:
-        count = self.session.scalar(
-            select(func.count(Listing.id)).where(
-                Listing.source_id == self.store.source_id, Listing.removed.is_(False)
+        def close() -> None:
+            self._note_progress()
+            run.crawl_status = run_status(
+                reason, len(self.notes.errors) + len(self.lost), sum(self.store.counts.values())
             )
-        )
-        return bool(count)
+            run.discovered = dict(self.notes.discovered() or {}) or None
+            if self.closes_itself:
+                run.status = run.crawl_status
+                run.finished_at = utcnow()
+            self.session.commit()
+
+        try:
+            self.write()
+            retrying(self.session, close)
+            return run
+        finally:
+            self.session.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +9,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from aggregator.db import get_sessionmaker
 from aggregator.dedup.identity import clear_source_fragments
+from aggregator.fragments import render_missing
 from aggregator.models import Source
 from aggregator.normalize.geography import UnknownRegion, official_region
 from spiders.constants import KINDS
@@ -21,25 +20,6 @@ FIELDS = ("title", "kind", "url", "region", "schedule", "options")
 
 class SourceError(ValueError):
     """A source definition that cannot be used."""
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    """What a spider needs to know of its source."""
-
-    name: str
-    kind: str
-    url: str
-    region: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-
-
-def load_source_spec(name: str, database_url: str | None = None) -> SourceSpec:
-    with get_sessionmaker(database_url)() as session:
-        source = session.scalars(select(Source).where(Source.name == name)).one_or_none()
-        if source is None:
-            raise SourceError(f"no source named {name!r}")
-        return SourceSpec(source.name, source.kind, source.url, source.region, dict(source.options))
 
 
 def read_sources_file(path: Path, base: str | None = None) -> list[dict[str, Any]]:
@@ -121,6 +101,7 @@ def retitle(source: Source, title: str) -> None:
     session = object_session(source)
     if session is not None and source.id is not None:
         clear_source_fragments(session, source.id)
+        render_missing(session)
 
 
 def source_as_dict(source: Source) -> dict[str, Any]:

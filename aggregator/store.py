@@ -3,12 +3,13 @@
 One crawl of one source goes through one ``ListingStore``. It loads the source's keys and content
 hashes once, so each listing is classified (new, updated, unchanged) without a query; changes are
 written in batches by ``flush``: one upsert statement for new and changed listings, one UPDATE of
-``last_seen`` per chunk of unchanged ones. Unchanged listings are never rewritten.
+``last_seen`` per chunk of unchanged ones. Unchanged listings are never rewritten. After a complete
+crawl, ``mark_unseen`` marks removed what it did not see (its ``last_seen`` older than the crawl).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -143,17 +144,21 @@ class ListingStore:
                 self._touched.append(key)
 
     def flush(self) -> None:
-        """Write what ``add`` queued (the caller commits)."""
+        """Write what ``add`` queued (the caller commits, then calls ``written``; after a rollback
+        the same writes can be flushed again)."""
         now = utcnow()
         if self._pending:
             self._write([fields for _, fields in self._pending], now)
-            self._pending.clear()
         for keys in chunks(self._touched):
             self.session.execute(
                 update(Listing)
                 .where(Listing.source_id == self.source_id, Listing.key.in_(keys))
                 .values(last_seen=now, missed_crawls=0)
             )
+
+    def written(self) -> None:
+        """What ``flush`` wrote is committed."""
+        self._pending.clear()
         self._touched.clear()
 
     def take_pending(self) -> list[tuple[Outcome, dict[str, Any]]]:
@@ -204,21 +209,29 @@ class ListingStore:
         Only call after a crawl that completed successfully and found listings.
         """
         self.flush()
-        now = utcnow()
-        unseen = [(k, v) for k, v in self._known.items() if k not in self.seen]
-        self._bump_missed([known.id for _, known in unseen])
-        newly = [known.id for _, known in unseen if not known.removed]
-        for ids in chunks(newly):
-            self.session.execute(
-                update(Listing)
-                .where(Listing.id.in_(ids))
-                .values(removed=True, removed_at=now, changed_at=now)
-            )
+        self.written()
+        newly = mark_unseen(self.session, self.source_id, self.started_at)
         self.changed_ids.update(newly)
         return len(newly)
 
-    def _bump_missed(self, ids: Iterable[int]) -> None:
-        for chunk in chunks(list(ids)):
-            self.session.execute(
-                update(Listing).where(Listing.id.in_(chunk)).values(missed_crawls=Listing.missed_crawls + 1)
-            )
+
+def mark_unseen(session: Session, source_id: int, seen_since: datetime) -> list[int]:
+    """Mark removed (never deleted) the source's listings not seen since ``seen_since``, the instant
+    a complete crawl's store opened; returns the ids newly removed. Every listing missed counts one
+    more missed crawl."""
+    now = utcnow()
+    unseen = session.execute(
+        select(Listing.id, Listing.removed).where(
+            Listing.source_id == source_id, Listing.last_seen < seen_since
+        )
+    ).all()
+    for chunk in chunks([id_ for id_, _ in unseen]):
+        session.execute(
+            update(Listing).where(Listing.id.in_(chunk)).values(missed_crawls=Listing.missed_crawls + 1)
+        )
+    newly = [id_ for id_, removed in unseen if not removed]
+    for ids in chunks(newly):
+        session.execute(
+            update(Listing).where(Listing.id.in_(ids)).values(removed=True, removed_at=now, changed_at=now)
+        )
+    return newly

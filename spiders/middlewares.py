@@ -2,7 +2,7 @@
 
 The validators (ETag, Last-Modified) and body of each URL's last 200 response are kept in the
 database (aggregator.http_cache); a 304 replays the stored body, so spiders parse it as usual and
-its listings count as seen and unchanged.
+its listings count as seen and unchanged. This middleware is the cache's one reader and writer.
 
 Settings read: ESS_CONDITIONAL_REQUESTS, ESS_DATABASE_URL, ESS_HTTP_CACHE_MAX_BYTES.
 """
@@ -19,12 +19,12 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from sqlalchemy import Engine, bindparam, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from aggregator.db import get_engine
 from aggregator.http_cache import fits, upsert_http_cache
 from aggregator.models import HttpCache
 from aggregator.types import utcnow
-from spiders.pipelines import StorePipeline
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +37,9 @@ class ConditionalRequestMiddleware:
     """Sends the validators remembered for a URL; replays the remembered body on a 304.
 
     Each lookup takes a pooled connection for its one statement, so a crawl holds none between
-    requests (a session per lookup would cost more than the rest of a replay). New validators go
-    to the crawl's ingest process with its items (StorePipeline), or, in a crawl that stores
-    nothing, are written here in batches.
+    requests (a session per lookup would cost more than the rest of a replay). New validators are
+    written in batches; a batch the database refuses is dropped (the next crawl fetches those pages
+    in full), never the crawl.
     """
 
     def __init__(self, crawler: Crawler, database_url: str | None, max_bytes: int) -> None:
@@ -47,7 +47,6 @@ class ConditionalRequestMiddleware:
         self.database_url = database_url
         self.max_bytes = max_bytes
         self.engine: Engine | None = None
-        self.store: StorePipeline | None = None
         self._pending: dict[str, dict[str, Any]] = {}
         self._validators: dict[str, dict[str, tuple[str | None, str | None]]] = {}
 
@@ -68,8 +67,6 @@ class ConditionalRequestMiddleware:
     def spider_opened(self, spider: Spider) -> None:
         self.engine = get_engine(self.database_url)
         self._validators.clear()
-        if self.crawler.crawling:  # its pipelines are open by now
-            self.store = self.crawler.get_item_pipeline(StorePipeline)
 
     def spider_closed(self, spider: Spider) -> None:
         if self.engine is not None:
@@ -150,8 +147,6 @@ class ConditionalRequestMiddleware:
         }
         if not fits(row):
             return
-        if self.store is not None and self.store.remember(row):
-            return
         self._pending[url] = row
         if len(self._pending) >= BATCH_SIZE:
             self._write()
@@ -162,8 +157,11 @@ class ConditionalRequestMiddleware:
             return
         rows = list(self._pending.values())
         self._pending.clear()
-        with self.engine.begin() as connection:
-            upsert_http_cache(connection, rows)
+        try:
+            with self.engine.begin() as connection:
+                upsert_http_cache(connection, rows)
+        except SQLAlchemyError as exc:
+            logger.warning("cannot remember %d responses: %s", len(rows), exc)
 
 
 def _header(response: Response, name: bytes) -> Any:

@@ -1,5 +1,8 @@
-"""Item pipelines: store, through the crawl's ingest process (aggregator.ingest), which normalizes
-(plain text included), stores and deduplicates. A crawl that stores nothing normalizes here.
+"""Item pipelines, in the crawl's process: normalize each item (plain text included), then store it.
+
+The store pipeline opens its database session when the spider opens, writes listings in batches with
+the run's counters, and records how the crawl ended when it closes; the aggregator, in the process
+that launched the crawl, then finishes the run (aggregator.finish).
 
 Settings read: ESS_DATABASE_URL, ESS_STORE_ENABLED, ESS_STORE_BATCH_SIZE.
 """
@@ -14,31 +17,23 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.spiders import Spider
-from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
-from twisted.internet.threads import deferToThread
 
-from aggregator.ingest import CrawlEnd, Ingester, IngestFailed, IngestJob
 from aggregator.normalize import NormalizationError, normalize_item
-from aggregator.runs import DEFAULT_BATCH_SIZE
+from aggregator.runs import DEFAULT_BATCH_SIZE, CrawlNotes, CrawlRecorder
+from aggregator.store import DuplicateKey
 from spiders.kinds.base import EventSpider
 
 logger = logging.getLogger(__name__)
 
 
 class NormalizePipeline:
-    """Checks and normalizes an item into Listing columns; an impossible item is dropped, counted.
-
-    Only for crawls that store nothing (ESS_STORE_ENABLED off): a stored crawl's ingest process
-    normalizes its items itself, off the crawler's process.
-    """
+    """Checks and normalizes an item into Listing columns; an impossible item is dropped, counted."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if crawler.settings.getbool("ESS_STORE_ENABLED"):
-            raise NotConfigured("stored items are normalized by the ingest process")
         return cls(crawler)
 
     def process_item(self, item: Any) -> dict[str, Any]:
@@ -55,15 +50,13 @@ class NormalizePipeline:
 
 
 class StorePipeline:
-    """Hands items to the crawl's ingest process (aggregator.ingest), which normalizes, stores and
-    deduplicates them as the crawl goes on, then closes the crawl run. The responses the
-    conditional-request middleware remembers go the same way."""
+    """Stores normalized items as listings of the crawl's run (aggregator.runs.CrawlRecorder)."""
 
     def __init__(self, crawler: Crawler, database_url: str | None, batch_size: int) -> None:
         self.crawler = crawler
         self.database_url = database_url
         self.batch_size = batch_size
-        self.ingester: Ingester | None = None
+        self.recorder: CrawlRecorder | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -75,6 +68,7 @@ class StorePipeline:
             settings.get("ESS_DATABASE_URL"),
             settings.getint("ESS_STORE_BATCH_SIZE", DEFAULT_BATCH_SIZE),
         )
+        # Scrapy tells the close reason only after the pipelines closed: the end is recorded then.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -83,65 +77,42 @@ class StorePipeline:
         if not isinstance(spider, EventSpider):
             logger.warning("%s is not an event spider: nothing will be stored", spider)
             return
-        job = IngestJob(
-            spider.source_name,
-            spider.run_id,
-            self.database_url,
-            self.batch_size,
-            spider.region,
-            self.crawler.settings.get("LOG_LEVEL", "INFO"),
-            self.crawler.settings.get("LOG_FILE"),
+        stats = self.crawler.stats
+        notes = CrawlNotes(
+            spider.crawl_errors,
+            spider.crawl_warnings,
+            spider.rejected,
+            stats.get_stats if stats else dict,
+            lambda: spider.discovered,
         )
-        self.ingester = Ingester(job)
+        try:
+            self.recorder = CrawlRecorder.open(
+                spider.source_name, spider.run_id, self.database_url, self.batch_size, notes
+            )
+        except LookupError as exc:  # an ad hoc crawl (-a url=...) has no source to store under
+            spider.record_error(f"nothing is stored: {exc}")
 
     def process_item(self, item: Any) -> Any:
-        if self.ingester is None:
+        if self.recorder is None:
             raise DropItem("nothing is stored for this crawl")
         try:
-            self.ingester.add(dict(ItemAdapter(item).items()))
-        except IngestFailed as exc:
-            self._give_up(str(exc))
-            raise DropItem(str(exc)) from exc
+            self.recorder.save(item)
+        except DuplicateKey as exc:  # counted by the recorder, reported on the run
+            logger.debug("%s", exc)
         return item
 
-    def remember(self, response: dict[str, Any]) -> bool:
-        """Hand a response to remember (an aggregator.http_cache row) to the ingest process;
-        False when this crawl stores nothing."""
-        if self.ingester is None:
-            return False
-        try:
-            self.ingester.remember(response)
-        except IngestFailed as exc:
-            self._give_up(str(exc))
-            return False
-        return True
-
-    def _give_up(self, message: str) -> None:
-        """What is crawled now could not be stored: stop crawling."""
-        self.ingester = None
+    def close_spider(self) -> None:
         spider = self.crawler.spider
-        if isinstance(spider, EventSpider):
-            spider.record_error(message)
-        assert self.crawler.engine is not None
-        deferred_from_coro(self.crawler.engine.close_spider_async(reason="ingest_failed"))
+        if self.recorder is not None and isinstance(spider, EventSpider):
+            for key in sorted(spider.rejected_keys):
+                self.recorder.keep(key)
+            self.recorder.write()
 
-    async def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Close the run once the ingest process has stored everything; the crawl waits for it."""
-        if self.ingester is None or not isinstance(spider, EventSpider):
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Record how the crawl ended and close the session."""
+        recorder, self.recorder = self.recorder, None
+        if recorder is None:
             return
-        ingester, self.ingester = self.ingester, None
-        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        end = CrawlEnd(
-            reason,
-            {name: value for name, value in stats.items() if isinstance(value, int | float | str)},
-            list(spider.crawl_errors),
-            list(spider.crawl_warnings),
-            list(spider.rejected),
-            sorted(spider.rejected_keys),
-        )
-        report = await maybe_deferred_to_future(deferToThread(ingester.close, end))
-        if report.error:
-            spider.record_error(report.error)
+        recorder.end(reason)
         if self.crawler.stats:
-            for step, seconds in report.seconds.items():
-                self.crawler.stats.set_value(f"ess/{step}_seconds", round(seconds, 3))
+            self.crawler.stats.set_value("ess/write_seconds", round(recorder.seconds, 3))

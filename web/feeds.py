@@ -72,7 +72,7 @@ def calendar() -> Response:
         session = get_session()
         titles = source_titles(session)
         check_sources(filters, titles)
-        fragments = load_fragments(session, where(session, filters, start), current_state().version)
+        fragments = load_fragments(session, where(session, filters, start))
         body = assemble(calendar_name(filters, titles), fragments)
         return Representation(body, etag_for(*key), last_modified(today()), ICAL_TYPE)
 
@@ -125,7 +125,7 @@ def event_calendar(uid: str) -> BaseResponse:
     key = ("event-ics", uid, current_state().version)
 
     def build() -> Representation:
-        fragments = load_fragments(session, [Event.id == event.id], current_state().version)
+        fragments = load_fragments(session, [Event.id == event.id])
         body = assemble(f"{SITE_NAME} — {event.title}", fragments)
         return Representation(body, etag_for(*key), last_modified(today()), ICAL_TYPE)
 

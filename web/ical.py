@@ -1,130 +1,46 @@
 """Events → iCalendar, the way calendar clients need it.
 
 A calendar is a header, one VTIMEZONE per TZID its events use, and one VEVENT per event. Each
-VEVENT depends on its event alone (never on the request), so it is rendered once per change and kept
-in ``Event.vevent`` (see web.fragments); a feed only concatenates text.
+VEVENT depends on its event alone (never on the request): the aggregator renders it once per change
+and keeps it in ``Event.vevent`` (aggregator.fragments); a feed only concatenates text.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
 
-from aggregator.models import Event
-from spiders.constants import CANCELLED, POSTPONED
+from aggregator.fragments import (
+    Fragment,
+    calendar_title,
+    description_text,
+    event_component,
+    fragment,
+    place_text,
+    sources_of,
+)
 
 PRODID = "-//ESS Agenda//Agenda de l'ESS//FR"
 REFRESH = timedelta(hours=6)
 HOME_ZONE = "Europe/Paris"
 CRLF = "\r\n"
 
-STATUS = {CANCELLED: "CANCELLED", POSTPONED: "TENTATIVE"}
-# Google Calendar hides STATUS:CANCELLED: the summary says it too.
-SUMMARY_PREFIX = {CANCELLED: "ANNULÉ : ", POSTPONED: "REPORTÉ : "}
-
-
-def calendar_title(event: Event) -> str:
-    """The title a calendar shows: its status said first when it is not plainly on."""
-    return SUMMARY_PREFIX.get(event.status, "") + event.title
-
-
-@dataclass(frozen=True)
-class Fragment:
-    """One event's VEVENT text, with what the calendar around it must provide."""
-
-    text: str
-    tzid: str | None
-    first: date
-    last: date
-
-
-def sources_of(event: Event) -> list[tuple[str, str | None]]:
-    """(source title, page URL) for every source still announcing the event, by title."""
-    pairs = {
-        (listing.source.title or listing.source.name, listing.url)
-        for listing in event.listings
-        if not listing.removed
-    }
-    return sorted(pairs, key=lambda pair: (pair[0].casefold(), pair[1] or ""))
-
-
-def place_text(event: Event) -> str | None:
-    if event.online and not (event.location_name or event.address or event.city):
-        return "En ligne"
-    town = " ".join(part for part in (event.postcode, event.city) if part)
-    parts = [event.location_name, event.address, town]
-    return ", ".join(dict.fromkeys(part for part in parts if part)) or None
-
-
-def description_text(event: Event) -> str:
-    """Plain text: the description, then every source announcing the event."""
-    lines = [event.description.strip()] if event.description and event.description.strip() else []
-    sources = sources_of(event)
-    if sources:
-        links = (f"- {title} : {url}" if url else f"- {title}" for title, url in sources)
-        lines.append("Annoncé sur :\n" + "\n".join(links))
-    return "\n\n".join(lines)
-
-
-def _organizer(event: Event) -> icalendar.vCalAddress | None:
-    """ORGANIZER needs a URI: the event's own page, else the first source page announcing it."""
-    if not event.organizer:
-        return None
-    uri = event.url or next((url for _, url in sources_of(event) if url), None)
-    if not uri:
-        return None
-    address = icalendar.vCalAddress(uri)
-    # Parameter values cannot hold a double quote (RFC 5545 §3.1).
-    address.params["CN"] = " ".join(event.organizer.replace('"', "'").split())
-    return address
-
-
-def event_component(event: Event) -> icalendar.Event:
-    """The VEVENT of one event; DTSTAMP is the last change, so the same event renders the same."""
-    vevent = icalendar.Event()
-    vevent.add("uid", event.uid)
-    vevent.add("dtstamp", event.updated_at)
-    vevent.add("created", event.created_at)
-    vevent.add("last-modified", event.updated_at)
-    vevent.add("sequence", event.sequence)
-    vevent.add("summary", calendar_title(event))
-    if event.all_day:
-        vevent.add("dtstart", event.start_date)
-        vevent.add("dtend", event.end_date + timedelta(days=1))
-    else:
-        vevent.add("dtstart", event.local_start)
-        if event.local_end is not None and event.local_end > event.local_start:
-            vevent.add("dtend", event.local_end)
-    vevent.add("status", STATUS.get(event.status, "CONFIRMED"))
-    vevent.add("transp", "TRANSPARENT")
-    place = place_text(event)
-    if place:
-        vevent.add("location", place)
-    if event.lat is not None and event.lon is not None:
-        vevent.add("geo", (event.lat, event.lon))
-    if event.url:
-        vevent.add("url", event.url)
-    if event.categories:
-        vevent.add("categories", [str(c) for c in event.categories])
-    organizer = _organizer(event)
-    if organizer is not None:
-        vevent.add("organizer", organizer)
-    description = description_text(event)
-    if description:
-        vevent.add("description", description)
-    return vevent
-
-
-def fragment(event: Event, text: str | None = None) -> Fragment:
-    """The event's fragment, from its stored text or rendered now."""
-    if text is None:
-        text = event_component(event).to_ical().decode("utf-8")
-    return Fragment(text, None if event.all_day else event.timezone, event.start_date, event.end_date)
+__all__ = [
+    "Fragment",
+    "assemble",
+    "calendar_header",
+    "calendar_properties",
+    "calendar_title",
+    "description_text",
+    "event_component",
+    "fragment",
+    "place_text",
+    "sources_of",
+]
 
 
 def calendar_properties(name: str) -> icalendar.Calendar:

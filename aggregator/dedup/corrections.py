@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aggregator.dedup.engine import DedupStats, deduplicate
+from aggregator.fragments import render_missing
 from aggregator.models import DedupCorrection, Event, EventAlias, Listing
 from aggregator.types import utcnow
 
@@ -65,7 +66,7 @@ def _judge_events(session: Session, uid_a: str, uid_b: str, same: bool, author: 
         for b in ids_b:
             record(session, a, b, same, author)
     session.flush()
-    return deduplicate(session, ids_a + ids_b)
+    return _placed(session, ids_a + ids_b)
 
 
 def mark_same(session: Session, event_a_uid: str, event_b_uid: str, author: str | None = None) -> DedupStats:
@@ -89,7 +90,7 @@ def mark_listings(
             raise CorrectionError(f"no listing {listing_id}")
     record(session, listing_a_id, listing_b_id, same, author)
     session.flush()
-    return deduplicate(session, [listing_a_id, listing_b_id])
+    return _placed(session, [listing_a_id, listing_b_id])
 
 
 def separate_listing(session: Session, listing_id: int, author: str | None = None) -> DedupStats:
@@ -101,4 +102,11 @@ def separate_listing(session: Session, listing_id: int, author: str | None = Non
     for other in others:
         record(session, listing_id, other, False, author)
     session.flush()
-    return deduplicate(session, [listing_id, *others])
+    return _placed(session, [listing_id, *others])
+
+
+def _placed(session: Session, listing_ids: list[int]) -> DedupStats:
+    """Dedup the listings a verdict concerns, and render the fragments of the events it changed."""
+    stats = deduplicate(session, listing_ids)
+    render_missing(session)
+    return stats

@@ -21,6 +21,7 @@ from aggregator.dedup.engine import DedupStats, deduplicate
 from aggregator.dedup.identity import bump_data_version, clear_fragments
 from aggregator.dedup.locking import lock_for_dedup
 from aggregator.dedup.merge import RETIRED_NOTE, apply_fields, is_past
+from aggregator.fragments import render_missing
 from aggregator.models import Event, Listing
 from aggregator.types import utcnow
 from spiders.constants import CANCELLED
@@ -50,6 +51,7 @@ def forget_listings(session: Session, listing_ids: Iterable[int], now: datetime 
     retired = _retire(session, orphans, now)
     session.flush()
     clear_fragments(session, event_ids)  # they name the sources of the event
+    render_missing(session)
     if event_ids:
         bump_data_version(session)
     return Forgotten(len(ids), len(event_ids) - len(orphans), retired, stats)

@@ -57,7 +57,9 @@ def clear_fragments(session: Session, event_ids: Iterable[int]) -> int:
 def clear_source_fragments(session: Session, source_id: int) -> None:
     """A source renamed: the fragments of the events it announces name it under its old title."""
     events = session.scalars(select(Listing.event_id).where(Listing.source_id == source_id).distinct())
-    if clear_fragments(session, (e for e in events if e is not None)):
+    announced = [e for e in events if e is not None]
+    clear_fragments(session, announced)
+    if announced:
         bump_data_version(session)
 
 

@@ -7,7 +7,8 @@ ESS_AGENDA_SCRAPYD_URLS.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from aggregator.config import Settings
@@ -20,13 +21,18 @@ POLL_INTERVAL = 1.0
 
 @dataclass(frozen=True)
 class CrawlJob:
-    """One claimed crawl: its run row, its source and its time limit in seconds."""
+    """One claimed crawl: its run row, its source and its time limit in seconds, and the spider's
+    arguments (the source's URL, région and options: a spider never reads the database)."""
 
     run_id: int
     source_name: str
     kind: str
     time_limit: float
     database_url: str | None = None
+    arguments: Mapping[str, str] = field(default_factory=dict)
+
+    def spider_arguments(self) -> dict[str, str]:
+        return {"source": self.source_name, "run": str(self.run_id), **self.arguments}
 
 
 @dataclass(frozen=True)

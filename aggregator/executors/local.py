@@ -33,8 +33,10 @@ def crawl_command(job: CrawlJob, settings: Mapping[str, str] | None = None) -> l
     overrides = {"CLOSESPIDER_TIMEOUT": f"{job.time_limit:g}", **(settings or {})}
     command = [
         sys.executable, "-m", "aggregator.executors.child", str(os.getpid()),
-        "scrapy", "crawl", job.kind, "-a", f"source={job.source_name}", "-a", f"run={job.run_id}",
+        "scrapy", "crawl", job.kind,
     ]  # fmt: skip
+    for name, value in job.spider_arguments().items():
+        command += ["-a", f"{name}={value}"]
     for name, value in overrides.items():
         command += ["-s", f"{name}={value}"]
     return command

@@ -2,8 +2,9 @@
 
 schedule.json starts the spider of the source's kind on the least busy node; listjobs.json says when it
 ends; cancel.json stops it (SIGTERM, then SIGKILL) on a cancel request or past its time limit. The
-spider writes into the shared database the node is configured with (ESS_AGENDA_DATABASE_URL in the
-node's environment) and closes its run itself, exactly as a local crawl does. A node URL may carry
+spider stores its listings into the shared database the node is configured with
+(ESS_AGENDA_DATABASE_URL in the node's environment), exactly as a local crawl does; the scheduler
+following the job then finishes the run (aggregator.finish). A node URL may carry
 credentials: ``http://user:password@host:6800``.
 """
 
@@ -171,7 +172,7 @@ class ScrapydExecutor:
 
     def run(self, job: CrawlJob, watch: Watch) -> Outcome:
         job_id = f"run-{job.run_id}-{uuid.uuid4().hex[:8]}"
-        args = {"source": job.source_name, "run": str(job.run_id)}
+        args = job.spider_arguments()
         settings = {"CLOSESPIDER_TIMEOUT": f"{job.time_limit:g}"}
         errors = []
         for node in self._by_load():

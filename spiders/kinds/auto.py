@@ -8,10 +8,10 @@
 3. Crawl the chosen one with the code of its own kind (the response is handed to that kind's
    ``parse``).
 
-What was found, tried and chosen is kept on ``Source.discovered`` (aggregator.discovery).
+What was found, tried and chosen goes with the crawl's run; the aggregator keeps it on
+``Source.discovered`` (aggregator.discovery, aggregator.finish).
 
-Settings read: ESS_OPENAGENDA_URL (where OpenAgenda embeds point), ESS_STORE_ENABLED (record the
-discovery only when the crawl stores its results).
+Settings read: ESS_OPENAGENDA_URL (where OpenAgenda embeds point).
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from scrapy.http import Request, Response, TextResponse
-from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
-from aggregator.discovery import CHOSEN, discovery_report, record_discovery
+from aggregator.discovery import CHOSEN, discovery_report
 from spiders.extract.discover import (
     ICAL,
     JSONLD,
@@ -204,16 +203,10 @@ class AutoSpider(EventSpider):
         return spider
 
     def _record(self) -> None:
-        """Keep what was found on the source, for the operator (only for stored crawls)."""
-        if not self.settings.getbool("ESS_STORE_ENABLED") or self.source_name == self.name:
-            return
-        report = discovery_report(
+        """What was found, for the run: the aggregator keeps it on the source, for the operator."""
+        self.discovered = discovery_report(
             self.homepage or self.source_url, self.candidates, self.outcomes, self.chosen
         )
-        try:
-            record_discovery(self.source_name, report, self.settings.get("ESS_DATABASE_URL"))
-        except SQLAlchemyError as exc:
-            self.record_warning(f"discovery not recorded on the source: {exc.__class__.__name__}: {exc}")
 
 
 def _cb_kwargs(failure: Failure) -> dict[str, Any]:

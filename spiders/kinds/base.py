@@ -2,14 +2,17 @@
 
 Per-source settings: a source's ``options`` may set ``max_pages`` (CLOSESPIDER_PAGECOUNT),
 ``max_bytes`` (DOWNLOAD_MAXSIZE), ``timeout`` (DOWNLOAD_TIMEOUT), ``delay`` (DOWNLOAD_DELAY) and
-``settings``, a mapping of Scrapy settings among ``OVERRIDABLE_SETTINGS``. They are applied in
-``from_crawler``, before Scrapy freezes the settings, at "spider" priority (a ``-s`` on the command
+``settings``, a mapping of Scrapy settings among ``OVERRIDABLE_SETTINGS``. The launcher passes the
+source as the crawl's arguments (``-a source=NAME -a url=URL -a region=R -a options=JSON``); the
+spider never reads the database. The settings are applied in ``from_crawler``, before Scrapy freezes
+them, at "spider" priority (a ``-s`` on the command
 line still wins). A value that is unknown, of the wrong type or past a politeness ceiling is refused
 and noted as a warning on the crawl run; the crawl goes on with the project's setting.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import date
@@ -108,9 +111,10 @@ def _checked_setting(name: str, value: Any) -> Any:
 
 
 class EventSpider(scrapy.Spider):
-    """Base of every kind: ``scrapy crawl <kind> -a source=NAME [-a run=ID]``.
+    """Base of every kind: ``scrapy crawl <kind> -a source=NAME -a url=URL [-a region=R]
+    [-a options=JSON] [-a run=ID]``, the arguments the aggregator gives (aggregator.crawl).
 
-    Without a stored source, ``-a url=...`` (and optionally ``-a region=...``) crawls ad hoc.
+    Without ``source``, the crawl is ad hoc and stores nothing.
     """
 
     kind = ""
@@ -122,10 +126,14 @@ class EventSpider(scrapy.Spider):
         url: str | None = None,
         run: str | int | None = None,
         region: str | None = None,
-        options: dict[str, Any] | None = None,
+        options: Mapping[str, Any] | str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if isinstance(options, str):  # as given on the command line
+            options = json.loads(options or "{}")
+            if not isinstance(options, dict):
+                raise ValueError("-a options= must be a JSON object")
         self.source_name = source or self.name
         self.source_url = url or ""
         self.run_id = int(run) if run else None
@@ -135,16 +143,11 @@ class EventSpider(scrapy.Spider):
         self.rejected: list[str] = []
         self.rejected_keys: set[str] = set()
         self.crawl_warnings: list[str] = []
+        self.discovered: dict[str, Any] | None = None  # what discovery found, for the aggregator
         self._refused_settings: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        source = kwargs.get("source")
-        if source and not kwargs.get("url"):
-            from aggregator.sources import load_source_spec
-
-            spec = load_source_spec(source, crawler.settings.get("ESS_DATABASE_URL"))
-            kwargs.update(url=spec.url, region=spec.region, options=spec.options)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._apply_source_settings(crawler.settings)
         crawler.signals.connect(spider.spider_opened, signal=signals.spider_opened)

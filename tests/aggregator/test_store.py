@@ -1,4 +1,5 @@
-"""Storing a crawl's listings: upserts by content hash, removals only after a complete crawl."""
+"""Storing a crawl's listings (the crawl process), then finishing its run (the aggregator): upserts by
+content hash, removals only after a complete crawl, counters true at every ending."""
 
 from __future__ import annotations
 
@@ -8,15 +9,36 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from aggregator import runs
+from aggregator import finish
+from aggregator.crawl import CLI, claim_run, close_run
 from aggregator.db import get_sessionmaker
 from aggregator.dedup.merge import RETIRED_NOTE
+from aggregator.executors import CrawlJob, Outcome
 from aggregator.models import CrawlRun, Event, Listing, Source
 from aggregator.normalize import normalize_item
-from aggregator.runs import CrawlRecorder
+from aggregator.runs import CrawlNotes, CrawlRecorder
 from aggregator.store import DuplicateKey
 
 FINISHED = {"response_received_count": 3, "robotstxt/response_count": 1, "ess/not_modified": 1}
+
+
+def open_crawl(
+    db_url: str, errors: tuple[str, ...] = (), batch_size: int = 2
+) -> tuple[CrawlJob, CrawlRecorder]:
+    """A claimed run and the recorder its crawl process would open."""
+    job = claim_run("asso", CLI, db_url)
+    notes = CrawlNotes(errors=list(errors), stats=lambda: FINISHED)
+    return job, CrawlRecorder.open("asso", job.run_id, db_url, batch_size, notes)
+
+
+def ended(job: CrawlJob, recorder: CrawlRecorder, reason: str = "finished") -> CrawlRun:
+    """The crawl records its end; the process that launched it finishes the run."""
+    recorder.end(reason)
+    close_run(job, Outcome())
+    with get_sessionmaker(job.database_url)() as session:
+        run = session.get(CrawlRun, job.run_id)
+        assert run is not None
+        return run
 
 
 def event(key: str, title: str = "Atelier vélo", **extra: Any) -> dict[str, Any]:
@@ -38,13 +60,13 @@ def crawl(
     errors: tuple[str, ...] = (),
     keep: tuple[str, ...] = (),
 ) -> CrawlRun:
-    """One crawl of the source through the recorder, as the store pipeline drives it."""
-    recorder = CrawlRecorder.open("asso", None, db_url, batch_size=2)
+    """One crawl of the source through the recorder, as the store pipeline drives it, then finished."""
+    job, recorder = open_crawl(db_url, errors)
     for item in items:
         recorder.save(item)
     for key in keep:
         recorder.keep(key)
-    return recorder.finish(reason, FINISHED, list(errors))
+    return ended(job, recorder, reason)
 
 
 def stored(db_url: str) -> dict[str, Listing]:
@@ -128,11 +150,11 @@ def test_an_empty_crawl_of_a_source_that_had_listings_is_suspect(db_url, source)
 
 
 def test_a_key_given_twice_is_refused(db_url, source):
-    recorder = CrawlRecorder.open("asso", None, db_url)
+    job, recorder = open_crawl(db_url)
     recorder.save(event("1"))
     with pytest.raises(DuplicateKey):
         recorder.save(event("1", title="Autre"))
-    run = recorder.finish("finished", FINISHED, [])
+    run = ended(job, recorder)
     assert run.listings_found == 1 and any("repeated a key" in e for e in run.errors)
 
 
@@ -148,31 +170,57 @@ def test_a_row_the_database_refuses_is_rejected_and_the_others_stored(db_url, so
     assert sorted(stored(db_url)) == ["1", "3"]
     assert (run.listings_new, run.error_count) == (2, 1)
     assert run.errors[0].startswith("rejected: 'Atelier vélo' cannot be stored")
+    assert run.status == "partial"  # a listing was lost: nothing may be marked removed
 
 
-def test_batches_are_committed_during_the_crawl(db_url, source):
-    recorder = CrawlRecorder.open("asso", None, db_url, batch_size=2)
+def test_batches_and_counters_are_committed_during_the_crawl(db_url, source):
+    job, recorder = open_crawl(db_url)
     for key in ("1", "2", "3"):
         recorder.save(event(key))
-    with get_sessionmaker(db_url)() as other:
+    with get_sessionmaker(db_url)() as other:  # what a crawl killed now would show
         assert other.scalar(select(func.count(Listing.id))) == 2
-    recorder.finish("finished", FINISHED, [])
+        run = other.get(CrawlRun, job.run_id)
+        assert (run.status, run.pages, run.listings_found, run.listings_new) == ("running", 2, 2, 2)
+    run = ended(job, recorder)
     assert len(stored(db_url)) == 3
 
 
-def test_listings_are_placed_in_events_during_the_crawl(db_url, source):
-    recorder = CrawlRecorder.open("asso", None, db_url, batch_size=2)
+def test_a_crawl_killed_before_it_ended_keeps_its_counters_and_fails(db_url, source):
+    job, recorder = open_crawl(db_url)
+    for key in ("1", "2", "3"):
+        recorder.save(event(key))
+    recorder.write()
+    recorder.session.close()  # killed: no end recorded
+    run = close_run(job, Outcome(exit_code=-9, failure="crawl process killed by SIGKILL"))
+    with get_sessionmaker(db_url)() as session:
+        stored_run = session.get(CrawlRun, job.run_id)
+    assert run.status == "failed"
+    assert (stored_run.pages, stored_run.listings_new, stored_run.events_created) == (2, 3, 3)
+    assert stored_run.errors[0] == "crawl process killed by SIGKILL"
+
+
+def test_a_timed_out_crawl_shows_what_it_did(db_url, source):
+    job, recorder = open_crawl(db_url)
+    recorder.save(event("1"))
+    run = ended(job, recorder, reason="closespider_timeout")
+    assert (run.status, run.pages, run.listings_new, run.listings_removed) == ("timed_out", 2, 1, 0)
+
+
+def test_the_listings_are_placed_in_events_when_the_crawl_ends(db_url, source):
+    job, recorder = open_crawl(db_url)
     for key in ("1", "2", "3"):
         recorder.save(event(key, title=f"Atelier n°{key}"))
-    with get_sessionmaker(db_url)() as other:  # the first batch is placed before the crawl ends
-        assert other.scalar(select(func.count(Event.id))) == 2
-    run = recorder.finish("finished", FINISHED, [])
+    run = ended(job, recorder)
     assert (run.events_created, run.events_merged, run.error_count) == (3, 0, 0)
     assert all(listing.event_id for listing in stored(db_url).values())
+    with get_sessionmaker(db_url)() as session:  # and their fragments rendered
+        assert all("BEGIN:VEVENT" in (text or "") for text in session.scalars(select(Event.vevent)))
 
 
-def test_a_dedup_failing_during_the_crawl_is_retried_at_its_end(db_url, source, monkeypatch):
-    real = runs.deduplicate
+def test_a_dedup_failing_at_the_end_is_an_error_and_its_listings_wait_for_the_next(
+    db_url, source, monkeypatch
+):
+    real = finish.deduplicate
     calls: list[set[int]] = []
 
     def fails_first(session: Any, ids: Any) -> Any:
@@ -181,8 +229,10 @@ def test_a_dedup_failing_during_the_crawl_is_retried_at_its_end(db_url, source, 
             raise RuntimeError("lock timeout")
         return real(session, ids)
 
-    monkeypatch.setattr(runs, "deduplicate", fails_first)
+    monkeypatch.setattr(finish, "deduplicate", fails_first)
     run = crawl(db_url, [event("1", title="Atelier n°1"), event("2", title="Atelier n°2")])
-    assert len(calls) == 2 and calls[1] == calls[0]  # the failed batch again, at the end
-    assert (run.events_created, run.error_count, run.status) == (2, 0, "succeeded")
+    assert run.error_count == 1 and run.errors[-1] == "deduplication failed: lock timeout"
+    again = crawl(db_url, [event("1", title="Atelier n°1"), event("2", title="Atelier n°2")])
+    assert calls[1] == calls[0]  # the unplaced listings, again
+    assert (again.events_created, again.error_count, again.status) == (2, 0, "succeeded")
     assert all(listing.event_id for listing in stored(db_url).values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -16,11 +17,11 @@ from scrapy.utils.reactor import is_reactor_installed
 from scrapy.utils.test import get_reactor_settings
 from sqlalchemy import select
 
-from aggregator.crawl import CLI, claim_run
+from aggregator.crawl import CLI, claim_run, close_run
 from aggregator.db import get_sessionmaker
+from aggregator.executors import Outcome
 from aggregator.executors.local import PROJECT_ROOT, crawl_env
 from aggregator.models import CrawlRun, Listing, Source
-from aggregator.runs import RUNNING
 from aggregator.sources import upsert_sources, validate_source
 from spiders import settings as project_settings
 from spiders.kinds.base import EventSpider
@@ -62,8 +63,9 @@ def crawl(database_url: str, base: str, sources: list[dict[str, Any]]) -> dict[s
     specs = [validate_source({**s, "url": s["url"].replace("{base}", base)}) for s in sources]
     with get_sessionmaker(database_url).begin() as session:
         upsert_sources(session, specs)
-    run_ids = {spec["name"]: claim_run(spec["name"], CLI, database_url).run_id for spec in specs}
-    jobs = [f"{spec['kind']}:{spec['name']}:{run_ids[spec['name']]}" for spec in specs]
+    claimed = {spec["name"]: claim_run(spec["name"], CLI, database_url) for spec in specs}
+    run_ids = {name: job.run_id for name, job in claimed.items()}
+    jobs = [json.dumps({"kind": job.kind, **job.spider_arguments()}) for job in claimed.values()]
     proc = subprocess.run(
         [sys.executable, "-m", "tests.spiders.crawling", *jobs],
         env=crawl_env(database_url),
@@ -74,17 +76,21 @@ def crawl(database_url: str, base: str, sources: list[dict[str, Any]]) -> dict[s
     )
     with get_sessionmaker(database_url)() as session:
         runs = {name: _loaded(session.get(CrawlRun, run_id)) for name, run_id in run_ids.items()}
-    unfinished = [name for name, run in runs.items() if run.status == RUNNING]
-    assert proc.returncode == 0 and not unfinished, f"{unfinished} unfinished:\n{proc.stderr[-3000:]}"
+    unconcluded = [name for name, run in runs.items() if run.crawl_status is None]
+    assert proc.returncode == 0 and not unconcluded, f"{unconcluded} unconcluded:\n{proc.stderr[-3000:]}"
+    for job in claimed.values():  # what the process that launched the crawl does once it ended
+        close_run(job, Outcome())
+    with get_sessionmaker(database_url)() as session:
+        runs = {name: _loaded(session.get(CrawlRun, run_id)) for name, run_id in run_ids.items()}
     return runs
 
 
 def _crawl_together(jobs: list[str]) -> None:
-    """Child process: run each ``kind:source:run_id`` crawler in one reactor."""
+    """Child process: run each crawler (JSON: its kind and spider arguments) in one reactor."""
     process = CrawlerProcess(get_project_settings())
     for job in jobs:
-        kind, source, run_id = job.split(":")
-        process.crawl(kind, source=source, run=run_id)
+        arguments = json.loads(job)
+        process.crawl(arguments.pop("kind"), **arguments)
     process.start()
 
 

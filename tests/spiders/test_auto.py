@@ -14,11 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from aggregator.db import dispose_engine, get_engine, get_sessionmaker
-from aggregator.discovery import DiscoveryError, discover_url, discovery_report, record_discovery
+from aggregator.discovery import DiscoveryError, discover_url, discovery_report
 from aggregator.models import CrawlRun, Source
 from aggregator.samples_server import EXPECTED_FILE, serve_sites
 from aggregator.schema import upgrade
-from aggregator.sources import upsert_sources, validate_source
 from spiders.extract.discover import (
     ICAL,
     JSONLD,
@@ -150,16 +149,10 @@ def test_discover_url_reads_a_served_homepage():
         discover_url("file:///etc/passwd")
 
 
-def test_record_discovery_on_the_source(db_url):
-    with get_sessionmaker(db_url).begin() as session:
-        upsert_sources(session, [validate_source({"name": "asso", "kind": "auto", "url": BASE})])
+def test_the_discovery_report_names_every_candidate_and_the_choice():
     chosen = Candidate(ICAL, "https://asso.example/agenda.ics", "a link")
     tried = Candidate(TRIBE, "https://asso.example/wp-json/tribe/events/v1/events", "api", guessed=True)
-    report = discovery_report(BASE, [tried, chosen], {tried: "HTTP 404", chosen: "chosen"}, chosen)
-    assert record_discovery("asso", report, db_url)
-    assert not record_discovery("inconnue", report, db_url)
-    with get_sessionmaker(db_url)() as session:
-        stored = session.scalars(select(Source.discovered).where(Source.name == "asso")).one()
+    stored = discovery_report(BASE, [tried, chosen], {tried: "HTTP 404", chosen: "chosen"}, chosen)
     assert stored["chosen"] == {**chosen.as_dict()}
     assert [(c["kind"], c["outcome"]) for c in stored["candidates"]] == [
         (TRIBE, "HTTP 404"),

@@ -12,13 +12,13 @@ from werkzeug.http import http_date, parse_date
 from aggregator.clock import NOW_ENV
 from aggregator.db import get_engine, get_sessionmaker
 from aggregator.dedup import deduplicate
+from aggregator.fragments import render_missing
 from aggregator.models import Event
 from aggregator.source_admin import SourceChanges, get_source, update_source
 from aggregator.store import ListingStore
 from tests.web.conftest import make_app
 from tests.web.factories import add_event, add_source, at, bump, seed
 from tests.web.ical_checks import parse_three_ways, vevent
-from web.fragments import render_fragments
 
 
 def seeded_app(url, **config):
@@ -131,54 +131,23 @@ def test_a_cached_feed_costs_one_query(sqlite_db):
     assert len(statements) == 1 and "data_version" in statements[0]
 
 
-def test_each_vevent_is_rendered_once_and_kept(db_url):
+def test_feeds_serve_the_vevents_the_aggregator_rendered(db_url):
     app = seeded_app(db_url)
     sessions = get_sessionmaker(db_url)
+    before = app.test_client().get("/calendar.ics").data  # nothing rendered yet: rendered, not stored
     with sessions() as session:
         assert session.scalars(select(Event.vevent).where(Event.vevent.is_not(None))).all() == []
-    body = app.test_client().get("/calendar.ics").data
+    with sessions.begin() as session:
+        assert render_missing(session) == 11
     with sessions() as session:
-        stored = {uid: text for uid, text in session.execute(select(Event.uid, Event.vevent))}
-    kept = [text for uid, text in stored.items() if text is not None]
-    assert len(kept) == 11  # every event of the window, which keeps a year: October's too
-    assert all(text.encode() in body for text in kept)
-    # Served from the stored text from now on: a marker written there shows up in a new process's feed.
+        kept = [text for text in session.scalars(select(Event.vevent)) if text is not None]
+    assert len(kept) == 11 and all(text.encode() in before for text in kept)  # the window keeps a year
+    # Served from the stored text: a marker written there shows up in a new process's feed.
     with sessions.begin() as session:
         velo = session.scalars(select(Event).where(Event.title == "Atelier réparation vélo")).one()
         velo.vevent = velo.vevent.replace("SUMMARY:", "SUMMARY:(stored) ")
     fresh = make_app(db_url).test_client().get("/calendar.ics").data
     assert b"SUMMARY:(stored) Atelier" in fresh
-
-
-def test_a_fragment_rendered_while_any_event_changed_is_not_stored(db_url):
-    with get_sessionmaker(db_url).begin() as session:
-        source = add_source(session, "src")
-        event_id = add_event(session, "Avant", at(date(2026, 11, 30), 10), sources=[(source, None)]).id
-        bump(session)
-    with get_sessionmaker(db_url)() as session:
-        render_fragments(session, [event_id], 0)  # read at version 0; the aggregator is at 1
-        assert session.get(Event, event_id).vevent is None
-        render_fragments(session, [event_id], 1)
-    with get_sessionmaker(db_url)() as session:
-        assert "SUMMARY:Avant" in session.get(Event, event_id).vevent
-
-
-def test_a_fragment_of_an_event_changed_meanwhile_is_not_stored(db_url):
-    with get_sessionmaker(db_url).begin() as session:
-        source = add_source(session, "src")
-        event_id = add_event(session, "Avant", at(date(2026, 11, 30), 10), sources=[(source, None)]).id
-    stale = get_sessionmaker(db_url)()
-    held = stale.get(Event, event_id)  # read before the change...
-    with get_sessionmaker(db_url).begin() as session:
-        changed = session.get(Event, event_id)
-        changed.title = "Après"
-        changed.updated_at = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-    rendered = render_fragments(stale, [event_id], 0)  # ...rendered after it
-    assert held.title == "Avant"
-    stale.close()
-    assert "SUMMARY:Avant" in rendered[event_id].text
-    with get_sessionmaker(db_url)() as session:
-        assert session.get(Event, event_id).vevent is None
 
 
 def test_the_feed_follows_what_each_source_shows_of_an_event(db_url):
@@ -255,7 +224,7 @@ def test_one_event_ics_follows_its_event(db_url):
     assert str(vevent(parse_three_ways(first.data), uid)["SUMMARY"]) == "Forum de l'emploi solidaire"
 
 
-def test_fragments_can_be_rendered_ahead_of_the_first_feed(db_url):
+def test_feeds_render_renders_every_fragment_again(db_url):
     from tests.helpers import cli
 
     with get_sessionmaker(db_url).begin() as session:
@@ -264,4 +233,4 @@ def test_fragments_can_be_rendered_ahead_of_the_first_feed(db_url):
     assert result.exit_code == 0 and result.output == "11 events rendered\n"
     with get_sessionmaker(db_url)() as session:
         assert session.scalars(select(Event).where(Event.vevent.is_(None))).all() == []
-    assert cli("feeds", "render").output == "0 events rendered\n"
+    assert cli("feeds", "render").output == "11 events rendered\n"  # a full rebuild

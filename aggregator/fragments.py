@@ -1,0 +1,173 @@
+"""Per-event VEVENT fragments: rendered by the aggregator once per change, kept in ``Event.vevent``.
+
+Each VEVENT depends on its event alone (never on a request). Whatever changes an event, or the
+listings announcing it, clears its fragment (aggregator.dedup.identity.clear_fragments); the
+aggregator then renders every cleared one (``render_missing``) at the end of a crawl and of a dedup
+(``ess-agenda dedup``, an operator's correction, a source deleted); ``ess-agenda feeds render``
+renders them all again. The web only reads them (web.ical assembles a feed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import icalendar
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from aggregator.db import chunks
+from aggregator.models import Event, Listing
+from spiders.constants import CANCELLED, POSTPONED
+
+STATUS = {CANCELLED: "CANCELLED", POSTPONED: "TENTATIVE"}
+# Google Calendar hides STATUS:CANCELLED: the summary says it too.
+SUMMARY_PREFIX = {CANCELLED: "ANNULÉ : ", POSTPONED: "REPORTÉ : "}
+
+
+def calendar_title(event: Event) -> str:
+    """The title a calendar shows: its status said first when it is not plainly on."""
+    return SUMMARY_PREFIX.get(event.status, "") + event.title
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """One event's VEVENT text, with what the calendar around it must provide."""
+
+    text: str
+    tzid: str | None
+    first: date
+    last: date
+
+
+def sources_of(event: Event) -> list[tuple[str, str | None]]:
+    """(source title, page URL) for every source still announcing the event, by title."""
+    pairs = {
+        (listing.source.title or listing.source.name, listing.url)
+        for listing in event.listings
+        if not listing.removed
+    }
+    return sorted(pairs, key=lambda pair: (pair[0].casefold(), pair[1] or ""))
+
+
+def place_text(event: Event) -> str | None:
+    if event.online and not (event.location_name or event.address or event.city):
+        return "En ligne"
+    town = " ".join(part for part in (event.postcode, event.city) if part)
+    parts = [event.location_name, event.address, town]
+    return ", ".join(dict.fromkeys(part for part in parts if part)) or None
+
+
+def description_text(event: Event) -> str:
+    """Plain text: the description, then every source announcing the event."""
+    lines = [event.description.strip()] if event.description and event.description.strip() else []
+    sources = sources_of(event)
+    if sources:
+        links = (f"- {title} : {url}" if url else f"- {title}" for title, url in sources)
+        lines.append("Annoncé sur :\n" + "\n".join(links))
+    return "\n\n".join(lines)
+
+
+def _organizer(event: Event) -> icalendar.vCalAddress | None:
+    """ORGANIZER needs a URI: the event's own page, else the first source page announcing it."""
+    if not event.organizer:
+        return None
+    uri = event.url or next((url for _, url in sources_of(event) if url), None)
+    if not uri:
+        return None
+    address = icalendar.vCalAddress(uri)
+    # Parameter values cannot hold a double quote (RFC 5545 §3.1).
+    address.params["CN"] = " ".join(event.organizer.replace('"', "'").split())
+    return address
+
+
+def event_component(event: Event) -> icalendar.Event:
+    """The VEVENT of one event; DTSTAMP is the last change, so the same event renders the same."""
+    vevent = icalendar.Event()
+    vevent.add("uid", event.uid)
+    vevent.add("dtstamp", event.updated_at)
+    vevent.add("created", event.created_at)
+    vevent.add("last-modified", event.updated_at)
+    vevent.add("sequence", event.sequence)
+    vevent.add("summary", calendar_title(event))
+    if event.all_day:
+        vevent.add("dtstart", event.start_date)
+        vevent.add("dtend", event.end_date + timedelta(days=1))
+    else:
+        vevent.add("dtstart", event.local_start)
+        if event.local_end is not None and event.local_end > event.local_start:
+            vevent.add("dtend", event.local_end)
+    vevent.add("status", STATUS.get(event.status, "CONFIRMED"))
+    vevent.add("transp", "TRANSPARENT")
+    place = place_text(event)
+    if place:
+        vevent.add("location", place)
+    if event.lat is not None and event.lon is not None:
+        vevent.add("geo", (event.lat, event.lon))
+    if event.url:
+        vevent.add("url", event.url)
+    if event.categories:
+        vevent.add("categories", [str(c) for c in event.categories])
+    organizer = _organizer(event)
+    if organizer is not None:
+        vevent.add("organizer", organizer)
+    description = description_text(event)
+    if description:
+        vevent.add("description", description)
+    return vevent
+
+
+def fragment(event: Event, text: str | None = None) -> Fragment:
+    """The event's fragment, from its stored text or rendered now."""
+    if text is None:
+        text = event_component(event).to_ical().decode("utf-8")
+    return Fragment(text, None if event.all_day else event.timezone, event.start_date, event.end_date)
+
+
+def render(session: Session, ids: list[int]) -> dict[int, Fragment]:
+    """The fragments of these events, rendered now (nothing stored)."""
+    rendered: dict[int, Fragment] = {}
+    for chunk in chunks(ids):
+        events = session.scalars(
+            select(Event)
+            .where(Event.id.in_(chunk))
+            .options(selectinload(Event.listings).selectinload(Listing.source))
+        )
+        for event in events:
+            rendered[event.id] = fragment(event)
+    return rendered
+
+
+def render_all(session: Session) -> int:
+    """Render and store every event's fragment again (the caller commits); returns how many."""
+    session.execute(update(Event).values(vevent=None), execution_options={"synchronize_session": False})
+    return render_missing(session)
+
+
+def render_missing(session: Session) -> int:
+    """Render and store the fragment of every event whose fragment was cleared; returns how many.
+
+    The caller commits. A fragment is stored only if its event has not changed since it was read.
+    """
+    table = Event.__table__
+    assert isinstance(table, Table)
+    store = (
+        update(table)
+        .where(
+            table.c.id == bindparam("b_id"),
+            table.c.updated_at == bindparam("b_updated"),
+            table.c.vevent.is_(None),
+        )
+        .values(vevent=bindparam("b_text"))
+    )
+    missing = list(session.scalars(select(Event.id).where(Event.vevent.is_(None)).order_by(Event.id)))
+    for chunk in chunks(missing):
+        events = session.scalars(
+            select(Event)
+            .where(Event.id.in_(chunk))
+            .options(selectinload(Event.listings).selectinload(Listing.source))
+        ).all()
+        stamps = [{"b_id": e.id, "b_updated": e.updated_at, "b_text": fragment(e).text} for e in events]
+        if stamps:
+            session.execute(store, stamps)
+    return len(missing)
