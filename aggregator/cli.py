@@ -323,9 +323,12 @@ def runs() -> None:
 @click.option("--limit", default=50, show_default=True, help="How many of the latest runs.")
 def runs_list(as_json: bool, source_name: str | None, limit: int) -> None:
     """The latest crawl runs, newest first."""
+    from aggregator.crawl import close_orphaned_runs
     from aggregator.health import run_as_dict, runs_query
 
-    with _database()() as session:
+    sessions = _database()
+    close_orphaned_runs(sessions)
+    with sessions() as session:
         rows = [run_as_dict(run) for run in session.scalars(runs_query(source_name, limit))]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -344,9 +347,12 @@ def runs_list(as_json: bool, source_name: str | None, limit: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def runs_show(run_id: int, as_json: bool) -> None:
     """One run: counters, first errors and the end of its log."""
+    from aggregator.crawl import close_orphaned_runs
     from aggregator.health import run_as_dict
 
-    with _database()() as session:
+    sessions = _database()
+    close_orphaned_runs(sessions)
+    with sessions() as session:
         run = session.get(CrawlRun, run_id)
         if run is None:
             raise click.ClickException(f"no run {run_id}")
@@ -364,15 +370,29 @@ def runs_show(run_id: int, as_json: bool) -> None:
 
 @runs.command("cancel")
 @click.argument("run_id", type=int)
-def runs_cancel(run_id: int) -> None:
-    """Ask whoever watches a running crawl to stop it."""
-    from aggregator.crawl import request_cancel
+@click.option("--wait", default=120.0, show_default=True, help="Seconds to wait for the run to close.")
+def runs_cancel(run_id: int, wait: float) -> None:
+    """Stop a running crawl and wait until its run is closed."""
+    import time
 
-    with _database().begin() as session:
+    from aggregator.crawl import request_cancel
+    from aggregator.runs import RUNNING
+
+    sessions = _database()
+    with sessions.begin() as session:
         run = session.get(CrawlRun, run_id)
         if run is None or not request_cancel(run):
             raise click.ClickException(f"run {run_id} is not running")
-    click.echo(f"cancel of run {run_id} requested")
+    deadline = time.monotonic() + wait
+    while True:
+        with sessions() as session:
+            status = session.scalar(select(CrawlRun.status).where(CrawlRun.id == run_id))
+        if status != RUNNING:
+            click.echo(f"run {run_id} {status}")
+            return
+        if time.monotonic() > deadline:
+            raise click.ClickException(f"cancel of run {run_id} requested; it is still running")
+        time.sleep(0.5)
 
 
 @main.group()

@@ -12,6 +12,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
+
 from aggregator.crawl import AlreadyRunning, claim_run, close_orphaned_runs, run_crawl
 from aggregator.db import get_sessionmaker
 from aggregator.executors import CrawlJob
@@ -159,3 +161,21 @@ def _dead_pid() -> int:
     pid = int(proc.stdout)
     assert not alive(pid)
     return pid
+
+
+def test_a_run_whose_supervisor_died_is_closed_by_the_next_command_that_meets_it(db_url, monkeypatch):
+    monkeypatch.setenv("ESS_AGENDA_DATABASE_URL", db_url)
+    host = socket.gethostname()
+    for name in ("stuck", "listed", "cancelled"):
+        add_source(db_url, name, "ical", "http://127.0.0.1:9/agenda.ics")
+    stuck = claim_run("stuck", "cli", db_url, node=f"{host}:{_dead_pid()}").run_id
+    again = claim_run("stuck", "cli", db_url).run_id  # a new crawl closes the orphaned run first
+    assert again > stuck and _status(db_url, stuck) == "failed"
+    listed = claim_run("listed", "cli", db_url, node=f"{host}:{_dead_pid()}").run_id
+    assert cli("runs", "list").exit_code == 0 and _status(db_url, listed) == "failed"
+    cancelled = claim_run("cancelled", "cli", db_url, node=f"{host}:{_dead_pid()}").run_id
+    result = cli("runs", "cancel", str(cancelled))
+    assert result.exit_code == 0 and result.output == f"run {cancelled} cancelled\n"
+    assert _status(db_url, cancelled) == "cancelled"
+    with pytest.raises(AlreadyRunning):  # a live supervisor's run stands
+        claim_run("stuck", "cli", db_url)
