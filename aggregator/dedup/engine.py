@@ -300,8 +300,9 @@ class _Run:
         self._write_attachments()
         # Events that only lost a listing, or whose listing changed, changed too for their fragments.
         announced = {e for i in self.changed if (e := self.listings[i].event_id) is not None}
-        self._clear_fragments(stale | self.left | announced, events)
-        if created or stale or self.left or announced:
+        cleared = self._clear_fragments(stale | self.left | announced, events)
+        changed = bool(created or stale or self.left) or cleared
+        if changed:
             bump_data_version(self.session)
         self.session.flush()
         return self.stats
@@ -412,11 +413,12 @@ class _Run:
         self.stats.updated += change.any
         return change.any or bool(joined) or bool(plan.absorbed)
 
-    def _clear_fragments(self, event_ids: set[int], events: dict[int, Event]) -> None:
+    def _clear_fragments(self, event_ids: set[int], events: dict[int, Event]) -> bool:
         """Drop the fragments of these events (those a merge deleted are gone already)."""
-        clear_fragments(self.session, event_ids)
+        cleared = clear_fragments(self.session, event_ids)
         for event_id in event_ids & events.keys():
             set_committed_value(events[event_id], "vevent", None)
+        return bool(cleared)
 
     def _absorb(self, absorbed: Event, survivor: Event) -> None:
         """Merge ``absorbed`` into ``survivor``: its UID and its own aliases now lead there."""

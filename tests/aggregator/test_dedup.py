@@ -8,13 +8,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from aggregator.db import get_sessionmaker
 from aggregator.dedup import deduplicate, engine, rebuild
 from aggregator.dedup.corrections import CorrectionError, mark_different, mark_same, separate_listing
-from aggregator.dedup.identity import Plan
 from aggregator.dedup.merge import RETIRED_NOTE
 from aggregator.models import DataVersion, Event, EventAlias, Listing, Source
 from tests.aggregator.dedup_pairs import add_listing, add_sources, clusters, uids
@@ -349,26 +348,27 @@ def test_an_event_a_listing_leaves_no_longer_names_its_source(session, sources):
     session.commit()
     separate_listing(session, news.id, author="admin")  # the event's fields stay as they were
     session.commit()
-    assert news.event_id != event.id and stored_fragment(session, event) is None
+    rendered = stored_fragment(session, event)  # rendered again by the aggregator
+    assert news.event_id != event.id and rendered is not None and rendered.startswith("BEGIN:VEVENT\r\n")
+    assert sources_of_text(rendered) == sorted({organizer.source.title, national.source.title})
 
 
-def test_a_correction_clears_a_fragment_a_feed_stored_while_it_ran(session, sources, monkeypatch):
+def sources_of_text(vevent: str) -> list[str]:
+    """The source titles a VEVENT's description names ("- Title : URL")."""
+    text = vevent.replace("\r\n ", "").replace("\\n", "\n").replace("\\,", ",")
+    return sorted(line[2:].split(" : ")[0] for line in text.split("\n") if line.startswith("- "))
+
+
+def test_a_correction_renders_the_fragments_of_the_events_it_changed(session, sources):
     organizer, national, news = engage(sources, session)
     touch(news, status="cancelled")
     dedup(session, [organizer, national, news])
     (event,) = events(session)
-    assert event.status == "cancelled" and event.vevent is None
-    real = engine.plan_identities
-
-    def feed_meanwhile(*args: Any) -> list[Plan]:
-        # Stored after dedup loaded the event without a fragment: the ORM does not know of it.
-        session.connection().execute(update(Event).values(vevent="BEGIN:VEVENT (cancelled)"))
-        return real(*args)
-
-    monkeypatch.setattr(engine, "plan_identities", feed_meanwhile)
+    assert event.status == "cancelled" and event.vevent is None  # dedup alone renders nothing
     separate_listing(session, news.id, author="admin")
     session.commit()
-    assert event.status == "confirmed" and stored_fragment(session, event) is None
+    rendered = stored_fragment(session, event)
+    assert event.status == "confirmed" and rendered is not None and "STATUS:CONFIRMED" in rendered
 
 
 def test_a_listing_is_compared_with_its_blocks_only(session, sources, monkeypatch):
