@@ -129,12 +129,17 @@ class CrawlRecorder:
         except DuplicateKey:
             self.duplicates += 1
             raise
-        if (
-            self.store.pending >= self.batch_size
-            or time.monotonic() - self._last_commit > COMMIT_EVERY_SECONDS
-        ):
+        if self.store.pending >= self.batch_size:
             self.write()
+        else:
+            self.write_when_due()
         return outcome
+
+    def write_when_due(self) -> None:
+        """Write what is queued and the run's progress if a little time passed since the last write
+        (also called on every page, so that a crawl finding nothing for a while still shows life)."""
+        if time.monotonic() - self._last_commit > COMMIT_EVERY_SECONDS:
+            self.write()
 
     def keep(self, key: str) -> None:
         """A listing the source still shows but whose new version was rejected: not removed."""

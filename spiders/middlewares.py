@@ -1,4 +1,4 @@
-"""Conditional requests: an unchanged page costs a 304.
+"""Conditional requests: an unchanged page costs a 304; requests dropped for their URL's length are named.
 
 The validators (ETag, Last-Modified) and body of each URL's last 200 response are kept in the
 database (aggregator.http_cache); a 304 replays the stored body, so spiders parse it as usual and
@@ -18,6 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
+from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 from sqlalchemy import Engine, bindparam, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,6 +26,7 @@ from aggregator.db import get_engine
 from aggregator.http_cache import fits, upsert_http_cache
 from aggregator.models import HttpCache
 from aggregator.types import utcnow
+from spiders.kinds.base import EventSpider
 
 logger = logging.getLogger(__name__)
 
@@ -167,3 +169,16 @@ class ConditionalRequestMiddleware:
 def _header(response: Response, name: bytes) -> Any:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+class NamedUrlLengthMiddleware(UrlLengthMiddleware):
+    """Scrapy's URL length limit (URLLENGTH_LIMIT), each request it drops named among the run's
+    errors: a source whose URL is too long must not pass for a crawl that found nothing."""
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        kept = super().get_processed_request(request, response)
+        spider = self.crawler.spider
+        if kept is None and isinstance(spider, EventSpider):
+            shown = request.url if len(request.url) <= 120 else request.url[:120] + "…"
+            spider.record_error(f"{shown}: not requested: its URL is longer than {self.maxlength} characters")
+        return kept

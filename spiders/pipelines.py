@@ -70,6 +70,7 @@ class StorePipeline:
         )
         # Scrapy tells the close reason only after the pipelines closed: the end is recorded then.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.response_received, signal=signals.response_received)
         return pipeline
 
     def open_spider(self) -> None:
@@ -100,6 +101,11 @@ class StorePipeline:
         except DuplicateKey as exc:  # counted by the recorder, reported on the run
             logger.debug("%s", exc)
         return item
+
+    def response_received(self) -> None:
+        """The run's page count and heartbeat follow the crawl even between items."""
+        if self.recorder is not None:
+            self.recorder.write_when_due()
 
     def close_spider(self) -> None:
         spider = self.crawler.spider

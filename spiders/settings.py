@@ -62,6 +62,11 @@ EXTENSIONS = {
     "spiders.log_level.LogLevel": 0,  # messages below LOG_LEVEL are not built at all
 }
 
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "spiders.middlewares.NamedUrlLengthMiddleware": 800,  # the same limit, every dropped URL named
+}
+
 DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.ConditionalRequestMiddleware": 580,
 }

@@ -27,6 +27,7 @@ SOURCES = [
     {"name": "no-charset", "kind": "ical", "url": "{base}/ical/cp1252-undeclared.ics"},
     {"name": "meta-charset", "kind": "jsonld", "url": "{base}/html/fete.html"},
     {"name": "robots", "kind": "ical", "url": "{base}/private/feed.ics"},
+    {"name": "long-url", "kind": "ical", "url": "{base}/ical/bad-events.ics?q=" + "x" * 2100},
 ]
 
 
@@ -50,6 +51,13 @@ def faults(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
 
 def titles(url: str, source: str) -> list[str]:
     return sorted(listing.title for listing in listings(url, source).values())
+
+
+def test_a_request_dropped_for_its_url_length_is_named_on_the_run(faults):
+    run = faults.runs["long-url"]
+    assert (run.status, run.pages, run.error_count) == ("failed", 0, 1)
+    assert run.errors[0].startswith(f"{faults.base}/ical/bad-events.ics?q=xxx")
+    assert run.errors[0].endswith("not requested: its URL is longer than 2083 characters")
 
 
 def test_http_500_is_retried_then_recorded(faults):
