@@ -1,12 +1,19 @@
 """Benchmark deduplication on synthetic listings whose true events are known.
 
 Usage: python -m bench.dedup [--sizes 10000 100000] [--postgres-url URL] [--no-sqlite] [--place 40]
+       python -m bench.dedup --crawl [--base 100000] [--days 30] [--alike 12000] [--crawled 6000]
 
 For each database (SQLite, and PostgreSQL when reachable) and each size: the time of a full rebuild,
 then the ratio of the largest size's rebuild to the smallest's (the baseline measured in the same run;
 target ≤ 15 for 10× the listings, i.e. not quadratic), the median time to place one new listing at
 the largest size (target < 20 ms), and pairwise precision and recall against the known events
 (targets 0.98 and 0.95). The labelled dev set's precision and recall are printed too.
+
+With ``--crawl``: one crawl's deduplication when a day is crowded. ``--base`` listings over
+``--days`` days, ``--alike`` of them on one day in one département (from the agendas), are placed
+first; then one organizer's crawl of ``--crawled`` more on that day and in that département is
+deduplicated, timed against the same crawl into an empty database (the baseline, same run): the
+ratio stays small when blocks stay small whatever the day's volume (target ≤ 3).
 
 The synthetic agenda: a year of events over every département (the big cities' busier), each
 announced by its organizer and, often, by the national or a regional OpenAgenda (some sharing the
@@ -42,6 +49,7 @@ from bench.databases import POSTGRES_URL, fresh_database
 PARIS = ZoneInfo("Europe/Paris")
 TARGET_RATIO = 15.0
 TARGET_PLACE_MS = 20.0
+TARGET_CROWDED_RATIO = 3.0
 
 
 def _words(text: str) -> list[str]:
@@ -107,8 +115,9 @@ class Agenda:
 class Generator:
     """A seeded synthetic agenda."""
 
-    def __init__(self, seed: int = 7) -> None:
+    def __init__(self, seed: int = 7, days: int = 365) -> None:
         self.rng = random.Random(seed)
+        self.days = days
         self.start = datetime.now(PARIS).replace(hour=0, minute=0, second=0, microsecond=0)
         self.departments = [
             (d, region) for region, ds in REGIONS.items() for d in ds for _ in range(1 + 3 * (d in BUSY))
@@ -175,7 +184,7 @@ class Generator:
     def _event(self) -> dict[str, Any]:
         department, region = self.rng.choice(self.departments)
         hour, minute = self.rng.choice(SLOTS)
-        day = self.start + timedelta(days=self.rng.randrange(365))
+        day = self.start + timedelta(days=self.rng.randrange(self.days))
         return {
             "kind": self.rng.choice(KINDS),
             "topic": self.rng.choice(TOPICS),
@@ -418,6 +427,74 @@ def report(name: str, results: Sequence[Figures]) -> bool:
     return ok
 
 
+def crowded(generator: Generator, count: int, source: str | None) -> list[dict[str, Any]]:
+    """``count`` listings on the generator's first day in Paris (75); all of ``source`` when given
+    (one organizer's crawl), else as the agendas announce them."""
+    rows: list[dict[str, Any]] = []
+    while len(rows) < count:
+        for columns, _ in generator.occurrences():
+            if source is None and columns["_source"] in generator.organizers:
+                continue
+            day = generator.start.replace(hour=columns["start"].hour, minute=columns["start"].minute)
+            rows.append(
+                {
+                    **columns,
+                    "_source": source or columns["_source"],
+                    "key": f"{source or columns['_source']}-{len(rows)}",
+                    "start": day,
+                    "end": None if columns["all_day"] else day + timedelta(hours=2),
+                    "department": "75",
+                    "region": "Île-de-France",
+                    "city": "Paris",
+                    "online": False,
+                }
+            )
+    return rows[:count]
+
+
+def crawl_into(url: str, base: int, days: int, alike: int, crawled: int) -> tuple[float, float, int]:
+    """Seconds (and this process's CPU seconds) to deduplicate one crawl of ``crawled`` crowded listings into a database holding
+    ``base`` listings (``alike`` of them crowded on the same day and place), and the events made."""
+    generator = Generator(7, days)
+    agenda = generator.agenda(base - alike)
+    agenda.listings += crowded(generator, alike, None)
+    crawl = crowded(generator, crawled, generator.organizers[0])
+    engine = get_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        ids = store(session, agenda)
+        if agenda.listings:
+            rebuild(session)
+        session.commit()
+        now = datetime.now(UTC)
+        rows = [_listing_row(columns, ids, now) for columns in crawl]
+        new: list[int] = []
+        for chunk in chunks(rows, ROWS_PER_STATEMENT):
+            new += session.execute(insert(Listing).returning(Listing.id), chunk).scalars().all()
+        session.commit()
+        began, began_cpu = time.perf_counter(), time.process_time()
+        stats = deduplicate(session, new)
+        session.commit()
+        return time.perf_counter() - began, time.process_time() - began_cpu, stats.created
+
+
+def crawl_report(name: str, postgres_url: str, base: int, days: int, alike: int, crawled: int) -> bool:
+    timings, cpu = {}, {}
+    for label, (size, crowd) in {"empty": (0, 0), "crowded": (base, alike)}.items():
+        with fresh_database(name, postgres_url) as url:
+            timings[label], cpu[label], created = crawl_into(url, size, days, crowd, crawled)
+        print(
+            f"{name:<10} a crawl of {crawled} listings on one day into {size} listings "
+            f"({crowd} alike): dedup {timings[label]:.2f} s (CPU here {cpu[label]:.2f} s), "
+            f"{created} events created",
+            flush=True,
+        )
+    ratio, cpu_ratio = timings["crowded"] / timings["empty"], cpu["crowded"] / cpu["empty"]
+    target = f"target ≤ {TARGET_CROWDED_RATIO:g}"
+    print(f"{name:<10} crowded/empty: {ratio:.2f} (CPU here {cpu_ratio:.2f}; {target})", flush=True)
+    return ratio <= TARGET_CROWDED_RATIO
+
+
 def dev_set_report() -> str:
     from tests.aggregator.dedup_pairs import add_dev_set, load_dev_set, score_pairs
 
@@ -439,6 +516,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--place", type=int, default=40, help="new listings placed at the largest size")
+    parser.add_argument("--crawl", action="store_true", help="one crawl into a crowded day instead")
+    parser.add_argument("--base", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--alike", type=int, default=12_000)
+    parser.add_argument("--crawled", type=int, default=6_000)
     args = parser.parse_args(argv)
     sizes = sorted(args.sizes)
     print(f"dev set: {dev_set_report().splitlines()[1].strip()}", flush=True)
@@ -448,7 +530,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_postgres and connection_problem(args.postgres_url) is None:
         backends.append("postgresql")
     for name in backends:
-        ok &= report(name, run_backend(name, args.postgres_url, sizes, args.place))
+        if args.crawl:
+            ok &= crawl_report(name, args.postgres_url, args.base, args.days, args.alike, args.crawled)
+        else:
+            ok &= report(name, run_backend(name, args.postgres_url, sizes, args.place))
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

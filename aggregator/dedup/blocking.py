@@ -5,12 +5,18 @@ area: its département, else "r:<région>", else "online" or "?". A listing with
 in its own, its région's, the online and the unknown areas; a listing with no département looks in
 every area of its days. ``scoring.areas_meet`` accepts exactly the pairs these lookups can find, so
 starting from either listing of a pair finds the other.
+
+A block stays small whatever the day's volume: in a block holding more than ``CROWDED`` listings,
+a listing is compared only with those sharing a token of ``scoring.common_ground`` with it (pairs
+sharing none can never be the same event), and a token that more than ``CROWDED`` of them share (a
+word every listing of a crowded day has) draws none, unless the listing has no rarer one. A dedup's
+cost then grows with the listings it places, not with the square of a day's.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date
 
 from sqlalchemy import ColumnElement, Text, and_, cast, delete, insert, or_, select
@@ -23,8 +29,46 @@ from aggregator.dedup.scoring import common_ground
 from aggregator.models import DedupBlock, Listing
 
 Block = tuple[date, str]  # (local day, area)
+CROWDED = 64  # listings of a block, or of a block sharing one token, past which tokens choose
+Tokens = Callable[[int], set[str]]  # a listing's common ground, by id
 # Whether a listing's payload names a key a news post's has: its JSON text quotes each key.
 MAYBE_NEWS = or_(*(cast(Listing.raw, Text).contains(f'"{key}"', autoescape=True) for key in NEWS_KEYS))
+
+
+def token_candidates(postings: Mapping[str, Collection[int]], tokens: Iterable[str]) -> set[int]:
+    """The listings of one block sharing one of ``tokens`` (see the module docstring)."""
+    found: set[int] = set()
+    rarest: Collection[int] = ()
+    for token in tokens:
+        posting = postings.get(token, ())
+        if len(posting) <= CROWDED:
+            found.update(posting)
+        elif not rarest or len(posting) < len(rarest):
+            rarest = posting
+    if not found:
+        found.update(rarest)
+    return found
+
+
+class Postings:
+    """Token → listings, for the crowded blocks of one run, built as their listings are loaded."""
+
+    def __init__(self, tokens: Tokens) -> None:
+        self.tokens = tokens
+        self.by_block: dict[Block, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        self.indexed: dict[Block, set[int]] = defaultdict(set)
+
+    def candidates(self, block: Block, members: Collection[int], listing_id: int) -> set[int]:
+        """The members of ``block`` that ``listing_id`` may match: all of a small block's."""
+        if len(members) <= CROWDED:
+            return set(members)
+        postings, indexed = self.by_block[block], self.indexed[block]
+        for member in members:
+            if member not in indexed:
+                indexed.add(member)
+                for token in self.tokens(member):
+                    postings[token].add(member)
+        return token_candidates(postings, self.tokens(listing_id))
 
 
 def _rows(profiles: Iterable[Profile]) -> list[dict[str, object]]:
@@ -59,8 +103,9 @@ class BlockLookup:
     news post is read off its payload's text: one naming none of ``NEWS_KEYS`` is not.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, tokens: Tokens) -> None:
         self.session = session
+        self.postings = Postings(tokens)
         self.found: dict[Block, set[int]] = defaultdict(set)  # loaded
         self.unread: dict[Block, dict[int, int]] = defaultdict(dict)  # listing → its source
         self.maybe_news: set[int] = set()
@@ -68,10 +113,11 @@ class BlockLookup:
         self.read_blocks: set[Block] = set()
 
     def candidates(self, profile: Profile) -> set[int]:
-        """The listings loaded from the blocks ``profile`` looks in (by ``read`` first)."""
+        """The listings loaded from the blocks ``profile`` looks in (by ``read`` first) that it may
+        match: all of a small block's, those sharing a token in a crowded one."""
         found: set[int] = set()
         for block in self._blocks(profile, self.found):
-            found |= self.found[block]
+            found |= self.postings.candidates(block, self.found[block], profile.id)
         return found
 
     def _blocks(self, profile: Profile, known: Mapping[Block, object]) -> list[Block]:
@@ -86,16 +132,28 @@ class BlockLookup:
         listings there that one of them may match, for the caller to load."""
         profiles = list(profiles)
         self._read_blocks(profiles)
-        wanted: dict[int, list[Block]] = defaultdict(list)
+        # Who looks in each block: a listing there is wanted by a reader of another source, or by
+        # any reader when one of them, or the listing, may be a news post.
+        readers: dict[Block, set[int]] = defaultdict(set)
+        news_read: set[Block] = set()
         for profile in profiles:
             for block in self._blocks(profile, self.unread):
-                for listing_id, source_id in self.unread[block].items():
-                    if source_id != profile.source_id or profile.news or listing_id in self.maybe_news:
-                        wanted[listing_id].append(block)
-        for listing_id, blocks in wanted.items():
-            for block in blocks:
-                self.unread[block].pop(listing_id, None)
+                readers[block].add(profile.source_id)
+                if profile.news:
+                    news_read.add(block)
+        wanted: set[int] = set()
+        for block, sources in readers.items():
+            unread = self.unread[block]
+            taken = [
+                listing_id
+                for listing_id, source_id in unread.items()
+                if block in news_read or len(sources) > 1 or source_id not in sources
+                or listing_id in self.maybe_news
+            ]  # fmt: skip
+            for listing_id in taken:
+                del unread[listing_id]
                 self.found[block].add(listing_id)
+            wanted.update(taken)
         return sorted(wanted)
 
     def _read_blocks(self, profiles: list[Profile]) -> None:
@@ -148,6 +206,8 @@ class BlockIndex:
         self.by_block: dict[tuple[date, str], list[int]] = defaultdict(list)
         self.by_token: dict[tuple[date, str], list[int]] = defaultdict(list)
         self.tokens: dict[int, set[str]] = {}
+        self.profiles = {p.id: p for p in profiles}
+        self.postings = Postings(lambda listing_id: self._tokens(self.profiles[listing_id]))
         # Tokens are looked up only by listings with no département, on their own days: most
         # listings have one, and working out their tokens costs more than the rest of the index.
         token_days = {day for p in profiles if p.query_areas is None for day in p.query_days}
@@ -171,5 +231,6 @@ class BlockIndex:
                 for token in self._tokens(profile):
                     found.update(self.by_token.get((day, token), ()))
             else:
-                found.update(self.by_block.get((day, profile.area), ()))
+                block = (day, profile.area)
+                found |= self.postings.candidates(block, self.by_block.get(block, ()), profile.id)
         return found

@@ -48,7 +48,7 @@ from aggregator.dedup.merge import (
     is_past,
 )
 from aggregator.dedup.profile import Profile, Timing, build_profile, timing_of
-from aggregator.dedup.scoring import COMPATIBLE, SAME_EVENT, Verdict, compare
+from aggregator.dedup.scoring import COMPATIBLE, SAME_EVENT, Verdict, common_ground, compare
 from aggregator.models import DedupBlock, DedupCorrection, Event, EventAlias, Listing, Source
 from aggregator.types import utcnow
 
@@ -151,6 +151,7 @@ class _Run:
         self.listings: dict[int, Listing] = {}
         self.profiles: dict[int, Profile] = {}
         self.verdicts: dict[tuple[int, int], Verdict] = {}
+        self.tokens: dict[int, set[str]] = {}
         self.constraints = Constraints()
         self.edges = UnionFind()  # listings tied by a verdict of "same event"
         self.stats = DedupStats()
@@ -197,6 +198,13 @@ class _Run:
             self.sources.update(
                 (s.id, s) for s in self.session.scalars(select(Source).where(Source.id.in_(missing)))
             )
+
+    def tokens_of(self, listing_id: int) -> set[str]:
+        """The listing's common ground (``scoring.common_ground``), worked out once."""
+        found = self.tokens.get(listing_id)
+        if found is None:
+            found = self.tokens[listing_id] = common_ground(self.profiles[listing_id])
+        return found
 
     def verdict(self, a: int, b: int) -> Verdict:
         key = (a, b) if a < b else (b, a)
@@ -255,7 +263,7 @@ class _Run:
         members = set(seeds)
         frontier = set(seeds)
         seen_events: set[int] = set()
-        blocks = BlockLookup(self.session)
+        blocks = BlockLookup(self.session, self.tokens_of)
         while frontier:
             self.constraints.load(self.session, frontier)
             event_ids = {e for i in frontier if (e := self.listings[i].event_id) is not None} - seen_events
