@@ -3,15 +3,17 @@ content hash, removals only after a complete crawl, counters true at every endin
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from aggregator import finish
 from aggregator.crawl import CLI, claim_run, close_run
-from aggregator.db import get_sessionmaker
+from aggregator.db import get_sessionmaker, retrying
 from aggregator.dedup.merge import RETIRED_NOTE
 from aggregator.executors import CrawlJob, Outcome
 from aggregator.models import CrawlRun, Event, Listing, Source
@@ -236,3 +238,35 @@ def test_a_dedup_failing_at_the_end_is_an_error_and_its_listings_wait_for_the_ne
     assert calls[1] == calls[0]  # the unplaced listings, again
     assert (again.events_created, again.error_count, again.status) == (2, 0, "succeeded")
     assert all(listing.event_id for listing in stored(db_url).values())
+
+
+def test_a_busy_database_is_waited_for_and_the_write_retried(db_url, source, monkeypatch):
+    monkeypatch.setattr("aggregator.db.BUSY_FIRST_WAIT", 0.01)
+    job, recorder = open_crawl(db_url)
+    recorder.save(event("1"))
+    real, refusals = recorder.session.commit, []
+
+    def busy_twice() -> None:
+        if len(refusals) < 2:
+            refusals.append(1)
+            raise OperationalError("COMMIT", {}, sqlite3.OperationalError("database is locked"))
+        real()
+
+    monkeypatch.setattr(recorder.session, "commit", busy_twice)
+    recorder.write()
+    monkeypatch.setattr(recorder.session, "commit", real)
+    run = ended(job, recorder)
+    assert len(refusals) == 2 and (run.status, run.listings_new, run.error_count) == ("succeeded", 1, 0)
+    assert sorted(stored(db_url)) == ["1"]
+
+
+def test_only_a_busy_database_is_retried(db_url, source):
+    calls = []
+
+    def refused() -> None:
+        calls.append(1)
+        raise OperationalError("INSERT", {}, sqlite3.OperationalError("no such table: listing"))
+
+    with get_sessionmaker(db_url)() as session, pytest.raises(OperationalError):
+        retrying(session, refused)
+    assert len(calls) == 1
