@@ -453,8 +453,9 @@ def crowded(generator: Generator, count: int, source: str | None) -> list[dict[s
 
 
 def crawl_into(url: str, base: int, days: int, alike: int, crawled: int) -> tuple[float, float, int]:
-    """Seconds (and this process's CPU seconds) to deduplicate one crawl of ``crawled`` crowded listings into a database holding
-    ``base`` listings (``alike`` of them crowded on the same day and place), and the events made."""
+    """Seconds (and this process's CPU seconds) to deduplicate one crawl of ``crawled`` crowded
+    listings into a database holding ``base`` listings (``alike`` of them crowded on the same day and
+    place), and the events made."""
     generator = Generator(7, days)
     agenda = generator.agenda(base - alike)
     agenda.listings += crowded(generator, alike, None)
