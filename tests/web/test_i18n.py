@@ -10,6 +10,10 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from aggregator.normalize.categories import BY_LABEL
+from tests.web.html_checks import Page
+from web.labels import CATEGORY_LABELS
+
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "web" / "translations" / "en" / "LC_MESSAGES"
 
@@ -39,3 +43,22 @@ def test_the_compiled_catalogue_matches_its_source():
         source = {_hashable(m.id): _hashable(m.string) for m in read_po(po, locale="en") if m.id}
     compiled = read_mo(BytesIO((CATALOG / "messages.mo").read_bytes()))
     assert {_hashable(m.id): _hashable(m.string) for m in compiled if m.id} == source
+
+
+def test_every_category_is_marked_for_translation():
+    assert set(BY_LABEL) == CATEGORY_LABELS
+
+
+def test_categories_labels_and_error_pages_read_in_english(web):
+    english = {"Accept-Language": "en"}
+    page = web.get("/?category=atelier&region=Bretagne", headers=english).get_data(as_text=True)
+    assert (
+        ">Workshop</li>" in page
+        and "<legend>Region</legend>" in page
+        and "<legend>Department</legend>" in page
+    )
+    assert "Atelier" not in Page(page).visible_text.replace("Atelier réparation vélo", "")
+    missing = web.get("/nowhere", headers=english).get_data(as_text=True)
+    assert "Page not found" in missing
+    refused = web.post("/", headers=english)
+    assert refused.status_code == 405 and "Method Not Allowed" not in refused.get_data(as_text=True)
