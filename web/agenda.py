@@ -19,6 +19,7 @@ from web.dates import iso_week, today, weekend_of
 from web.db import get_session
 from web.facets import facet_counts
 from web.filters import PARAMS, FilterError, Filters, check_sources, describe, regions, source_titles
+from web.images import kept_images
 from web.links import filtered_url
 from web.queries import load_in_order, page_ids, where
 
@@ -84,6 +85,7 @@ def index() -> Response | str:
         description=describe(filters, titles),
         today=start,
         view="weekend" if weekend else "list",
+        images=kept_images(events),
     )
 
 
@@ -218,4 +220,5 @@ def week(week: str) -> Response | str:
         description=describe(filters, titles),
         today=today(),
         view="week" if monday <= today() <= sunday else None,
+        images=kept_images(events),
     )
