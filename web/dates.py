@@ -6,6 +6,7 @@ so that a narrow screen never splits them across lines; phrases break between th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,12 +29,13 @@ def _locale(locale: Locale | str | None) -> Locale:
     return get_locale() or Locale.parse("fr")
 
 
-def _translated(locale: Locale, message: str, **values: str) -> str:
-    """``gettext`` in ``locale``; switching locales costs, so only when it is not the current one."""
+def _translated(locale: Locale, say: Callable[[], str]) -> str:
+    """``say()`` (a ``gettext`` call, so that extraction finds its message) in ``locale``; switching
+    locales costs, so only when it is not the current one."""
     if locale == get_locale():
-        return gettext(message, **values)
+        return say()
     with force_locale(locale):
-        return gettext(message, **values)
+        return say()
 
 
 def _day_number(day: date, locale: Locale) -> str:
@@ -72,7 +74,8 @@ def date_range(first: date, last: date, locale: Locale | str | None = None) -> s
     same_year = first.year == last.year
     same_month = same_year and first.month == last.month
     start = _day(first, loc, month=not same_month, year=not same_year)
-    return _translated(loc, "du %(start)s au %(end)s", start=start, end=_day(last, loc))
+    end = _day(last, loc)
+    return _translated(loc, lambda: gettext("du %(start)s au %(end)s", start=start, end=end))
 
 
 def clock(moment: time, locale: Locale | str | None = None) -> str:
@@ -87,8 +90,10 @@ def time_range(start: time, end: time | None, locale: Locale | str | None = None
     """ "de 14 h à 18 h", or "à 14 h" when the end is unknown."""
     loc = _locale(locale)
     if end is None or end == start:
-        return _translated(loc, "à %(time)s", time=clock(start, loc))
-    return _translated(loc, "de %(start)s à %(end)s", start=clock(start, loc), end=clock(end, loc))
+        at = clock(start, loc)
+        return _translated(loc, lambda: gettext("à %(time)s", time=at))
+    first, last = clock(start, loc), clock(end, loc)
+    return _translated(loc, lambda: gettext("de %(start)s à %(end)s", start=first, end=last))
 
 
 def zone_note(timezone: str, locale: Locale | str | None = None) -> str | None:

@@ -1,4 +1,5 @@
-"""Every page type, at 1280 and 390 px, checked by axe-core for WCAG 2.1 A and AA, and photographed.
+"""Every page type, at 1280 and 390 px, checked by axe-core for WCAG 2.1 A and AA (and for never
+scrolling sideways), and photographed.
 
 axe-core is vendored in tests/e2e/vendor (npm package ``axe-core``; see its README there) and
 injected into each page as an init script (which no Content-Security-Policy applies to), so the
@@ -14,14 +15,17 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from PIL import Image as Picture
 from playwright.sync_api import Browser, BrowserContext, Page
 from werkzeug.serving import make_server
 
 from aggregator.db import get_sessionmaker
-from aggregator.models import CrawlRun, Source
+from aggregator.images import image_key, resized
+from aggregator.models import CrawlRun, Event, Image, Source
 from aggregator.users import add_user
 from tests.web.conftest import make_app
 from tests.web.factories import seed
@@ -84,6 +88,22 @@ def site(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
             log_tail="INFO: Spider closed (finished)",
         )
         session.add(run)
+        # The bike workshop's card and page show an image, as if fetched from its source.
+        photo = "http://127.0.0.1:9/velo.jpg"
+        session.get(Event, events["velo"].id).image = photo
+        canvas = BytesIO()
+        Picture.new("RGB", (800, 500), (242, 177, 52)).save(canvas, "PNG")
+        data, width, height = resized(canvas.getvalue())
+        session.add(
+            Image(
+                key=image_key(photo),
+                url=photo,
+                data=data,
+                media_type="image/webp",
+                width=width,
+                height=height,
+            )
+        )
         session.flush()
         names = {"velo": events["velo"].uid, "cancelled": events["cancelled"].uid, "run": str(run.id)}
     app = make_app(url, SECURE_COOKIES=False, WTF_CSRF_ENABLED=True)
@@ -125,6 +145,9 @@ def check(page: Page, base: str, name: str, path: str, names: dict[str, str]) ->
         page.wait_for_load_state("load")
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
         found += [f"{name} @ {width}px: {line}" for line in violations(page)]
+        scrolled = page.evaluate("document.documentElement.scrollWidth")
+        if scrolled > width:
+            found.append(f"{name} @ {width}px: {scrolled}px wide, scrolls sideways")
     return found
 
 

@@ -58,6 +58,8 @@ def test_categories_labels_and_error_pages_read_in_english(web):
         and "<legend>Department</legend>" in page
     )
     assert "Atelier" not in Page(page).visible_text.replace("Atelier réparation vélo", "")
+    week = web.get("/semaine/2026-W48", headers=english).get_data(as_text=True).replace("\xa0", " ")
+    assert "<h1>Week from Monday 23 to Sunday 29 November 2026" in week and "from 2 PM to 6 PM" in week
     missing = web.get("/nowhere", headers=english).get_data(as_text=True)
     assert "Page not found" in missing
     refused = web.post("/", headers=english)
