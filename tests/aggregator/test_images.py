@@ -110,7 +110,7 @@ def test_cards_show_the_kept_image_served_locally(sqlite_db, pictures):
         add_event(session, "Sans image", at(now().date() + timedelta(days=2), 10), sources=[(source, None)])
     with get_sessionmaker(sqlite_db)() as session:
         fetch_images(session)
-    client = make_app(sqlite_db, TODAY=now().date().isoformat()).test_client()
+    client = make_app(sqlite_db).test_client()
     key = image_key(f"{pictures}/wide.jpg")
     html = client.get("/").get_data(as_text=True)
     assert html.count("<img ") == 1
