@@ -42,7 +42,7 @@ def page_number() -> int:
 
 def canonical_redirect(filters: Filters, page: int = 1, **values: str) -> Response | None:
     """Send a form submission's empty fields away, so shared URLs stay short and stable."""
-    if all(request.args.get(param, "x").strip() for param in [*PARAMS, "page"] if param in request.args):
+    if all(value.strip() for param in [*PARAMS, "page"] for value in request.args.getlist(param)):
         return None
     return redirect(filtered_url(request.endpoint or "agenda.index", filters, page, **values))
 

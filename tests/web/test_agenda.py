@@ -116,6 +116,10 @@ def test_a_submitted_form_lands_on_a_short_url(web):
     response = web.get("/?q=&region=Bretagne&department=&city=&category=&source=&from=&to=&online=")
     assert response.status_code == 302
     assert response.headers["Location"] == "/?region=Bretagne"
+    # A checked city and the empty field for one more.
+    response = web.get("/semaine/2026-W48?city=Brest&city=&region=Bretagne&region=Normandie")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/semaine/2026-W48?region=Bretagne&region=Normandie&city=Brest"
 
 
 def test_month_view(web, events):
