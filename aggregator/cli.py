@@ -237,6 +237,17 @@ def dedup(rebuild: bool) -> None:
 
 
 @main.command()
+@click.option("--limit", default=500, show_default=True, help="Images fetched at most in this run.")
+def images(limit: int) -> None:
+    """Fetch, resize and keep the images of coming events that were never fetched."""
+    from aggregator.images import fetch_images
+
+    with get_sessionmaker()() as session:
+        report = fetch_images(session, limit)
+    click.echo(f"images: {report.fetched} kept, {report.failed} failed")
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True, required=True, help="Print JSON (required).")
 @click.option("--region", help="Only events in this région (any spelling).")
 @click.option("--department", help="Only events in this département (code: 29, 2A, 974).")

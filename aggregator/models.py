@@ -293,3 +293,22 @@ Index(
     sqlite_where=CrawlRun.status == "running",
     postgresql_where=CrawlRun.status == "running",
 )
+
+
+class Image(Base):
+    """A source's image of an event, fetched once and kept resized, so that pages serve it themselves.
+
+    Keyed by the SHA-256 of its URL: every event showing that URL shares it. A URL that could not be
+    fetched or read keeps its row with ``error`` and no data, and is not asked for again.
+    """
+
+    __tablename__ = "image"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    media_type: Mapped[str | None] = mapped_column(String(40))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[timestamp]

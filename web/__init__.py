@@ -54,12 +54,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["ess_agenda_cache"] = VersionedCache()
     app.extensions["ess_agenda_last_modified"] = HighWater()
 
-    from web import admin, agenda, api, events, feeds
+    from web import admin, agenda, api, events, feeds, images, site
 
     app.register_blueprint(agenda.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(i18n.bp)
+    app.register_blueprint(site.bp)
+    app.register_blueprint(images.bp)
     admin.init_app(app)
     return app

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext
-from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
+from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from web.filters import FilterError
@@ -36,13 +36,25 @@ def http_error(error: HTTPException) -> HTTPException | Response | tuple[str, in
         return error
     titles = {
         400: gettext("Requête invalide"),
+        403: gettext("Accès refusé"),
         404: gettext("Page introuvable"),
         405: gettext("Méthode non permise"),
+        413: gettext("Requête trop volumineuse"),
+        429: gettext("Trop de tentatives"),
+    }
+    # Werkzeug's (and Flask-Limiter's) own descriptions are English whatever the page's language.
+    generic = {
+        403: gettext("Vous n'avez pas accès à cette page, ou le formulaire a expiré : rechargez la page."),
+        404: gettext("Cette adresse ne mène à aucune page de l'agenda."),
+        405: gettext("Cette adresse ne s'utilise pas ainsi."),
+        413: gettext("Ce qui a été envoyé est trop volumineux."),
+        429: gettext("Trop de tentatives en peu de temps : attendez une minute avant de réessayer."),
     }
     message = error.description or ""
-    if isinstance(error, NotFound) and message == NotFound.description:
-        message = gettext("Cette adresse ne mène à aucune page de l'agenda.")
-    return _respond(error.code, titles.get(error.code, error.name), message)
+    if message == type(error).description or error.code == 429:
+        message = generic.get(error.code, gettext("La requête n'a pas pu aboutir."))
+    title = titles.get(error.code) or gettext("Erreur %(code)s", code=error.code)
+    return _respond(error.code, title, message)
 
 
 def server_error(error: InternalServerError) -> Response | tuple[str, int]:

@@ -27,6 +27,7 @@ from web.filters import Filters, check_sources, describe, source_titles
 from web.fragments import load_fragments
 from web.http import HighWater, Representation, etag_for, send
 from web.ical import assemble
+from web.links import filtered_url
 from web.queries import where
 
 bp = Blueprint("feeds", __name__)
@@ -105,7 +106,7 @@ def atom() -> Response:
                 filters=filters,
                 title=calendar_name(filters, titles),
                 updated=updated,
-                self_url=url_for("feeds.atom", _external=True, **filters.to_args()),
+                self_url=filtered_url("feeds.atom", filters, _external=True),
             )
         return Representation(body.encode("utf-8"), etag_for(*key), updated, ATOM_TYPE)
 

@@ -44,7 +44,7 @@ def admin_site(sqlite_db: str) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    page = browser.new_page()
+    page = browser.new_page(locale="fr-FR")
     yield page
     page.close()
 

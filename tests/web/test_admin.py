@@ -151,6 +151,12 @@ def test_login_attempts_are_rate_limited(admin_db):
     for _ in range(3):
         assert login(client, password="guess").status_code == 401
     assert login(client).status_code == 429  # even the right password waits now
+    client.set_cookie("lang", "en")
+    waiting = login(client)
+    assert waiting.status_code == 429
+    assert "Too many attempts" in waiting.get_data(as_text=True) and "wait a minute" in waiting.get_data(
+        as_text=True
+    )
 
 
 def test_only_sign_in_attempts_are_rate_limited(admin_db):
