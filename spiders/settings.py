@@ -64,6 +64,7 @@ EXTENSIONS = {
 
 DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.ConditionalRequestMiddleware": 580,
+    "spiders.middlewares.CharsetMiddleware": 570,  # after the replay of a remembered body
 }
 
 ITEM_PIPELINES = {
