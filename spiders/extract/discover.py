@@ -3,11 +3,13 @@
 ``discover(html, base_url)`` reads one page (no network): ``<link rel="alternate">`` iCalendar and
 RSS/Atom feeds, ``.ics`` and ``webcal:`` links, a WordPress REST root (``rel="https://api.w.org/"``,
 in the page or the ``Link`` header) where "The Events Calendar" may answer, OpenAgenda and Google
-Calendar embeds, and schema.org events on the page itself. ``agenda_pages`` names the pages worth
-reading next; ``confirms`` says whether a fetched candidate is what it claimed to be.
+Calendar embeds, schema.org events on the page itself, and an agenda of cards with date badges.
+``agenda_pages`` names the pages worth reading next; ``confirms`` says whether a fetched candidate
+is what it claimed to be.
 
-Candidates are ranked structured calendars first (tribe > openagenda > ical > jsonld > rss); a
-guessed candidate (an endpoint the page only suggests) comes after a declared one of the same kind.
+Candidates are ranked structured calendars first (tribe > openagenda > ical > jsonld > blocks >
+rss); a guessed candidate (an endpoint the page only suggests) comes after a declared one of the
+same kind.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 from parsel import Selector
 
+from aggregator import clock
+from spiders.constants import DEFAULT_TIMEZONE
+from spiders.extract.agenda_blocks import agenda_cards
 from spiders.extract.links import canonical_url, same_site, web_url
 from spiders.extract.structured_data import page_events
 
@@ -28,8 +33,9 @@ TRIBE = "tribe"
 OPENAGENDA = "openagenda"
 ICAL = "ical"
 JSONLD = "jsonld"
+BLOCKS = "blocks"  # an agenda of cards read by its shape (spiders.extract.agenda_blocks), no kind of its own
 RSS = "rss"
-RANK = {TRIBE: 0, OPENAGENDA: 1, ICAL: 2, JSONLD: 3, RSS: 4}
+RANK = {TRIBE: 0, OPENAGENDA: 1, ICAL: 2, JSONLD: 3, BLOCKS: 4, RSS: 5}
 
 OPENAGENDA_URL = "https://openagenda.com"
 TRIBE_EVENTS_ROUTE = "tribe/events/v1/events"
@@ -77,6 +83,7 @@ def discover(
         *_openagenda_exports(html, openagenda_url),
         *_calendar_feeds(page, base_url),
         *_events_on_page(html, base_url),
+        *_agenda_blocks(html, base_url),
         *_news_feeds(page, base_url),
     ]
     return rank(found)
@@ -200,6 +207,13 @@ def _events_on_page(html: str, base_url: str) -> Iterator[Candidate]:
     events, _ = page_events(html, base_url)
     if events:
         yield Candidate(JSONLD, canonical_url(base_url), f"{len(events)} schema.org event(s) on the page")
+
+
+def _agenda_blocks(html: str, base_url: str) -> Iterator[Candidate]:
+    cards, _ = agenda_cards(html, base_url, clock.today(DEFAULT_TIMEZONE))
+    if cards:
+        how = f"an agenda of {len(cards)} cards with date badges linking to their pages"
+        yield Candidate(BLOCKS, canonical_url(base_url), how)
 
 
 def _news_feeds(page: Selector, base_url: str) -> Iterator[Candidate]:

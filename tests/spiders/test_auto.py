@@ -15,11 +15,12 @@ from sqlalchemy import select
 
 from aggregator.db import dispose_engine, get_engine, get_sessionmaker
 from aggregator.discovery import DiscoveryError, discover_url, discovery_report, record_discovery
-from aggregator.models import CrawlRun, Source
+from aggregator.models import CrawlRun, Listing, Source
 from aggregator.samples_server import EXPECTED_FILE, serve_sites
 from aggregator.schema import upgrade
 from aggregator.sources import upsert_sources, validate_source
 from spiders.extract.discover import (
+    BLOCKS,
     ICAL,
     JSONLD,
     OPENAGENDA,
@@ -35,6 +36,7 @@ from spiders.extract.discover import (
 from tests.spiders.crawling import FIXTURES, crawl, listings
 
 BASE = "https://asso.example/"
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def kinds_and_urls(candidates: list[Candidate]) -> list[tuple[str, str]]:
@@ -177,6 +179,8 @@ SOURCES = [
     {"name": "a-rss", "kind": "auto", "url": "{base}/rss-site/"},
     {"name": "a-nothing", "kind": "auto", "url": "{base}/nothing/"},
     {"name": "a-direct", "kind": "auto", "url": "{base}/tribe-site/agenda.ics"},
+    {"name": "a-cards", "kind": "auto", "url": "{base}/ess-sud/"},
+    {"name": "a-portal", "kind": "auto", "url": "{base}/portail/"},
 ]
 
 
@@ -252,6 +256,59 @@ def test_a_site_offering_nothing_fails_the_run_and_says_so(sites):
     assert any("no agenda, calendar or feed found" in error for error in run.errors)
     report = discovered(url, "a-nothing")
     assert (report["chosen"], report["candidates"]) == (None, [])
+
+
+# -- agendas of cards ---------------------------------------------------------------------------
+
+# The ess-sud site of the prose corpus: the homepage's 4 cards, 3 more on "Voir tout l'agenda".
+ESS_SUD = {
+    "Petit-déjeuner des financeurs solidaires": ("2027-02-04T08:30", "2027-02-04T10:30", "13003"),
+    "Atelier « Mesurer son impact social »": ("2027-02-18T14:00", "2027-02-18T17:00", "06300"),
+    "Journée régionale des tiers-lieux solidaires": ("2027-03-05T09:30", "2027-03-05T17:00", "13003"),
+    "Université d'hiver de l'insertion par l'activité économique": ("2027-03-16", "2027-03-18", "84000"),
+    "Réunion des adhérents : préparation du Mois de l'ESS 2027": (
+        "2027-03-25T09:30",
+        "2027-03-25T12:00",
+        "13002",
+    ),
+    "Ciné-débat « Le travail en commun »": ("2027-04-13T18:30", None, "83000"),
+    "Fête du printemps de la Recyclerie des Alpes du Sud": ("2027-04-24T10:00", "2027-04-24T18:00", "05000"),
+}
+
+
+def local(listing: Listing) -> tuple[str, str | None]:
+    if listing.all_day:
+        return listing.start_date.isoformat(), listing.end_date.isoformat()
+    end = listing.end.astimezone(PARIS).isoformat()[:16] if listing.end else None
+    return listing.start.astimezone(PARIS).isoformat()[:16], end
+
+
+def test_an_agenda_of_cards_is_read_from_its_event_pages_and_not_its_news(sites):
+    url, _, runs = sites
+    assert runs["a-cards"].status == "succeeded", runs["a-cards"].errors
+    assert chosen_kind(url, "a-cards") == BLOCKS
+    found = {listing.title: listing for listing in listings(url, "a-cards").values()}
+    assert {title: (*local(found[title]), found[title].postcode) for title in found} == ESS_SUD
+    assert all("/agenda/" in listing.url for listing in found.values())  # no news item
+    assert found["Atelier « Mesurer son impact social »"].organizer == "DLA des Alpes-Maritimes"
+
+
+def test_a_portal_agenda_block_beside_news_dated_the_same_way(sites):
+    url, _, runs = sites
+    assert runs["a-portal"].status == "succeeded", runs["a-portal"].errors
+    found = {listing.title: listing for listing in listings(url, "a-portal").values()}
+    # Year-less pages are read against the clock: month, day and hours are what is certain.
+    got = {
+        title: (listing.local_start.strftime("%m-%d %H:%M"), listing.all_day)
+        for title, listing in found.items()
+    }
+    assert got == {
+        "Comment valoriser l’agro-écologie avec l’aide d’entreprises partenaires ?": ("11-18 08:30", False),
+        "Les 2ème Rencontres de l'Impact Social du Projet VISES": ("11-23 00:00", True),
+        "Soirée des partenaires Université de Lille": ("11-30 18:30", False),
+    }
+    days = found["Les 2ème Rencontres de l'Impact Social du Projet VISES"]
+    assert (days.end_date - days.start_date).days == 1 and days.city == "Lille"
 
 
 # -- the cress-reunion sample -----------------------------------------------------------------
