@@ -2,16 +2,18 @@
 
 1. Explore: read the homepage (spiders.extract.discover), and its agenda page(s) when the homepage
    declares no calendar feed.
-2. Probe the candidates best first (tribe > openagenda > ical > jsonld > rss): fetch each until one
-   is what it claims to be; an agenda page without events of its own is a JSON-LD listing when the
-   pages it links to carry events.
+2. Probe the candidates best first (tribe > openagenda > ical > jsonld > blocks > rss): fetch each
+   until one is what it claims to be; an agenda page without events of its own is a JSON-LD listing
+   when the pages it links to carry events.
 3. Crawl the chosen one with the code of its own kind (the response is handed to that kind's
-   ``parse``).
+   ``parse``); an agenda of cards (spiders.extract.agenda_blocks) is read here, from each card's
+   event page.
 
 What was found, tried and chosen is kept on ``Source.discovered`` (aggregator.discovery).
 
-Settings read: ESS_OPENAGENDA_URL (where OpenAgenda embeds point), ESS_STORE_ENABLED (record the
-discovery only when the crawl stores its results).
+Settings read: ESS_OPENAGENDA_URL and ESS_GOOGLE_CALENDAR_URL (where OpenAgenda and Google
+Calendar embeds are read), ESS_STORE_ENABLED (record the discovery only when the crawl stores its
+results).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from aggregator.discovery import CHOSEN, discovery_report, record_discovery
 from spiders.extract.agenda_blocks import Card, agenda_cards, event_details
 from spiders.extract.discover import (
     BLOCKS,
+    GOOGLE_CALENDAR_URL,
     ICAL,
     JSONLD,
     OPENAGENDA,
@@ -38,6 +41,7 @@ from spiders.extract.discover import (
     agenda_pages,
     confirms,
     discover,
+    looks_like_agenda,
     rank,
     sniff,
 )
@@ -110,11 +114,12 @@ class AutoSpider(EventSpider):
         text = self.text_of(response)
         headers = [h.decode("latin-1") for h in response.headers.getlist("Link")]
         openagenda_url = self.settings.get("ESS_OPENAGENDA_URL") or OPENAGENDA_URL
-        found = discover(text, response.url, headers, openagenda_url)
+        google_url = self.settings.get("ESS_GOOGLE_CALENDAR_URL") or GOOGLE_CALENDAR_URL
+        found = discover(text, response.url, headers, openagenda_url, google_url)
         page = canonical_url(response.url)
         if any(c.kind in (JSONLD, BLOCKS) for c in found):
             self._pages[page] = response
-        elif response.url != self.homepage:
+        elif response.url != self.homepage or looks_like_agenda(response.url):
             samples = content_links(response.selector, response.url)[: self.max_samples]
             if samples:
                 self._pages[page], self._samples[page] = response, samples
