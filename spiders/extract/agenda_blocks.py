@@ -73,9 +73,13 @@ def agenda_cards(html: str, base_url: str, reference: date) -> tuple[list[Card],
     if root is None:
         return [], []
     badges = [node for node in root.iter() if isinstance(node.tag, str) and _is_badge(node, reference)]
+    holding: dict[_Element, int] = {}  # badges under each element
+    for badge in badges:
+        for ancestor in badge.iterancestors():
+            holding[ancestor] = holding.get(ancestor, 0) + 1
     cards: dict[_Element, list[_Element]] = {}
     for badge in badges:
-        card = _card_of(badge, badges, base_url)
+        card = _card_of(badge, holding, base_url)
         if card is not None and card.getparent() is not None:
             cards.setdefault(card.getparent(), []).append(card)
     found: dict[str, Card] = {}
@@ -117,8 +121,8 @@ def _is_badge(node: _Element, reference: date) -> bool:
         return not _in_frame(node)
     if node.tag in ("a", *_HEADINGS) or node.find(".//a") is not None:
         return False
-    text = _text(node)
-    if not text or len(text) > MAX_BADGE_CHARS or not re.search(r"\d", text):
+    text = _short_text(node, MAX_BADGE_CHARS)
+    if not text or not re.search(r"\d", text):
         return False
     found = find_dates(text, reference, loose=True)
     if len(found) != 1 or _in_frame(node):
@@ -127,11 +131,11 @@ def _is_badge(node: _Element, reference: date) -> bool:
     return not any(_text(child) == text for child in node if isinstance(child.tag, str))
 
 
-def _card_of(badge: _Element, badges: list[_Element], base_url: str) -> _Element | None:
+def _card_of(badge: _Element, holding: dict[_Element, int], base_url: str) -> _Element | None:
     """The badge's card: its largest ancestor holding no other badge, when it links to a page."""
     card, node = None, badge.getparent()
     while node is not None and node.tag not in ("body", "html"):
-        if any(other is not badge and _contains(node, other) for other in badges):
+        if holding.get(node, 0) > 1:
             break
         card, node = node, node.getparent()
     if card is None or _link(card, base_url) is None:
@@ -269,6 +273,19 @@ def _text(node: _Element | None) -> str:
     return " ".join(" ".join(t for t in node.itertext() if t.strip()).split())
 
 
+def _short_text(node: _Element, limit: int) -> str:
+    """The element's text when it has at most ``limit`` characters, else "" (read no further)."""
+    pieces: list[str] = []
+    length = 0
+    for piece in node.itertext():
+        length += len(piece.strip())
+        if length > limit:
+            return ""
+        if piece.strip():
+            pieces.append(piece)
+    return " ".join(" ".join(pieces).split())
+
+
 def _classes(node: _Element) -> str:
     return f"{node.get('class') or ''} {node.get('id') or ''}".strip()
 
@@ -279,10 +296,6 @@ def _ancestors(node: _Element, count: int) -> list[_Element]:
         found.append(node)
         node = node.getparent()
     return found
-
-
-def _contains(node: _Element, other: _Element) -> bool:
-    return any(ancestor is node for ancestor in other.iterancestors())
 
 
 def _in_frame(node: _Element) -> bool:
