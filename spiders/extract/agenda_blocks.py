@@ -18,12 +18,12 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from lxml import html as lxml_html
 from lxml.etree import ParserError, _Element
 
-from spiders.extract.french_dates import When, find_dates, parse_field_dates
+from spiders.extract.french_dates import When, combine, find_dates, parse_field_dates, times_near
 from spiders.extract.french_places import Place, parse_location
 from spiders.extract.links import canonical_url, same_site, web_url
 from spiders.extract.text import clean_line, html_to_text
@@ -95,8 +95,13 @@ def agenda_cards(html: str, base_url: str, reference: date) -> tuple[list[Card],
     return list(found.values()), list(dict.fromkeys(more))
 
 
-def event_details(html: str, reference: date) -> Details:
-    """An event page's labelled lines ("Date :", "Horaires :", "Lieu :") read as a date and a place."""
+def event_details(html: str, reference: date, badge: When | None = None) -> Details:
+    """An event page's labelled lines ("Date :", "Horaires :", "Lieu :") read as a date and a place.
+
+    A page without a date line is read as prose, where only the day its card's ``badge`` shows is
+    taken (with the hours written beside it): the other dates of a page are deadlines, publication
+    dates or past editions as often as not.
+    """
     root = _parse(html)
     if root is None:
         return Details(None, Place(), "")
@@ -108,6 +113,8 @@ def event_details(html: str, reference: date) -> Details:
             fields[kind] = value
     date_text = fields.get("date", "")
     when = parse_field_dates(date_text, fields.get("time", ""), reference) if date_text else None
+    if when is None and badge is not None:
+        when, date_text = _badge_day_in_prose(main, badge, reference)
     place = parse_location(fields.get("place", ""))
     return Details(when, place, date_text, clean_line(fields.get("organizer")) or None)
 
@@ -231,6 +238,16 @@ def _labelled(main: _Element) -> Iterator[tuple[str, str]]:
         value = term.getnext()
         if value is not None and value.tag == "dd":
             yield _text(term).rstrip(" :"), _text(value)
+
+
+def _badge_day_in_prose(main: _Element, badge: When, reference: date) -> tuple[When | None, str]:
+    """The badge's day as the page's prose writes it, with its hours."""
+    text = html_to_text(lxml_html.tostring(main, encoding="unicode"))
+    day = badge.start.date() if isinstance(badge.start, datetime) else badge.start
+    for found in find_dates(text, reference):
+        if (found.first.month, found.first.day) == (day.month, day.day):
+            return combine(found, times_near(text, found)), text[found.span[0] : found.span[1]]
+    return None, ""
 
 
 def _label_kind(label: str) -> str | None:

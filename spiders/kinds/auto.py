@@ -247,8 +247,9 @@ class AutoSpider(EventSpider):
                 yield self.request(url, self.parse_cards)
 
     def parse_card_page(self, response: Response, card: Card) -> Iterator[EventItem]:
-        """An event's page: its labelled lines give the year, hours and address the badge leaves out."""
-        details = event_details(self.text_of(response), self.reference_date())
+        """An event's page: its labelled lines (or its prose, on the badge's day) give the year, hours
+        and address the badge leaves out."""
+        details = event_details(self.text_of(response), self.reference_date(), card.when)
         item = self._card_item(card, details.when or card.when, details.place, details.date_text)
         if item is None:
             return

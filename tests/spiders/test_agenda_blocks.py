@@ -114,3 +114,15 @@ def test_event_pages_with_a_definition_list_or_no_labels():
     assert (details.place.city, details.place.department) == ("Lille", "59")
     nothing = event_details(page("<li>Rendez-vous le 4 février</li>"), REFERENCE)
     assert (nothing.when, bool(nothing.place)) == (None, False)
+
+
+def test_a_page_without_labels_is_read_on_its_badge_day():
+    prose = page(
+        "<li>Inscriptions avant le 28 janvier.</li>"
+        "<li>Rendez-vous le jeudi 4 février de 9h à 12h à la Maison des associations de Nice.</li>"
+    )
+    badge = When(date(2027, 2, 4), date(2027, 2, 4), all_day=True)
+    details = event_details(prose, REFERENCE, badge)
+    assert details.when == When(datetime(2027, 2, 4, 9), datetime(2027, 2, 4, 12), all_day=False)
+    other_day = When(date(2027, 2, 11), date(2027, 2, 11), all_day=True)
+    assert event_details(prose, REFERENCE, other_day).when is None
