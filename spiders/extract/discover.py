@@ -299,7 +299,8 @@ def _wp_root(page: Selector, html: str, base_url: str, link_headers: Iterable[st
 
 
 def _federated_feeds(page: Selector, html: str, base_url: str) -> Iterator[Candidate]:
-    """Mobilizon groups linked or embedded, and Gancio instances embedded: their iCalendar feeds."""
+    """Mobilizon groups linked or given as the address, Gancio instances embedded or given: their
+    iCalendar feeds."""
     for node in page.css("a[href], iframe[src]"):
         url = web_url(node.attrib.get("href") or node.attrib.get("src") or "", base_url)
         parts = urlsplit(url or "")
@@ -311,6 +312,18 @@ def _federated_feeds(page: Selector, html: str, base_url: str) -> Iterator[Candi
         if named:
             feed = urlunsplit((parts.scheme, parts.netloc, group["group"] + "/feed/ics", "", ""))
             yield Candidate(ICAL, feed, "a Mobilizon group (its iCalendar feed)")
+    own = urlsplit(base_url)
+    group = _MOBILIZON_GROUP.match(own.path)
+    if group and ("mobilizon" in (own.hostname or "") or "mobilizon" in html.lower()):
+        feed = urlunsplit((own.scheme, own.netloc, group["group"] + "/feed/ics", "", ""))
+        yield Candidate(ICAL, feed, "a Mobilizon group's page (its iCalendar feed)")
+    if "gancio" in html.lower():
+        for href in page.css(_rel_css("alternate")).getall():
+            url = web_url(href, base_url)
+            if url and urlsplit(url).path.endswith("/feed/rss"):
+                yield Candidate(
+                    ICAL, canonical_url(url[: url.rindex("/feed/rss")] + "/feed/ics"), "a Gancio instance"
+                )
     for embed, script in _GANCIO_BASE.findall(html):
         base = web_url(embed or script, base_url)
         if base:

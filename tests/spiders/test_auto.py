@@ -133,6 +133,19 @@ def test_openagenda_mobilizon_and_gancio_embeds():
     ]
 
 
+def test_a_mobilizon_group_or_a_gancio_instance_given_as_the_address():
+    group = discover(
+        "<html><title>Repair café · Mobilizon</title></html>", "https://mobilizon.fr/@repair-cafe"
+    )
+    assert kinds_and_urls(group) == [(ICAL, "https://mobilizon.fr/@repair-cafe/feed/ics")]
+    gancio = """<link rel="alternate" type="application/rss+xml" href="https://agenda.example/feed/rss">
+      <footer>Propulsé par <a href="https://gancio.org">Gancio</a></footer>"""
+    assert kinds_and_urls(discover(gancio, "https://agenda.example/")) == [
+        (ICAL, "https://agenda.example/feed/ics"),
+        (RSS, "https://agenda.example/feed/rss"),
+    ]
+
+
 def test_a_page_offering_nothing():
     assert discover("<html><body><a href='/contact/'>Contact</a></body></html>", BASE) == []
 
