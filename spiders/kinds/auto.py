@@ -3,8 +3,8 @@
 1. Explore: read the homepage (spiders.extract.discover), and its agenda page(s) when the homepage
    declares no calendar feed.
 2. Probe the candidates best first (tribe > openagenda > ical > jsonld > blocks > rss): fetch each
-   until one is what it claims to be; an agenda page without events of its own is a JSON-LD listing
-   when the pages it links to carry events.
+   until one is what it claims to be (and, when only guessed, holds events); an agenda page without
+   events of its own is a JSON-LD listing when the pages it links to carry events.
 3. Crawl the chosen one with the code of its own kind (the response is handed to that kind's
    ``parse``); an agenda of cards (spiders.extract.agenda_blocks) is read here, from each card's
    event page.
@@ -41,6 +41,7 @@ from spiders.extract.discover import (
     agenda_pages,
     confirms,
     discover,
+    events_in,
     looks_like_agenda,
     rank,
     sniff,
@@ -84,6 +85,7 @@ class AutoSpider(EventSpider):
         self._pages: dict[str, Response] = {}  # explored pages, kept to hand to the JSON-LD kind
         self._samples: dict[str, list[str]] = {}
         self._cards: set[str] = set()  # event pages of an agenda of cards already asked for
+        self._empty: list[tuple[Candidate, Response]] = []  # guessed sources that work but hold no events
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """The homepage: what it offers, then its agenda pages if it declares no calendar."""
@@ -157,14 +159,23 @@ class AutoSpider(EventSpider):
                     dont_filter=True,
                 )
             return
+        if self._empty:  # nothing holds events: the first working source is crawled all the same
+            yield from self._choose(*self._empty[0])
+            return
         self._record()
         self.record_error(f"{self.homepage or self.source_url}: no agenda, calendar or feed found")
 
     def parse_candidate(self, response: Response, candidate: Candidate) -> Iterator[Any]:
-        if confirms(candidate.kind, response.body):
+        """A fetched candidate is crawled when it is what it claims; a guessed one only when it holds
+        events too (an empty export a plugin's markup suggests is no reason to pass over the rest)."""
+        if not confirms(candidate.kind, response.body):
+            self.outcomes[candidate] = f"not a {candidate.kind} source ({_content_type(response)})"
+        elif candidate.guessed and not events_in(candidate.kind, response.body, response.url):
+            self.outcomes[candidate] = "no events"
+            self._empty.append((candidate, response))
+        else:
             yield from self._choose(candidate, response)
             return
-        self.outcomes[candidate] = f"not a {candidate.kind} source ({_content_type(response)})"
         yield from self._probe_next()
 
     def candidate_failed(self, failure: Failure) -> Iterator[Any]:

@@ -268,6 +268,7 @@ SOURCES = [
     {"name": "a-nothing", "kind": "auto", "url": "{base}/nothing/"},
     {"name": "a-direct", "kind": "auto", "url": "{base}/tribe-site/agenda.ics"},
     {"name": "a-cards", "kind": "auto", "url": "{base}/ess-sud/"},
+    {"name": "a-empty-export", "kind": "auto", "url": "{base}/em-empty/"},
     *({"name": f"a-{site}", "kind": "auto", "url": f"{{base}}/{site}/"} for site in PLUGIN_SITES),
     {"name": "a-portal", "kind": "auto", "url": "{base}/portail/"},
 ]
@@ -357,6 +358,19 @@ def test_plugins_embeds_and_federated_agendas_are_found_by_their_markup(sites, s
     chosen = discovered(url, f"a-{site}")["chosen"]
     assert (chosen["kind"], chosen["how"].startswith(how)) == (ICAL, True)
     assert [listing.title for listing in listings(url, f"a-{site}").values()] == [title]
+
+
+def test_an_empty_export_the_markup_suggests_gives_way_to_events_on_the_page(sites):
+    url, base, runs = sites
+    assert runs["a-empty-export"].status == "succeeded", runs["a-empty-export"].errors
+    outcomes = [
+        (c["kind"], c["url"].removeprefix(base), c["outcome"])
+        for c in discovered(url, "a-empty-export")["candidates"]
+    ]
+    assert outcomes == [(ICAL, "/em-empty/events.ics", "no events"), (JSONLD, "/em-empty/", "chosen")]
+    assert [listing.title for listing in listings(url, "a-empty-export").values()] == [
+        "Grande braderie d’hiver"
+    ]
 
 
 # -- agendas of cards ---------------------------------------------------------------------------
