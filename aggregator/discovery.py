@@ -1,8 +1,8 @@
 """What discovery found on a partner site, kept on ``Source.discovered`` for the operator.
 
 The ``auto`` kind records every candidate it saw, what fetching each one showed and the one it
-crawled. ``discover_url`` reads a homepage outside any crawl, so an operator can see what a site
-offers before saving it as a source.
+crawled. ``discover_url`` explores a site outside any crawl and fetches what it finds, so an
+operator sees what a site offers, and what each candidate yields, before saving it as a source.
 """
 
 from __future__ import annotations
@@ -10,21 +10,40 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from parsel import Selector
 from sqlalchemy import select
 from w3lib.encoding import html_to_unicode
 
 from aggregator.db import get_sessionmaker
 from aggregator.models import Source
 from aggregator.types import utcnow
-from spiders.extract.discover import OPENAGENDA_URL, Candidate, discover, sniff
-from spiders.extract.links import WEB_SCHEMES
+from spiders.extract.discover import (
+    BLOCKS,
+    GOOGLE_CALENDAR_URL,
+    JSONLD,
+    OPENAGENDA_URL,
+    RANK,
+    RSS,
+    Candidate,
+    agenda_pages,
+    discover,
+    events_in,
+    looks_like_agenda,
+    rank,
+    sniff,
+)
+from spiders.extract.encoding import actual_encoding, decode
+from spiders.extract.links import WEB_SCHEMES, canonical_url, content_links
 from spiders.settings import USER_AGENT
 
 MAX_PAGE_BYTES = 2 * 1024 * 1024
 TIMEOUT_SECONDS = 15.0
+MAX_PROBES = 8  # candidates fetched and counted; the rest are listed as not tried
+MAX_SAMPLES = 3  # pages an agenda page links to fetched to see whether they carry events
 NOT_TRIED = "not tried"
 CHOSEN = "chosen"
 
@@ -55,29 +74,142 @@ def record_discovery(source_name: str, report: Mapping[str, Any], database_url: 
         return True
 
 
+@dataclass(frozen=True)
+class Finding:
+    """A candidate as fetching it showed it: the events it yields and what the fetch said."""
+
+    candidate: Candidate
+    events: int  # events (posts, for a news feed) it carries; 0 when it failed or holds none
+    outcome: str
+
+
 def discover_url(
     url: str,
     timeout: float = TIMEOUT_SECONDS,
     openagenda_url: str = OPENAGENDA_URL,
     user_agent: str | None = None,
-) -> list[Candidate]:
-    """Fetch the page at ``url`` and list the event sources it declares or suggests, best first.
+    max_probes: int = MAX_PROBES,
+    google_calendar_url: str = GOOGLE_CALENDAR_URL,
+) -> list[Finding]:
+    """What the site at ``url`` offers, fetched and counted: the candidates yielding events first
+    (structured kinds before the others, then the one yielding most), those yielding none last.
+
+    As a person would, it reads the homepage, then, when the homepage declares no calendar, the
+    site's own "Agenda" / "Événements" pages, then fetches each candidate they point to.
 
     :raise DiscoveryError: the address is not http(s), or the page cannot be fetched.
     """
     if urlsplit(url.strip()).scheme not in WEB_SCHEMES:
         raise DiscoveryError(f"{url!r} is not an http(s) address")
-    request = urllib.request.Request(url.strip(), headers={"User-Agent": user_agent or USER_AGENT})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read(MAX_PAGE_BYTES)
-            content_type = response.headers.get("Content-Type")
-            links = response.headers.get_all("Link") or []
-            final_url = response.geturl()
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise DiscoveryError(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from exc
-    sniffed = sniff(final_url, body)
+    fetch = _Fetcher(timeout, user_agent or USER_AGENT)
+    page = fetch(url.strip())
+    sniffed = sniff(page.url, page.body)
     if sniffed is not None:
-        return [sniffed]
-    _, text = html_to_unicode(content_type, body)
-    return discover(text, final_url, links, openagenda_url)
+        return [_counted(sniffed, page)]
+    listings: dict[str, list[str]] = {}  # agenda pages whose linked pages may carry events
+    hosts = (openagenda_url, google_calendar_url)
+    candidates = _explored(page, hosts, listings, start=True)
+    pages = {canonical_url(page.url): page}
+    if not any(RANK[c.kind] < RANK[JSONLD] and not c.guessed for c in candidates):
+        for agenda_url in agenda_pages(page.text, page.url):
+            try:
+                agenda = fetch(agenda_url)
+            except DiscoveryError:
+                continue
+            pages[canonical_url(agenda.url)] = agenda
+            candidates = rank([*candidates, *_explored(agenda, hosts, listings)])
+    findings = [
+        _probe(c, fetch, pages, listings) if index < max_probes else Finding(c, 0, NOT_TRIED)
+        for index, c in enumerate(candidates)
+    ]
+    order = {f.candidate: index for index, f in enumerate(findings)}
+    return sorted(
+        findings, key=lambda f: (f.events == 0, RANK[f.candidate.kind], -f.events, order[f.candidate])
+    )
+
+
+def _explored(
+    page: _Page,
+    hosts: tuple[str, str],
+    listings: dict[str, list[str]],
+    start: bool = False,
+) -> list[Candidate]:
+    """What one page offers (``hosts``: where OpenAgenda and Google Calendar embeds are read); an
+    agenda page without events of its own may list pages that carry them (kept in ``listings``)."""
+    found = discover(page.text, page.url, page.links, *hosts)
+    if any(c.kind in (JSONLD, BLOCKS) for c in found) or (start and not looks_like_agenda(page.url)):
+        return found
+    samples = content_links(Selector(text=page.text), page.url)[:MAX_SAMPLES]
+    if samples:
+        listings[canonical_url(page.url)] = samples
+        found.append(
+            Candidate(JSONLD, canonical_url(page.url), "the pages its agenda page links to", guessed=True)
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class _Page:
+    url: str
+    body: bytes
+    text: str
+    links: list[str]
+
+
+class _Fetcher:
+    """GETs pages for discovery, within its size and time limits."""
+
+    def __init__(self, timeout: float, user_agent: str) -> None:
+        self.timeout, self.user_agent = timeout, user_agent
+
+    def __call__(self, url: str) -> _Page:
+        request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                body = response.read(MAX_PAGE_BYTES)
+                content_type = response.headers.get("Content-Type")
+                links = response.headers.get_all("Link") or []
+                final_url = response.geturl()
+        except urllib.error.HTTPError as exc:
+            raise DiscoveryError(f"cannot fetch {url}: HTTP {exc.code}") from exc
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise DiscoveryError(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from exc
+        declared, text = html_to_unicode(content_type, body)
+        if actual_encoding(body, declared) is not None:
+            text = decode(body, declared)[0]
+        return _Page(final_url, body, text, links)
+
+
+def _probe(
+    candidate: Candidate, fetch: _Fetcher, pages: Mapping[str, _Page], listings: Mapping[str, list[str]]
+) -> Finding:
+    """Fetch ``candidate`` (a page already read is not fetched again) and count its events."""
+    if candidate.kind == JSONLD and candidate.url in listings:
+        return _probe_listing(candidate, fetch, listings[candidate.url])
+    try:
+        page = pages.get(candidate.url) or fetch(candidate.url)
+    except DiscoveryError as exc:
+        return Finding(candidate, 0, str(exc).rpartition(": ")[2])
+    return _counted(candidate, page)
+
+
+def _probe_listing(candidate: Candidate, fetch: _Fetcher, samples: list[str]) -> Finding:
+    """An agenda page whose linked pages may carry schema.org events: count those of a few."""
+    events = 0
+    for sample in samples:
+        try:
+            page = fetch(sample)
+        except DiscoveryError:
+            continue
+        events += events_in(JSONLD, page.body, page.url) or 0
+    if not events:
+        return Finding(candidate, 0, "the pages it links to carry no schema.org events")
+    return Finding(candidate, events, f"{events} events on {len(samples)} of the pages it links to")
+
+
+def _counted(candidate: Candidate, page: _Page) -> Finding:
+    count = events_in(candidate.kind, page.body, page.url)
+    if count is None:
+        return Finding(candidate, 0, f"not a {candidate.kind} source")
+    noun = "posts" if candidate.kind == RSS else "events"
+    return Finding(candidate, count, f"{count} {noun}")

@@ -1,8 +1,10 @@
-"""Conditional requests: an unchanged page costs a 304.
+"""Downloader middlewares: conditional requests and charsets.
 
-The validators (ETag, Last-Modified) and body of each URL's last 200 response are kept in the
-database (aggregator.http_cache); a 304 replays the stored body, so spiders parse it as usual and
-its listings count as seen and unchanged.
+Conditional requests: an unchanged page costs a 304. The validators (ETag, Last-Modified) and body
+of each URL's last 200 response are kept in the database (aggregator.http_cache); a 304 replays the
+stored body, so spiders parse it as usual and its listings count as seen and unchanged.
+
+Charsets: a text response whose bytes contradict the charset it declares is read with the right one.
 
 Settings read: ESS_CONDITIONAL_REQUESTS, ESS_DATABASE_URL, ESS_HTTP_CACHE_MAX_BYTES.
 """
@@ -16,7 +18,7 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.http import Headers, Response
+from scrapy.http import Headers, Response, TextResponse
 from scrapy.responsetypes import responsetypes
 from sqlalchemy import Engine, bindparam, or_, select
 
@@ -24,6 +26,7 @@ from aggregator.db import get_engine
 from aggregator.http_cache import fits, upsert_http_cache
 from aggregator.models import HttpCache
 from aggregator.types import utcnow
+from spiders.extract.encoding import actual_encoding, charset_note
 from spiders.pipelines import StorePipeline
 
 logger = logging.getLogger(__name__)
@@ -169,3 +172,31 @@ class ConditionalRequestMiddleware:
 def _header(response: Response, name: bytes) -> Any:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+class CharsetMiddleware:
+    """Reads each text response with the encoding its bytes are really in (spiders.extract.encoding).
+
+    A page or feed declaring UTF-8 over windows-1252 bytes (or the reverse) is handed to the spider
+    with the right encoding, so every kind reads "à 14 h" right; the spider notes the repair on its
+    run. It runs after the conditional requests' replay, on remembered bodies too.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not isinstance(response, TextResponse):
+            return response
+        declared = response.encoding
+        actual = actual_encoding(response.body, declared)
+        if actual is None:
+            return response
+        note = getattr(self.crawler.spider, "record_warning", None)
+        if callable(note):
+            note(charset_note(response.url, declared, actual))
+        return response.replace(encoding=actual)

@@ -64,6 +64,7 @@ EXTENSIONS = {
 
 DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.ConditionalRequestMiddleware": 580,
+    "spiders.middlewares.CharsetMiddleware": 570,  # after the replay of a remembered body
 }
 
 ITEM_PIPELINES = {
@@ -81,3 +82,5 @@ ESS_STORE_BATCH_SIZE = 200  # listings written per transaction
 ESS_HTTP_CACHE_MAX_BYTES = 5 * 1024 * 1024  # bodies kept to replay on 304; larger ones are refetched
 # Where OpenAgenda embeds point; the auto kind builds agenda export URLs on it.
 ESS_OPENAGENDA_URL = os.environ.get("ESS_AGENDA_OPENAGENDA_URL", "https://openagenda.com")
+# Where Google Calendar embeds' public .ics feeds are read (tests serve them on 127.0.0.1).
+ESS_GOOGLE_CALENDAR_URL = os.environ.get("ESS_AGENDA_GOOGLE_CALENDAR_URL", "https://calendar.google.com")

@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 
 from aggregator.normalize.status import status_from_text as status_words
 from spiders.constants import DEFAULT_TIMEZONE
+from spiders.extract.encoding import actual_encoding, charset_note, decode
 from spiders.extract.page import reference_day
 
 logger = logging.getLogger(__name__)
@@ -241,39 +242,20 @@ class EventSpider(scrapy.Spider):
     # -- shared rules -----------------------------------------------------------------------
 
     def text_of(self, response: Response) -> str:
-        """The response's text, repairing a declared charset its bytes contradict.
-
-        Served as binary (``application/octet-stream`` is common for feeds), it is read as UTF-8,
-        else windows-1252.
-        """
-        text = response.text if isinstance(response, TextResponse) else _decode(response.body)
-        if "\ufffd" not in text:
-            return text
-        for encoding, name in (("utf-8", "UTF-8"), ("cp1252", "windows-1252"), ("latin-1", "ISO-8859-1")):
-            try:
-                repaired = response.body.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            if repaired.count("\ufffd") < text.count("\ufffd"):
-                self.record_warning(
-                    f"{response.url}: the bytes contradict the declared charset "
-                    f"{getattr(response, 'encoding', None)}; read as {name}"
-                )
-                return repaired
-            break
-        return text
+        """The response's text, read with the encoding its bytes are really in (a declared charset
+        they contradict is noted on the run); a body served as binary is read by its bytes alone."""
+        if not isinstance(response, TextResponse):
+            return decode(response.body)[0]
+        actual = actual_encoding(response.body, response.encoding)
+        if actual is None:
+            return response.text
+        self.record_warning(charset_note(response.url, response.encoding, actual))
+        return response.body.decode(actual, errors="replace")
 
     @staticmethod
     def status_from_text(*texts: str | None) -> str:
         """Cancelled or postponed when the source's words say so ("complet" is not a cancellation)."""
         return status_words(*texts)
-
-
-def _decode(body: bytes) -> str:
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        return body.decode("cp1252", errors="replace")
 
 
 def describe_failure(failure: Failure) -> str:

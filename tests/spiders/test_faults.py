@@ -14,6 +14,16 @@ from aggregator.schema import upgrade
 from tests.spiders.crawling import crawl, listings
 from tests.spiders.faultsite import serve_faults
 
+AGENDA_OPTIONS = {
+    "item": "div.evenement",
+    "title": "h3 a::text",
+    "date": "p.date",
+    "time": "p.heure",
+    "location": "p.lieu",
+    "link": "h3 a",
+}
+AGENDA = {"options": AGENDA_OPTIONS}
+ALWAYS = {"fetch_posts": "always"}
 FAST_FAIL = {"settings": {"DOWNLOAD_TIMEOUT": 1, "RETRY_TIMES": 0}}
 SOURCES = [
     {"name": "http-500", "kind": "tribe", "url": "{base}/error/500"},
@@ -27,6 +37,11 @@ SOURCES = [
     {"name": "no-charset", "kind": "ical", "url": "{base}/ical/cp1252-undeclared.ics"},
     {"name": "meta-charset", "kind": "jsonld", "url": "{base}/html/fete.html"},
     {"name": "robots", "kind": "ical", "url": "{base}/private/feed.ics"},
+    *(
+        {"name": f"html-{page}", "kind": "html", "url": f"{{base}}/html/agenda-{page}.html", **AGENDA}
+        for page in ("cp1252", "undeclared", "utf8")
+    ),
+    {"name": "rss-cp1252", "kind": "rss", "url": "{base}/rss/cp1252.xml", "options": ALWAYS},
 ]
 
 
@@ -138,6 +153,25 @@ def test_a_wrong_charset_is_noted_on_the_run(faults):
         f"warning: {faults.base}/ical/cp1252.ics: the bytes contradict the declared charset utf-8;"
         " read as windows-1252"
     ]
+
+
+@pytest.mark.parametrize(
+    ("source", "note"),
+    [
+        ("html-cp1252", "/html/agenda-cp1252.html: the bytes contradict the declared charset utf-8;"),
+        ("html-undeclared", None),  # read as windows-1252 from the start, as a browser would
+        ("html-utf8", "/html/agenda-utf8.html: the bytes contradict the declared charset cp1252;"),
+        ("rss-cp1252", "/rss/post-cp1252.html: the bytes contradict the declared charset utf-8;"),
+    ],
+)
+def test_pages_and_feeds_in_a_wrong_charset_keep_their_accents_and_hours(faults, source, note):
+    run = faults.runs[source]
+    assert run.status == "succeeded", run.errors
+    (listing,) = listings(faults.url, source).values()
+    assert listing.title.startswith("Atelier réparation de vélos")
+    assert (listing.local_start.hour, listing.city) == (14, "Brest")
+    warnings = [e for e in run.errors if e.startswith("warning: ")]
+    assert any(note in w for w in warnings) if note else warnings == []
 
 
 def test_a_charset_declared_only_in_a_meta_tag(faults):

@@ -17,14 +17,19 @@ class Found:
     url: str
     how: str
     guessed: bool
+    events: int  # events (posts, for a news feed) fetching it gave
+    outcome: str  # what fetching it showed: "12 events", "HTTP 404"…
 
 
 def discover_site(url: str) -> list[Found]:
-    """The event sources the page at ``url`` declares or suggests, best first."""
+    """The event sources the site at ``url`` offers, those yielding events first."""
     from aggregator.discovery import DiscoveryError, discover_url
 
     try:
         candidates = discover_url(url)
     except DiscoveryError as exc:
         raise DiscoveryFailed(str(exc)) from exc
-    return [Found(c.kind, c.url, c.how, c.guessed) for c in candidates]
+    return [
+        Found(f.candidate.kind, f.candidate.url, f.candidate.how, f.candidate.guessed, f.events, f.outcome)
+        for f in candidates
+    ]
