@@ -29,6 +29,7 @@ from typing import Any
 
 from aggregator.executors.child import die_with_parent
 from aggregator.normalize import NormalizationError, normalize_item
+from aggregator.normalize.listing import rejection
 from aggregator.runs import CrawlRecorder
 from aggregator.store import DuplicateKey
 
@@ -220,8 +221,9 @@ def _store_one(recorder: CrawlRecorder, item: dict[str, Any], default_region: st
     try:
         fields = normalize_item(item, default_region=default_region)
     except NormalizationError as exc:
-        logger.warning("rejected: %s", exc)
-        recorder.reject(str(exc), item.get("key"))
+        reason = rejection(item, exc)
+        logger.warning("rejected: %s", reason)
+        recorder.reject(reason, item.get("key"))
         return
     try:
         recorder.save(fields)

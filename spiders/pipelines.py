@@ -19,6 +19,7 @@ from twisted.internet.threads import deferToThread
 
 from aggregator.ingest import CrawlEnd, Ingester, IngestFailed, IngestJob
 from aggregator.normalize import NormalizationError, normalize_item
+from aggregator.normalize.listing import rejection
 from aggregator.runs import DEFAULT_BATCH_SIZE
 from spiders.kinds.base import EventSpider
 
@@ -45,12 +46,13 @@ class NormalizePipeline:
         spider = self.crawler.spider
         region = getattr(spider, "region", None)
         adapter = ItemAdapter(item)
+        # A shallow copy: asdict() walks every nested value of the raw payload.
+        given = dict(adapter.items())
         try:
-            # A shallow copy: asdict() walks every nested value of the raw payload.
-            return normalize_item(dict(adapter.items()), default_region=region)
+            return normalize_item(given, default_region=region)
         except NormalizationError as exc:
             if isinstance(spider, EventSpider):
-                spider.reject(str(exc), key=adapter.get("key"))
+                spider.reject(rejection(given, exc), key=adapter.get("key"))
             raise DropItem(f"Invalid event: {exc}") from exc
 
 

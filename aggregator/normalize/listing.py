@@ -103,6 +103,12 @@ def normalize_item(item: Mapping[str, Any], default_region: str | None = None) -
     return fields
 
 
+def rejection(item: Mapping[str, Any], exc: Exception) -> str:
+    """Why an item was rejected, after the page it was read from when known."""
+    page = item.get("page")
+    return f"{page}: {exc}" if page else str(exc)
+
+
 def content_hash(fields: Mapping[str, Any]) -> str:
     """A digest of what a listing says, to skip rewriting unchanged listings."""
     payload = {k: v for k, v in fields.items() if k not in ("raw", "content_hash")}

@@ -31,6 +31,9 @@ TYPES = {
     "/ical/cp1252-undeclared.ics": "text/calendar",
     "/html/fete.html": "text/html",  # the charset is only in the page's meta tag
     "/private/feed.ics": "text/calendar; charset=utf-8",
+    "/ical/two-tzids.ics": "text/calendar; charset=utf-8",
+    "/ical/undefined-tzids.ics": "text/calendar; charset=utf-8",
+    "/ical/minutely.ics": "text/calendar; charset=utf-8",
 }
 FILES = {
     "/tribe/events": "tribe/events.json",

@@ -27,6 +27,20 @@ SOURCES = [
     {"name": "no-charset", "kind": "ical", "url": "{base}/ical/cp1252-undeclared.ics"},
     {"name": "meta-charset", "kind": "jsonld", "url": "{base}/html/fete.html"},
     {"name": "robots", "kind": "ical", "url": "{base}/private/feed.ics"},
+    {"name": "two-tzids", "kind": "ical", "url": "{base}/ical/two-tzids.ics"},
+    {
+        "name": "undefined-tzids",
+        "kind": "ical",
+        "url": "{base}/ical/undefined-tzids.ics",
+        "region": "La Réunion",
+    },
+    {
+        "name": "minutely",
+        "kind": "ical",
+        "url": "{base}/ical/minutely.ics",
+        "options": {"max_occurrences": 30},
+    },
+    {"name": "over-cap", "kind": "ical", "url": "{base}/ical/two-tzids.ics", "options": {"max_events": 2}},
 ]
 
 
@@ -155,3 +169,49 @@ def test_robots_txt_is_obeyed(faults):
 def test_every_request_names_ess_agenda_and_its_contact(faults):
     agents = {agent for _, agent in faults.requests}
     assert agents and all("ESS Agenda" in agent and "+https://" in agent for agent in agents)
+
+
+def test_a_vtimezone_icalendar_cannot_read_loses_only_itself(faults):
+    run = faults.runs["two-tzids"]
+    base = faults.base
+    assert run.status == "succeeded"  # the feed was read; one event in it was not
+    assert titles(faults.url, "two-tzids") == [
+        "Atelier comptabilité",
+        "Conseil d'administration",
+        "Marché de Noël solidaire",  # its broken GEO alone is left out
+    ]
+    assert run.error_count == 1
+    assert (
+        f"rejected: {base}/ical/two-tzids.ics: 'Réunion sans date': unusable dates (No DTSTART given.)"
+        in run.errors
+    )
+    warnings = [e for e in run.errors if e.startswith("warning: ")]
+    assert any("broken VTIMEZONE (Europe/Paris, Europe/Brussels) dropped" in w for w in warnings)
+    assert any("'Marché de Noël solidaire': GEO ignored" in w for w in warnings)
+    conseil = next(x for x in listings(faults.url, "two-tzids").values() if x.title.startswith("Conseil"))
+    assert conseil.local_start.isoformat() == "2026-12-10T14:00:00+01:00"  # read by its TZID's name
+
+
+def test_a_tzid_nothing_defines_is_read_in_the_sources_zone(faults):
+    stored = {x.title: x for x in listings(faults.url, "undefined-tzids").values()}
+    named = stored["Zone nommée sans VTIMEZONE"]
+    assert (named.timezone, named.local_start.hour) == ("Europe/Paris", 14)
+    unknown = stored["Zone inconnue sans VTIMEZONE"]
+    assert (unknown.timezone, unknown.local_start.isoformat()) == (
+        "Indian/Reunion",
+        "2026-12-11T09:30:00+04:00",
+    )
+
+
+def test_an_endless_series_is_bounded_and_the_excess_noted(faults):
+    run = faults.runs["minutely"]
+    assert run.status == "succeeded" and run.listings_found == 31
+    (warning,) = [e for e in run.errors if e.startswith("warning: ")]
+    assert "'every-minute@faults' has more than 30 occurrences" in warning
+    assert "Soirée des bénévoles" in titles(faults.url, "minutely")
+
+
+def test_events_past_a_sources_cap_are_counted_and_nothing_is_removed(faults):
+    run = faults.runs["over-cap"]
+    assert (run.status, run.listings_found) == ("partial", 2)
+    assert "1 events past the cap of 2 per crawl were not kept (options.max_events)" in run.errors
