@@ -13,6 +13,7 @@ from typing import Any
 
 from dateutil.parser import isoparse
 
+from aggregator.normalize.times import loose_iso
 from spiders.constants import CANCELLED, CONFIRMED, POSTPONED
 from spiders.extract.links import canonical_url, web_url
 from spiders.extract.structured_data import schema_name, types_of
@@ -45,7 +46,8 @@ def event_fields(event: dict[str, Any], base_url: str) -> dict[str, Any]:
     return {
         "title": clean_line(text_of(event.get("name"))),
         "description": html_to_text(text_of(event.get("description"))),
-        "start": start,
+        # An unreadable start stays as written, for the run to name it.
+        "start": start if start is not None else text_of(event.get("startDate")) or None,
         "end": end,
         "all_day": all_day,
         "timezone": None,
@@ -139,7 +141,7 @@ def parse_date(value: Any) -> date | datetime | None:
     try:
         return isoparse(raw)  # also reads 24:00 and a few shapes fromisoformat refuses
     except (ValueError, OverflowError):
-        return None
+        return loose_iso(raw)  # "2024-5-28T16:30+0:00", as some CMSs write it
 
 
 def parse_times(
