@@ -60,6 +60,7 @@ class IngestJob:
     default_region: str | None = None
     log_level: str = "INFO"
     log_file: str | None = None  # the crawl's (LOG_FILE), else standard error
+    default_zone: str | None = None  # the source's options.timezone
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,7 @@ def _store(recorder: CrawlRecorder, job: IngestJob, items: multiprocessing.Queue
     while not isinstance(message := _next(items), CrawlEnd):
         for pickled in message.items:
             try:
-                _store_one(recorder, pickle.loads(pickled), job.default_region)
+                _store_one(recorder, pickle.loads(pickled), job.default_region, job.default_zone)
             except Exception as exc:  # one item's failure must not lose the others
                 logger.exception("cannot store an item of %s", job.source_name)
                 item_errors.append(f"cannot store an item: {exc.__class__.__name__}: {exc}")
@@ -217,9 +218,11 @@ def _store(recorder: CrawlRecorder, job: IngestJob, items: multiprocessing.Queue
     return IngestReport(seconds={**recorder.seconds, "ingest_cpu": time.process_time() - started})
 
 
-def _store_one(recorder: CrawlRecorder, item: dict[str, Any], default_region: str | None) -> None:
+def _store_one(
+    recorder: CrawlRecorder, item: dict[str, Any], default_region: str | None, default_zone: str | None
+) -> None:
     try:
-        fields = normalize_item(item, default_region=default_region)
+        fields = normalize_item(item, default_region=default_region, default_zone=default_zone)
     except NormalizationError as exc:
         reason = rejection(item, exc)
         logger.warning("rejected: %s", reason)

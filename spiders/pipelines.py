@@ -26,6 +26,12 @@ from spiders.kinds.base import EventSpider
 logger = logging.getLogger(__name__)
 
 
+def source_zone(spider: Any) -> str | None:
+    """The zone a source's naive times are read in, when its ``options.timezone`` names one."""
+    options = getattr(spider, "options", None) or {}
+    return str(options.get("timezone") or "") or None
+
+
 class NormalizePipeline:
     """Checks and normalizes an item into Listing columns; an impossible item is dropped, counted.
 
@@ -49,7 +55,7 @@ class NormalizePipeline:
         # A shallow copy: asdict() walks every nested value of the raw payload.
         given = dict(adapter.items())
         try:
-            return normalize_item(given, default_region=region)
+            return normalize_item(given, default_region=region, default_zone=source_zone(spider))
         except NormalizationError as exc:
             if isinstance(spider, EventSpider):
                 spider.reject(rejection(given, exc), key=adapter.get("key"))
@@ -93,6 +99,7 @@ class StorePipeline:
             spider.region,
             self.crawler.settings.get("LOG_LEVEL", "INFO"),
             self.crawler.settings.get("LOG_FILE"),
+            source_zone(spider),
         )
         self.ingester = Ingester(job)
 

@@ -26,6 +26,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from aggregator.normalize.status import status_from_text as status_words
+from aggregator.normalize.zones import stated_zone
 from spiders.constants import DEFAULT_TIMEZONE
 from spiders.extract.page import reference_day
 
@@ -177,6 +178,9 @@ class EventSpider(scrapy.Spider):
         """
         for message in self._refused_settings:
             self.record_warning(message)
+        zone = self.options.get("timezone")
+        if zone is not None and stated_zone(str(zone)) is None:
+            self.record_warning(f"options.timezone {zone!r} is not an IANA zone: ignored")
 
     # -- requests ---------------------------------------------------------------------------
 

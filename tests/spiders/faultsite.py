@@ -34,11 +34,14 @@ TYPES = {
     "/ical/two-tzids.ics": "text/calendar; charset=utf-8",
     "/ical/undefined-tzids.ics": "text/calendar; charset=utf-8",
     "/ical/minutely.ics": "text/calendar; charset=utf-8",
+    "/html/dates/": "text/html; charset=utf-8",
+    "/html/dates/forum.html": "text/html; charset=utf-8",
 }
 FILES = {
     "/tribe/events": "tribe/events.json",
     "/tribe/events?page=2": "tribe/events@page=2.json",
     "/ical/cp1252-undeclared.ics": "ical/cp1252.ics",
+    "/html/dates/": "html/dates/index.html",
 }
 
 

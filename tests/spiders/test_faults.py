@@ -40,6 +40,7 @@ SOURCES = [
         "url": "{base}/ical/minutely.ics",
         "options": {"max_occurrences": 30},
     },
+    {"name": "loose-dates", "kind": "jsonld", "url": "{base}/html/dates/"},
     {"name": "over-cap", "kind": "ical", "url": "{base}/ical/two-tzids.ics", "options": {"max_events": 2}},
 ]
 
@@ -215,3 +216,28 @@ def test_events_past_a_sources_cap_are_counted_and_nothing_is_removed(faults):
     run = faults.runs["over-cap"]
     assert (run.status, run.listings_found) == ("partial", 2)
     assert "1 events past the cap of 2 per crawl were not kept (options.max_events)" in run.errors
+
+
+def test_iso_dates_without_zero_padding_are_read(faults):
+    stored = {x.title: x for x in listings(faults.url, "loose-dates").values()}
+    assert stored["Ciné-débat coopératif"].local_start.isoformat() == "2026-12-09T18:30:00+01:00"
+    assert stored["Atelier réemploi"].local_start.isoformat() == "2026-12-10T09:00:00+01:00"
+    assert stored["Permanence juridique"].local_start.isoformat() == "2026-12-11T09:30:00+01:00"  # microdata
+
+
+def test_an_unreadable_date_is_named_with_its_page(faults):
+    run = faults.runs["loose-dates"]
+    assert run.status == "succeeded" and run.error_count == 1
+    assert (
+        f"rejected: {faults.base}/html/dates/: 'Assemblée générale': unreadable date 'prochainement'"
+        in run.errors
+    )
+
+
+def test_a_day_given_in_data_gets_the_hours_its_page_gives(faults):
+    forum = next(x for x in listings(faults.url, "loose-dates").values() if x.title.startswith("Forum"))
+    assert not forum.all_day
+    assert (forum.local_start.isoformat(), forum.end.astimezone(forum.local_start.tzinfo).hour) == (
+        "2026-12-14T14:00:00+01:00",
+        17,
+    )
