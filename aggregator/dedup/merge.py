@@ -3,8 +3,9 @@
 Speaking order: agenda entries before news posts, then the organizer's own source before regional
 networks before national aggregators. Times: a precise time over a whole day; places: the most
 specific; the description: the longest. Status: cancelled when a source cancels, unless another
-source changed its listing since; cancelled too, with a note, when every source of a coming event
-has dropped it for two successful crawls.
+source changed its listing since, even once the event is over (a source first crawled after it
+may say so); cancelled too, with a note, when every source of a coming event has dropped it for
+two successful crawls.
 """
 
 from __future__ import annotations
@@ -166,7 +167,8 @@ def _status(members: Sequence[Member], fields: dict[str, Any], now: datetime) ->
     upcoming = event_end(fields["start"], fields["end"], fields["all_day"]) > now
     if not active and upcoming and all(m.listing.missed_crawls >= RETIRE_AFTER_CRAWLS for m in members):
         return {"status": CANCELLED, "status_note": RETIRED_NOTE}
-    pool = active or [m.listing for m in members]
+    # Sources drop an event once it is over: its status then stands on everything they said.
+    pool = (active if upcoming else []) or [m.listing for m in members]
     for status in (CANCELLED, POSTPONED):
         if _stands(status, pool):
             return {"status": status, "status_note": None}
