@@ -12,12 +12,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 import icalendar
 
 from aggregator.models import Event
 from spiders.constants import CANCELLED, POSTPONED
+from web.vtimezone import vtimezone
 
 PRODID = "-//ESS Agenda//Agenda de l'ESS//FR"
 REFRESH = timedelta(hours=6)
@@ -159,11 +159,8 @@ def calendar_header(name: str | None, zone: str = HOME_ZONE) -> str:
 
 @functools.lru_cache(maxsize=256)
 def vtimezone_text(tzid: str, first_year: int, last_year: int) -> str:
-    """The zone's transitions over the years the calendar's events span."""
-    component = icalendar.Timezone.from_tzinfo(
-        ZoneInfo(tzid), first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
-    )
-    text: str = component.to_ical().decode("utf-8")
+    """The zone over the years the calendar's events span, in RRULE form (web.vtimezone)."""
+    text: str = vtimezone(tzid, first_year, last_year).to_ical().decode("utf-8")
     return text
 
 
