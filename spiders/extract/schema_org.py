@@ -56,8 +56,17 @@ def event_fields(event: dict[str, Any], base_url: str) -> dict[str, Any]:
         "categories": categories_of(event),
         "url": _link(text_of(event.get("url")), base_url),
         "image": _link(_image_url(event.get("image")), base_url),
-        "status": STATUSES.get(event_status(event) or "", CONFIRMED),
+        "status": _status(event, start),
     }
+
+
+def _status(event: dict[str, Any], start: Any) -> str:
+    """EventPostponed with a new start date (one other than ``previousStartDate``) happens then."""
+    status = STATUSES.get(event_status(event) or "", CONFIRMED)
+    previous = previous_start(event)
+    if status == POSTPONED and previous is not None and start is not None and previous != start:
+        return CONFIRMED
+    return status
 
 
 def event_status(event: dict[str, Any]) -> str | None:
