@@ -43,6 +43,7 @@ class EventItem(scrapy.Item):
     insee = scrapy.Field()
     department = scrapy.Field()
     region = scrapy.Field()
+    country = scrapy.Field()
     lat = scrapy.Field()
     lon = scrapy.Field()
     online = scrapy.Field()

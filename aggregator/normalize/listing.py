@@ -74,6 +74,7 @@ def normalize_item(
         raise NormalizationError(f"no key for {title!r}")
     given = {name: _line(item.get(name)) if name in PLACE_LINES else item.get(name) for name in PLACE_FIELDS}
     given["title"] = title
+    given["country"] = _line(item.get("country"), 100)
     online = is_online(given)
     place = resolve_place(given | {"online": online}, default_region)
     stated = item.get("timezone")

@@ -226,11 +226,13 @@ def _address(address: dict[str, Any]) -> dict[str, Any]:
         guessed = _split_address(", ".join(filter(None, [street, postcode, city])))
         if guessed.get("postcode"):
             street, postcode, city = guessed["address"] or "", guessed["postcode"], guessed["city"]
+    country = clean_line(text_of(address.get("addressCountry")))
     return {
         "address": street or None,
         "postcode": postcode or None,
         "city": city or None,
         "region": clean_line(text_of(address.get("addressRegion"))) or None,
+        **({"country": country} if country else {}),
     }
 
 
