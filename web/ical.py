@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import icalendar
 
 from aggregator.models import Event
-from spiders.constants import CANCELLED, POSTPONED
+from spiders.constants import CANCELLED, CONFIRMED, POSTPONED
 from web.vtimezone import vtimezone
 
 PRODID = "-//ESS Agenda//Agenda de l'ESS//FR"
@@ -67,6 +67,8 @@ def description_text(event: Event) -> str:
     """Plain text: the description, the organizer (when ORGANIZER cannot say it), then every
     source announcing the event."""
     lines = [event.description.strip()] if event.description and event.description.strip() else []
+    if event.status_note and event.status == CONFIRMED:
+        lines.insert(0, event.status_note[:1].upper() + event.status_note[1:] + ".")
     if event.organizer and _organizer(event) is None:
         lines.append(f"Organisé par : {event.organizer}")
     sources = sources_of(event)

@@ -247,6 +247,10 @@ def test_postponed_event_moves_with_its_uid_and_leaves_no_ghost(session, sources
     dedup(session, [organizer])
     (event,) = events(session)  # the others still show the old day: no second event
     assert event.uid == uid and event.start == day(37, 14) and event.sequence == 1
+    from babel.dates import format_date
+
+    first_day = format_date(day(30).date(), format="d MMMM y", locale="fr")
+    assert (event.status, event.status_note) == ("confirmed", f"reporté ; initialement prévu le {first_day}")
     assert len(event.listings) == 3
     touch(national, start=day(37, 14))  # the national agenda catches up
     dedup(session, [national])
