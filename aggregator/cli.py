@@ -366,8 +366,10 @@ def runs_show(run_id: int, as_json: bool) -> None:
     log = data.pop("log_tail")
     for key in ("started_at", "finished_at"):
         data[key] = _local(data[key])
+    errors = data.pop("errors", None) or []
     for key, value in data.items():
         click.echo(f"{key}: {value}")
+    click.echo("errors:" + "".join(f"\n  {error}" for error in errors))
     click.echo("log:\n" + log)
 
 

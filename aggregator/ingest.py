@@ -29,6 +29,7 @@ from typing import Any
 
 from aggregator.executors.child import die_with_parent
 from aggregator.normalize import NormalizationError, normalize_item
+from aggregator.normalize.listing import rejection
 from aggregator.runs import CrawlRecorder
 from aggregator.store import DuplicateKey
 
@@ -59,6 +60,7 @@ class IngestJob:
     default_region: str | None = None
     log_level: str = "INFO"
     log_file: str | None = None  # the crawl's (LOG_FILE), else standard error
+    default_zone: str | None = None  # the source's options.timezone
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ def _store(recorder: CrawlRecorder, job: IngestJob, items: multiprocessing.Queue
     while not isinstance(message := _next(items), CrawlEnd):
         for pickled in message.items:
             try:
-                _store_one(recorder, pickle.loads(pickled), job.default_region)
+                _store_one(recorder, pickle.loads(pickled), job.default_region, job.default_zone)
             except Exception as exc:  # one item's failure must not lose the others
                 logger.exception("cannot store an item of %s", job.source_name)
                 item_errors.append(f"cannot store an item: {exc.__class__.__name__}: {exc}")
@@ -216,12 +218,15 @@ def _store(recorder: CrawlRecorder, job: IngestJob, items: multiprocessing.Queue
     return IngestReport(seconds={**recorder.seconds, "ingest_cpu": time.process_time() - started})
 
 
-def _store_one(recorder: CrawlRecorder, item: dict[str, Any], default_region: str | None) -> None:
+def _store_one(
+    recorder: CrawlRecorder, item: dict[str, Any], default_region: str | None, default_zone: str | None
+) -> None:
     try:
-        fields = normalize_item(item, default_region=default_region)
+        fields = normalize_item(item, default_region=default_region, default_zone=default_zone)
     except NormalizationError as exc:
-        logger.warning("rejected: %s", exc)
-        recorder.reject(str(exc), item.get("key"))
+        reason = rejection(item, exc)
+        logger.warning("rejected: %s", reason)
+        recorder.reject(reason, item.get("key"))
         return
     try:
         recorder.save(fields)

@@ -36,7 +36,7 @@ CANCELLED = "cancelled"
 TIMED_OUT = "timed_out"
 RUN_STATUSES = (RUNNING, SUCCEEDED, FAILED, PARTIAL, CANCELLED, TIMED_OUT)
 
-MAX_KEPT_ERRORS = 20
+MAX_KEPT_ERRORS = 200  # each unreadable event is named, up to this many
 DEFAULT_BATCH_SIZE = 200
 RESPONSE_BYTES_PER_WRITE = 8 * 1024 * 1024  # remembered bodies held before a write
 COMMIT_EVERY_SECONDS = 2.0  # so a crawl's progress shows, and a killed crawl loses little
@@ -214,6 +214,8 @@ class CrawlRecorder:
         ]
         run.error_count = len(fetch_errors) + len(self.rejected)
         run.errors = messages[:MAX_KEPT_ERRORS]
+        if len(messages) > MAX_KEPT_ERRORS:
+            run.errors = [*run.errors, f"… and {len(messages) - MAX_KEPT_ERRORS} more"]
         if run.status == SUCCEEDED:
             if found == 0 and self._had_listings():
                 run.suspect = True

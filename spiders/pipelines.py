@@ -19,10 +19,17 @@ from twisted.internet.threads import deferToThread
 
 from aggregator.ingest import CrawlEnd, Ingester, IngestFailed, IngestJob
 from aggregator.normalize import NormalizationError, normalize_item
+from aggregator.normalize.listing import rejection
 from aggregator.runs import DEFAULT_BATCH_SIZE
 from spiders.kinds.base import EventSpider
 
 logger = logging.getLogger(__name__)
+
+
+def source_zone(spider: Any) -> str | None:
+    """The zone a source's naive times are read in, when its ``options.timezone`` names one."""
+    options = getattr(spider, "options", None) or {}
+    return str(options.get("timezone") or "") or None
 
 
 class NormalizePipeline:
@@ -45,12 +52,13 @@ class NormalizePipeline:
         spider = self.crawler.spider
         region = getattr(spider, "region", None)
         adapter = ItemAdapter(item)
+        # A shallow copy: asdict() walks every nested value of the raw payload.
+        given = dict(adapter.items())
         try:
-            # A shallow copy: asdict() walks every nested value of the raw payload.
-            return normalize_item(dict(adapter.items()), default_region=region)
+            return normalize_item(given, default_region=region, default_zone=source_zone(spider))
         except NormalizationError as exc:
             if isinstance(spider, EventSpider):
-                spider.reject(str(exc), key=adapter.get("key"))
+                spider.reject(rejection(given, exc), key=adapter.get("key"))
             raise DropItem(f"Invalid event: {exc}") from exc
 
 
@@ -91,6 +99,7 @@ class StorePipeline:
             spider.region,
             self.crawler.settings.get("LOG_LEVEL", "INFO"),
             self.crawler.settings.get("LOG_FILE"),
+            source_zone(spider),
         )
         self.ingester = Ingester(job)
 

@@ -12,7 +12,17 @@ import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -26,7 +36,7 @@ from web.db import get_session
 from web.filters import Filters, check_sources, describe, source_titles
 from web.fragments import load_fragments
 from web.http import HighWater, Representation, etag_for, send
-from web.ical import assemble
+from web.ical import HOME_ZONE, assemble
 from web.links import filtered_url
 from web.queries import where
 
@@ -36,6 +46,18 @@ ICAL_TYPE = "text/calendar; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 SITE_NAME = "Agenda de l'ESS"
 MAX_AGE = 300
+
+
+@bp.after_app_request
+def vary_on_encoding_only(response: BaseResponse) -> BaseResponse:
+    """A feed's body never depends on the session: a look at it (Flask-Login's, after every
+    request) must not add ``Vary: Cookie``, which keeps shared caches from serving the feed.
+
+    Registered on the app with the blueprint, before the admin's login manager: Flask runs
+    after-request functions last registered first, so this one sees the session after it."""
+    if request.blueprint == bp.name and not session.modified:
+        session.accessed = False
+    return response
 
 
 def feed_start() -> date:
@@ -127,7 +149,7 @@ def event_calendar(uid: str) -> BaseResponse:
 
     def build() -> Representation:
         fragments = load_fragments(session, [Event.id == event.id], current_state().version)
-        body = assemble(f"{SITE_NAME} — {event.title}", fragments)
+        body = assemble(None, fragments, event.timezone or HOME_ZONE)
         return Representation(body, etag_for(*key), last_modified(today()), ICAL_TYPE)
 
     return send(_cached(key, build), MAX_AGE, filename=f"{_slug(event.title)}.ics")

@@ -8,20 +8,22 @@ in ``Event.vevent`` (see web.fragments); a feed only concatenates text.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 import icalendar
 
 from aggregator.models import Event
-from spiders.constants import CANCELLED, POSTPONED
+from spiders.constants import CANCELLED, CONFIRMED, POSTPONED
+from web.vtimezone import vtimezone
 
 PRODID = "-//ESS Agenda//Agenda de l'ESS//FR"
 REFRESH = timedelta(hours=6)
 HOME_ZONE = "Europe/Paris"
 CRLF = "\r\n"
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 STATUS = {CANCELLED: "CANCELLED", POSTPONED: "TENTATIVE"}
 # Google Calendar hides STATUS:CANCELLED: the summary says it too.
@@ -62,8 +64,13 @@ def place_text(event: Event) -> str | None:
 
 
 def description_text(event: Event) -> str:
-    """Plain text: the description, then every source announcing the event."""
+    """Plain text: the description, the organizer (when ORGANIZER cannot say it), then every
+    source announcing the event."""
     lines = [event.description.strip()] if event.description and event.description.strip() else []
+    if event.status_note and event.status == CONFIRMED:
+        lines.insert(0, event.status_note[:1].upper() + event.status_note[1:] + ".")
+    if event.organizer and _organizer(event) is None:
+        lines.append(f"Organisé par : {event.organizer}")
     sources = sources_of(event)
     if sources:
         links = (f"- {title} : {url}" if url else f"- {title}" for title, url in sources)
@@ -72,15 +79,16 @@ def description_text(event: Event) -> str:
 
 
 def _organizer(event: Event) -> icalendar.vCalAddress | None:
-    """ORGANIZER needs a URI: the event's own page, else the first source page announcing it."""
-    if not event.organizer:
+    """ORGANIZER only for an organizer given with an e-mail address: with any other URI, Outlook
+    turns the event into a meeting invitation. Without one, the description names the organizer."""
+    match = EMAIL.search(event.organizer or "")
+    if match is None:
         return None
-    uri = event.url or next((url for _, url in sources_of(event) if url), None)
-    if not uri:
-        return None
-    address = icalendar.vCalAddress(uri)
-    # Parameter values cannot hold a double quote (RFC 5545 §3.1).
-    address.params["CN"] = " ".join(event.organizer.replace('"', "'").split())
+    address = icalendar.vCalAddress(f"mailto:{match.group(0)}")
+    name = " ".join(EMAIL.sub("", event.organizer or "").strip(" <>()[],;:").split())
+    if name:
+        # Parameter values cannot hold a double quote (RFC 5545 §3.1).
+        address.params["CN"] = name.replace('"', "'")
     return address
 
 
@@ -127,39 +135,41 @@ def fragment(event: Event, text: str | None = None) -> Fragment:
     return Fragment(text, None if event.all_day else event.timezone, event.start_date, event.end_date)
 
 
-def calendar_properties(name: str) -> icalendar.Calendar:
+def calendar_properties(name: str | None, zone: str = HOME_ZONE) -> icalendar.Calendar:
+    """A subscription's properties (``name`` given), or a single download's: no name, no refresh
+    interval, which would make a client offer to subscribe to a one-event file."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", HOME_ZONE)
-    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", "PT6H")
+    if name is not None:
+        calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", zone)
+    if name is not None:
+        calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT6H")
     return calendar
 
 
 @functools.lru_cache(maxsize=64)
-def calendar_header(name: str) -> str:
+def calendar_header(name: str | None, zone: str = HOME_ZONE) -> str:
     """Everything before the first component."""
-    text = calendar_properties(name).to_ical().decode("utf-8")
+    text = calendar_properties(name, zone).to_ical().decode("utf-8")
     return text.removesuffix("END:VCALENDAR" + CRLF)
 
 
 @functools.lru_cache(maxsize=256)
 def vtimezone_text(tzid: str, first_year: int, last_year: int) -> str:
-    """The zone's transitions over the years the calendar's events span."""
-    component = icalendar.Timezone.from_tzinfo(
-        ZoneInfo(tzid), first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
-    )
-    text: str = component.to_ical().decode("utf-8")
+    """The zone over the years the calendar's events span, in RRULE form (web.vtimezone)."""
+    text: str = vtimezone(tzid, first_year, last_year).to_ical().decode("utf-8")
     return text
 
 
-def assemble(name: str, fragments: Sequence[Fragment]) -> bytes:
-    """A whole calendar from fragments: header, the VTIMEZONEs they need, the VEVENTs."""
-    parts = [calendar_header(name)]
+def assemble(name: str | None, fragments: Sequence[Fragment], zone: str = HOME_ZONE) -> bytes:
+    """A whole calendar from fragments: header, the VTIMEZONEs they need, the VEVENTs. Without a
+    ``name``, a single download in ``zone`` rather than a subscription."""
+    parts = [calendar_header(name, zone)]
     zones = sorted({f.tzid for f in fragments if f.tzid})
     if zones:
         first = min(f.first for f in fragments if f.tzid).year

@@ -57,10 +57,14 @@ def _line(value: Any, limit: int = 2000) -> str | None:
     return plain_line(value)[:limit] or None
 
 
-def normalize_item(item: Mapping[str, Any], default_region: str | None = None) -> dict[str, Any]:
+def normalize_item(
+    item: Mapping[str, Any], default_region: str | None = None, default_zone: str | None = None
+) -> dict[str, Any]:
     """The Listing columns for ``item``; raises NormalizationError on what cannot be stored.
 
-    The place is resolved first, since it decides the zone that naive local times are read in.
+    The place is resolved first, since it decides the zone that naive local times are read in:
+    the zone the item states, else its département's, else the source's (``default_zone``, then
+    that of ``default_region``), else Europe/Paris.
     """
     title = _line(item.get("title"), MAX_TITLE)
     if not title:
@@ -70,10 +74,11 @@ def normalize_item(item: Mapping[str, Any], default_region: str | None = None) -
         raise NormalizationError(f"no key for {title!r}")
     given = {name: _line(item.get(name)) if name in PLACE_LINES else item.get(name) for name in PLACE_FIELDS}
     given["title"] = title
+    given["country"] = _line(item.get("country"), 100)
     online = is_online(given)
     place = resolve_place(given | {"online": online}, default_region)
     stated = item.get("timezone")
-    tz = event_zone(stated, place.department, place.region)
+    tz = event_zone(stated, place.department, place.region, default_zone)
     try:
         start, end, all_day = normalize_times(
             item.get("start"), item.get("end"), item.get("all_day"), tz, stated_zone(stated)
@@ -101,6 +106,12 @@ def normalize_item(item: Mapping[str, Any], default_region: str | None = None) -
     )
     fields["content_hash"] = content_hash(fields)
     return fields
+
+
+def rejection(item: Mapping[str, Any], exc: Exception) -> str:
+    """Why an item was rejected, after the page it was read from when known."""
+    page = item.get("page")
+    return f"{page}: {exc}" if page else str(exc)
 
 
 def content_hash(fields: Mapping[str, Any]) -> str:

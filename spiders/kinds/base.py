@@ -1,7 +1,8 @@
 """The base spider: loads its source, owns the shared rules, records errors instead of crashing.
 
 Per-source settings: a source's ``options`` may set ``max_pages`` (CLOSESPIDER_PAGECOUNT),
-``max_bytes`` (DOWNLOAD_MAXSIZE), ``timeout`` (DOWNLOAD_TIMEOUT), ``delay`` (DOWNLOAD_DELAY) and
+``max_bytes`` (DOWNLOAD_MAXSIZE), ``timeout`` (DOWNLOAD_TIMEOUT), ``delay`` (DOWNLOAD_DELAY),
+``max_events`` (ESS_MAX_EVENTS), ``max_occurrences`` (ESS_MAX_OCCURRENCES) and
 ``settings``, a mapping of Scrapy settings among ``OVERRIDABLE_SETTINGS``. They are applied in
 ``from_crawler``, before Scrapy freezes the settings, at "spider" priority (a ``-s`` on the command
 line still wins). A value that is unknown, of the wrong type or past a politeness ceiling is refused
@@ -25,6 +26,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from aggregator.normalize.status import status_from_text as status_words
+from aggregator.normalize.zones import stated_zone
 from spiders.constants import DEFAULT_TIMEZONE
 from spiders.extract.encoding import actual_encoding, charset_note, decode
 from spiders.extract.page import reference_day
@@ -38,6 +40,8 @@ OPTION_SETTINGS = {
     "max_bytes": "DOWNLOAD_MAXSIZE",
     "timeout": "DOWNLOAD_TIMEOUT",
     "delay": "DOWNLOAD_DELAY",
+    "max_occurrences": "ESS_MAX_OCCURRENCES",
+    "max_events": "ESS_MAX_EVENTS",
 }
 # What ``options.settings`` may change, with the type each value must have. Politeness is not
 # negotiable per source: robots.txt, the User-Agent and the pipelines are absent on purpose.
@@ -54,6 +58,8 @@ OVERRIDABLE_SETTINGS: dict[str, type] = {
     "DOWNLOAD_TIMEOUT": float,
     "DOWNLOAD_WARNSIZE": int,
     "ESS_CONDITIONAL_REQUESTS": bool,
+    "ESS_MAX_EVENTS": int,
+    "ESS_MAX_OCCURRENCES": int,
     "ESS_RECURRENCE_HORIZON_DAYS": int,
     "ESS_RECURRENCE_PAST_DAYS": int,
     "RETRY_TIMES": int,
@@ -68,6 +74,8 @@ SETTING_BOUNDS: dict[str, tuple[float, float]] = {
     "DOWNLOAD_MAXSIZE": (1024, 100 * 1024 * 1024),
     "ESS_RECURRENCE_HORIZON_DAYS": (1, 5 * 366),
     "ESS_RECURRENCE_PAST_DAYS": (0, 5 * 366),
+    "ESS_MAX_EVENTS": (1, 100_000),
+    "ESS_MAX_OCCURRENCES": (1, 10_000),
 }
 
 
@@ -171,6 +179,9 @@ class EventSpider(scrapy.Spider):
         """
         for message in self._refused_settings:
             self.record_warning(message)
+        zone = self.options.get("timezone")
+        if zone is not None and stated_zone(str(zone)) is None:
+            self.record_warning(f"options.timezone {zone!r} is not an IANA zone: ignored")
 
     # -- requests ---------------------------------------------------------------------------
 

@@ -36,12 +36,18 @@ TYPES = {
     "/rss/cp1252.xml": "application/rss+xml; charset=utf-8",  # windows-1252 bytes, both lie
     "/rss/post-cp1252.html": "text/html; charset=UTF-8",
     "/private/feed.ics": "text/calendar; charset=utf-8",
+    "/ical/two-tzids.ics": "text/calendar; charset=utf-8",
+    "/ical/undefined-tzids.ics": "text/calendar; charset=utf-8",
+    "/ical/minutely.ics": "text/calendar; charset=utf-8",
+    "/html/dates/": "text/html; charset=utf-8",
+    "/html/dates/forum.html": "text/html; charset=utf-8",
 }
 FILES = {
     "/tribe/events": "tribe/events.json",
     "/tribe/events?page=2": "tribe/events@page=2.json",
     "/ical/cp1252-undeclared.ics": "ical/cp1252.ics",
     "/html/agenda-undeclared.html": "html/agenda-cp1252.html",
+    "/html/dates/": "html/dates/index.html",
 }
 
 
