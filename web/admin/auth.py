@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -17,6 +16,7 @@ from aggregator.users import authenticate
 from web.admin import bp
 from web.admin.forms import ActionForm, LoginForm
 from web.db import get_session
+from web.redirects import local_path
 
 login_manager = LoginManager()
 login_manager.login_view = "admin.login"
@@ -88,11 +88,9 @@ def logout() -> Response:
 
 def _next_page() -> str:
     """Where the login form was asked from, if that is an admin page of this site."""
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/admin/") or "\\" in target:
-        return url_for("admin.dashboard")
-    return target
+    dashboard = url_for("admin.dashboard")
+    target = local_path(request.args.get("next"), dashboard)
+    return target if target.startswith("/admin/") else dashboard
 
 
 def init_app(app: Flask) -> None:
