@@ -217,12 +217,14 @@ def _store(recorder: CrawlRecorder, job: IngestJob, items: multiprocessing.Queue
 
 
 def _store_one(recorder: CrawlRecorder, item: dict[str, Any], default_region: str | None) -> None:
+    dropped: list[str] = []
     try:
-        fields = normalize_item(item, default_region=default_region)
+        fields = normalize_item(item, default_region=default_region, dropped=dropped)
     except NormalizationError as exc:
         logger.warning("rejected: %s", exc)
         recorder.reject(str(exc), item.get("key"))
         return
+    recorder.dropped_urls.extend(dropped)
     try:
         recorder.save(fields)
     except DuplicateKey as exc:  # counted by the recorder, reported on the run
