@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import requests
 
 from aggregator.db import get_sessionmaker
 from aggregator.users import add_user
-from tests.web.live import serving
+from tests.web.live import serving, sign_in
 from web import create_app
 
 PASSWORD = "correct horse battery"
@@ -50,11 +48,6 @@ def test_language_switch_goes_back_to_the_page(site: str):
 
 @pytest.mark.parametrize("target", [*HOSTILE, "/%09/evil.example/admin/"])
 def test_login_goes_to_the_dashboard_instead_of_elsewhere(site: str, target: str):
-    browser = requests.Session()
-    page = browser.get(f"{site}/admin/login", timeout=10).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    assert token
-    data = {"csrf_token": token.group(1), "name": "alice", "password": PASSWORD}
-    response = browser.post(f"{site}/admin/login?next={target}", data=data, allow_redirects=False)
+    _, response = sign_in(site, "alice", PASSWORD, next_page=target)
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/"
