@@ -33,6 +33,8 @@ from web.dates import date_range, day_label
 from web.search import has_category, text_match
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# No text column can hold NUL (PostgreSQL refuses it) and no search needs a control character.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 _SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _YES = ("1", "true", "oui", "yes", "on")
 _NO = ("0", "false", "non", "no", "off")
@@ -188,7 +190,7 @@ class Filters:
     @classmethod
     def parse(cls, args: Mapping[str, str]) -> Filters:
         """Validate query parameters; raises FilterError naming the first wrong one."""
-        raw = {param: args.get(param, "").strip() for param in PARAMS}
+        raw = {param: _CONTROLS.sub(" ", args.get(param, "")).strip() for param in PARAMS}
         values: dict[str, Any] = {}
         if raw["region"]:
             values["region"] = _region(raw["region"])
