@@ -27,6 +27,10 @@ def chunks(values: Sequence[T], size: int = IN_LIST_SIZE) -> Iterator[Sequence[T
         yield values[start : start + size]
 
 
+def _unicode_lower(text: str | None) -> str | None:
+    return text.lower() if text is not None else None
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the web read while a crawl writes; the timeout waits out short write locks.
     cursor = dbapi_connection.cursor()
@@ -34,6 +38,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # lower() as PostgreSQL's: every letter, not only ASCII ones.
+    dbapi_connection.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
 
 
 def make_engine(url: str) -> Engine:

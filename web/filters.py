@@ -278,7 +278,9 @@ class Filters:
         if self.department:
             where.append(Event.department == self.department)
         if self.city:
-            where.append(func.lower(Event.city) == self.city.lower())
+            # SQLite's own lower() changes ASCII letters only: "Île-de-Batz" would never match.
+            lower = func.unicode_lower if dialect == "sqlite" else func.lower
+            where.append(lower(Event.city) == self.city.lower())
         if self.category:
             where.append(has_category(dialect, (self.category,)))
         if self.mois_ess:
