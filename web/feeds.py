@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from aggregator.export import local_midnight
 from aggregator.models import Event, EventAlias, Listing
+from spiders.extract.text import XML_ILLEGAL
 from web.cache import app_cache, current_state
 from web.dates import today
 from web.db import get_session
@@ -107,6 +108,8 @@ def atom() -> Response:
                 updated=updated,
                 self_url=url_for("feeds.atom", _external=True, **filters.to_args()),
             )
+        # One character XML forbids, stored before normalization stripped it, would spoil the feed.
+        body = XML_ILLEGAL.sub("", body)
         return Representation(body.encode("utf-8"), etag_for(*key), updated, ATOM_TYPE)
 
     return send(_cached(key, build), MAX_AGE)

@@ -460,3 +460,9 @@ def test_any_place_text_fits_the_columns(default_region: str | None, **place: An
     assert fields["region"] in {None, *geography().regions}
     assert fields["city"] is None or len(fields["city"]) <= 200
     assert fields["start"].tzinfo is not None
+
+
+def test_characters_xml_forbids_never_reach_a_listing() -> None:
+    item = {"key": "k", "title": "Atelier \ufffe vélo \uffff\x0b", "start": "2026-12-01T14:00:00+01:00"}
+    fields = normalize_item(item | {"description": "Outils\uffff fournis\x01"})
+    assert (fields["title"], fields["description"]) == ("Atelier vélo", "Outils fournis")
