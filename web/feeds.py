@@ -53,7 +53,7 @@ def last_modified(day: date) -> datetime:
 
 def calendar_name(filters: Filters, titles: dict[str, str]) -> str:
     with force_locale("fr"):
-        words = describe(filters, titles, "fr")
+        words = " ".join(describe(filters, titles, "fr").split())  # one line, whatever a title holds
     return f"{SITE_NAME} — {words}" if words else SITE_NAME
 
 
