@@ -5,6 +5,7 @@ ESS_AGENDA_UID_HOST       host part of minted event UIDs (default: ess-agenda.fr
 ESS_AGENDA_CONTACT_URL    contact URL sent in the crawler's User-Agent
 ESS_AGENDA_SECRET_KEY     Flask secret key (sessions, CSRF)
 ESS_AGENDA_FEED_PAST_DAYS how many past days feeds keep (default: 400, so subscribers keep their year)
+ESS_AGENDA_PUBLIC_URL     the site's public address, used in every absolute link instead of the Host sent
 ESS_AGENDA_PROXIES        reverse proxies in front of the web app whose X-Forwarded-* to trust (default: 0)
 ESS_AGENDA_EXECUTOR       where crawls run: local (subprocesses, default) or scrapyd
 ESS_AGENDA_SCRAPYD_URLS   Scrapyd nodes, comma-separated (executor scrapyd)
@@ -45,6 +46,7 @@ class Settings:
     feed_past_days: int = field(
         default_factory=lambda: int(os.environ.get("ESS_AGENDA_FEED_PAST_DAYS", DEFAULT_FEED_PAST_DAYS))
     )
+    public_url: str | None = field(default_factory=lambda: os.environ.get("ESS_AGENDA_PUBLIC_URL") or None)
     proxies: int = field(default_factory=lambda: int(os.environ.get("ESS_AGENDA_PROXIES", "0")))
     executor: str = field(default_factory=lambda: os.environ.get("ESS_AGENDA_EXECUTOR", "local"))
     scrapyd_urls: tuple[str, ...] = field(
