@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aggregator.clock import HOME_ZONE
-from aggregator.db import get_engine, get_sessionmaker
+from aggregator.db import cannot_write, get_engine, get_sessionmaker
 from aggregator.models import CrawlRun, Source
 from aggregator.schema import schema_problem, upgrade
 from aggregator.sources import SourceError, read_sources_file, source_as_dict, upsert_sources
@@ -57,7 +57,22 @@ def _local(moment: str | None) -> str:
     return f"{datetime.fromisoformat(moment).astimezone(OPERATOR_ZONE):%Y-%m-%d %H:%M %Z}"
 
 
-@click.group()
+class Commands(click.Group):
+    """The commands, with a database that cannot be written told in one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if not cannot_write(exc):
+                raise
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise click.ClickException(
+                f"the database cannot be written ({reason}): free disk space or make it writable"
+            ) from exc
+
+
+@click.group(cls=Commands)
 @click.version_option(package_name="ess-agenda")
 def main() -> None:
     """ESS Agenda: the events of the social and solidarity economy, from all its partner sites."""
