@@ -305,8 +305,11 @@ def serve(host: str, port: int, threads: int) -> None:
 
     from web import create_app
 
+    app = create_app()
+    if app.config["ADMIN_REFUSAL"]:
+        click.echo(f"the admin is closed: {app.config['ADMIN_REFUSAL']} (see the README)", err=True)
     click.echo(f"ESS Agenda on http://{host}:{port}/")
-    waitress_serve(create_app(), host=host, port=port, threads=threads)
+    waitress_serve(app, host=host, port=port, threads=threads)
 
 
 @main.command()
@@ -420,7 +423,21 @@ def users_passwd(name: str) -> None:
             set_password(session, name, password)
     except UserError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"password of {name} changed")
+    click.echo(f"password of {name} changed; their sessions are ended")
+
+
+@users.command("logout")
+@click.argument("name")
+def users_logout(name: str) -> None:
+    """End every admin session of an operator (a lost laptop, a copied cookie)."""
+    from aggregator.users import UserError, end_sessions
+
+    try:
+        with get_sessionmaker().begin() as session:
+            end_sessions(session, name)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"every session of {name} is ended")
 
 
 def _read_password() -> str:

@@ -25,6 +25,8 @@ from pathlib import Path
 DEFAULT_DB_PATH = Path("var") / "ess-agenda.sqlite3"
 # A subscribed calendar drops what leaves its feed: keep more than a year, so last year's events stay.
 DEFAULT_FEED_PAST_DAYS = 400
+DEV_SECRET_KEY = "dev-insecure-key"  # public: the admin refuses to run on it outside tests
+MIN_SECRET_KEY_LENGTH = 32
 
 
 def _default_database_url() -> str:
@@ -40,9 +42,7 @@ class Settings:
     contact_url: str = field(
         default_factory=lambda: os.environ.get("ESS_AGENDA_CONTACT_URL", "https://ess-agenda.fr/contact")
     )
-    secret_key: str = field(
-        default_factory=lambda: os.environ.get("ESS_AGENDA_SECRET_KEY", "dev-insecure-key")
-    )
+    secret_key: str = field(default_factory=lambda: os.environ.get("ESS_AGENDA_SECRET_KEY", DEV_SECRET_KEY))
     feed_past_days: int = field(
         default_factory=lambda: int(os.environ.get("ESS_AGENDA_FEED_PAST_DAYS", DEFAULT_FEED_PAST_DAYS))
     )
@@ -71,3 +71,12 @@ class Settings:
 
 def get_settings() -> Settings:
     return Settings()
+
+
+def secret_key_problem(key: str | None) -> str | None:
+    """Why ``key`` cannot sign admin sessions (unset, the public development key, too short), or None."""
+    if not key or key == DEV_SECRET_KEY:
+        return "ESS_AGENDA_SECRET_KEY is not set"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"ESS_AGENDA_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    return None
