@@ -12,6 +12,7 @@ ESS_AGENDA_SCRAPYD_URLS   Scrapyd nodes, comma-separated (executor scrapyd)
 ESS_AGENDA_MAX_CRAWLS     crawls the scheduler runs at once (default: 4)
 ESS_AGENDA_CRAWL_TIME_LIMIT  seconds a crawl may run, unless its source says otherwise (default: 1200)
 ESS_AGENDA_SCHEDULE_JITTER   seconds added at random to scheduled start times (default: 300)
+ESS_AGENDA_ALLOW_PRIVATE_SOURCES  discovery may fetch loopback and private addresses (default: 0)
 ESS_AGENDA_SECURE_COOKIES session cookies sent over HTTPS only (default: 1)
 ESS_AGENDA_RATELIMIT_STORAGE storage of login rate limits, e.g. redis://127.0.0.1:6379 (default: memory://)
 """
@@ -60,6 +61,11 @@ class Settings:
     )
     schedule_jitter: int = field(
         default_factory=lambda: int(os.environ.get("ESS_AGENDA_SCHEDULE_JITTER", "300"))
+    )
+    allow_private_sources: bool = field(
+        default_factory=lambda: (
+            os.environ.get("ESS_AGENDA_ALLOW_PRIVATE_SOURCES", "0") in ("1", "true", "yes")
+        )
     )
     secure_cookies: bool = field(
         default_factory=lambda: os.environ.get("ESS_AGENDA_SECURE_COOKIES", "1") not in ("0", "false", "no")

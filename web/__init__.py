@@ -2,7 +2,8 @@
 
 Config (from the environment through aggregator.config, overridable by ``create_app(test_config)``):
 ``DATABASE_URL``, ``SECRET_KEY``, ``FEED_PAST_DAYS`` (past days iCal feeds keep), ``PUBLIC_URL`` (the
-address absolute links say), ``PROXIES`` (trusted reverse proxies), ``ATOM_ENTRIES``,
+address absolute links say), ``PROXIES`` (trusted reverse proxies), ``ALLOW_PRIVATE_SOURCES`` (the
+admin's discovery may fetch loopback and private addresses), ``ATOM_ENTRIES``,
 ``TODAY`` (pin today's date, ``YYYY-MM-DD``, for demos and tests).
 """
 
@@ -32,6 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         FEED_PAST_DAYS=settings.feed_past_days,
         PUBLIC_URL=settings.public_url,
         PROXIES=settings.proxies,
+        ALLOW_PRIVATE_SOURCES=settings.allow_private_sources,
         ATOM_ENTRIES=200,
         BABEL_DEFAULT_LOCALE="fr",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),

@@ -10,6 +10,7 @@ from typing import Any
 
 import requests
 from flask import Flask
+from waitress.server import create_server
 from werkzeug.serving import make_server
 
 
@@ -23,6 +24,19 @@ def serving(app: Flask) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+        thread.join(timeout=10)
+
+
+@contextmanager
+def serving_with_threads(app: Flask, threads: int) -> Iterator[str]:
+    """``app`` on waitress, as ``ess-agenda serve`` runs it, with this many request threads."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
         thread.join(timeout=10)
 
 

@@ -71,6 +71,8 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
     from web.admin import auth, corrections, labels, runs, sources  # noqa: F401  (they join bp)
+    from web.admin.discovery import Discoveries
 
     auth.init_app(app)
+    app.extensions["ess_agenda_discoveries"] = Discoveries()
     app.register_blueprint(bp)
