@@ -70,11 +70,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
 
 
+def sqlite_path(database: str | None) -> Path | None:
+    """The file of a SQLite URL's database (``/a/b.sqlite3`` or ``file:/a/b.sqlite3?mode=ro``), or None
+    for an in-memory one."""
+    if not database or database == ":memory:":
+        return None
+    return Path(database.removeprefix("file:"))
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(parsed.database)
+        if path is not None and not parsed.query.get("mode"):  # "ro": a folder is not needed
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
