@@ -31,11 +31,22 @@ def serving(app: Flask) -> Iterator[str]:
 def serving_with_threads(app: Flask, threads: int) -> Iterator[str]:
     """``app`` on waitress, as ``ess-agenda serve`` runs it, with this many request threads."""
     server = create_server(app, host="127.0.0.1", port=0, threads=threads)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):  # its socket closed under its select() when stopped
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
+        stopping.set()
+        server.task_dispatcher.shutdown()
         server.close()
         thread.join(timeout=10)
 
