@@ -4,7 +4,7 @@ against the same load on the idle database, in the same run.
 Usage: python -m bench.load [--requests 2000] [--threads 8] [--events 20000] [--feed-events 6000]
 
 Populates a fresh SQLite database with ``--events`` events (bench.web's agenda), serves the app on
-waitress in its own process (8 threads, as ``ess-agenda serve``), then sends ``--requests`` requests
+waitress in its own process (bench.web's server, 4 threads), then sends ``--requests`` requests
 from ``--threads`` client threads over a mix of pages, feeds and API calls, twice: on the idle
 database, then while ``ess-agenda crawl`` stores a partner's iCalendar feed of ``--feed-events``
 events into it (normalizing, writing and deduplicating as it goes). Prints p50/p95/p99 latency,
