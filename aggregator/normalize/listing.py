@@ -20,7 +20,7 @@ from aggregator.normalize.places import resolve_place
 from aggregator.normalize.status import event_status
 from aggregator.normalize.times import TimeError, normalize_times
 from aggregator.normalize.zones import event_zone, stated_zone
-from spiders.extract.links import WEB_SCHEMES
+from spiders.constants import WEB_SCHEMES
 from spiders.extract.text import plain_line, plain_text
 
 URL_FIELDS = ("url", "image")
