@@ -122,3 +122,23 @@ def test_the_admin_opens_with_a_real_secret_key(sqlite_db: str):
     app = create_app({"DATABASE_URL": sqlite_db, "SECRET_KEY": secrets.token_urlsafe(32)})
     with serving(app) as base:
         assert requests.get(f"{base}/admin/login", timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("address", ["http://127.0.0.1:5432/", "http://0x7f000001/", "http://localhost:6379/"])
+def test_a_source_on_the_servers_networks_is_refused(sqlite_db: str, address: str):
+    with get_sessionmaker(sqlite_db).begin() as session:
+        add_user(session, "alice", PASSWORD)
+        add_source(session, "watched")
+    config = {"TESTING": True, "DATABASE_URL": sqlite_db, "SECURE_COOKIES": False}
+    with serving(create_app({**config, "ALLOW_PRIVATE_SOURCES": False})) as base:
+        browser, _ = sign_in(base, "alice", PASSWORD)
+        for page, data in [
+            (f"{base}/admin/sources/new", {"url": address, "name": "probe", "kind": "auto", "discover": "1"}),
+            (f"{base}/admin/sources/new", {"url": address, "name": "probe", "kind": "auto", "save": "1"}),
+            (f"{base}/admin/sources/watched/edit", {**EDIT_FORM, "url": address}),
+        ]:
+            refused = post_form(browser, page, data)
+            assert refused.status_code == 200
+            assert "only public sites can be added" in refused.text
+    with get_sessionmaker(sqlite_db)() as session:
+        assert set(session.scalars(select(Source.url))) == {"https://watched.example/agenda.ics"}
