@@ -124,7 +124,9 @@ def test_the_admin_opens_with_a_real_secret_key(sqlite_db: str):
         assert requests.get(f"{base}/admin/login", timeout=10).status_code == 200
 
 
-@pytest.mark.parametrize("address", ["http://127.0.0.1:5432/", "http://0x7f000001/", "http://localhost:6379/"])
+@pytest.mark.parametrize(
+    "address", ["http://127.0.0.1:5432/", "http://0x7f000001/", "http://localhost:6379/"]
+)
 def test_a_source_on_the_servers_networks_is_refused(sqlite_db: str, address: str):
     with get_sessionmaker(sqlite_db).begin() as session:
         add_user(session, "alice", PASSWORD)
