@@ -112,6 +112,7 @@ def prepare(files: DemoFiles, *, fresh: bool, echo: Echo) -> None:
         ESS_AGENDA_DATABASE_URL=files.url,
         ESS_AGENDA_SECRET_KEY=files.secret_key.read_text().strip(),
         ESS_AGENDA_SECURE_COOKIES="0",  # served over plain HTTP on 127.0.0.1
+        ESS_AGENDA_ALLOW_PRIVATE_SOURCES="1",  # its partner sites too: the admin may discover them
     )
     upgrade(get_engine(files.url))
     echo(f"database: {files.url}")

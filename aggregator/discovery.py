@@ -2,13 +2,12 @@
 
 The ``auto`` kind records every candidate it saw, what fetching each one showed and the one it
 crawled. ``discover_url`` explores a site outside any crawl and fetches what it finds, so an
-operator sees what a site offers, and what each candidate yields, before saving it as a source.
+operator sees what a site offers, and what each candidate yields, before saving it as a source. Its
+fetches go through ``aggregator.guarded_fetch``, which keeps them off the server's own networks.
 """
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,9 @@ from parsel import Selector
 from sqlalchemy import select
 from w3lib.encoding import html_to_unicode
 
+from aggregator.config import get_settings
 from aggregator.db import get_sessionmaker
+from aggregator.guarded_fetch import DiscoveryError, fetch
 from aggregator.models import Source
 from aggregator.types import utcnow
 from spiders.extract.discover import (
@@ -46,10 +47,6 @@ MAX_PROBES = 8  # candidates fetched and counted; the rest are listed as not tri
 MAX_SAMPLES = 3  # pages an agenda page links to fetched to see whether they carry events
 NOT_TRIED = "not tried"
 CHOSEN = "chosen"
-
-
-class DiscoveryError(ValueError):
-    """A homepage that cannot be read."""
 
 
 def discovery_report(
@@ -90,18 +87,23 @@ def discover_url(
     user_agent: str | None = None,
     max_probes: int = MAX_PROBES,
     google_calendar_url: str = GOOGLE_CALENDAR_URL,
+    allow_private: bool | None = None,
 ) -> list[Finding]:
     """What the site at ``url`` offers, fetched and counted: the candidates yielding events first
     (structured kinds before the others, then the one yielding most), those yielding none last.
 
     As a person would, it reads the homepage, then, when the homepage declares no calendar, the
     site's own "Agenda" / "Événements" pages, then fetches each candidate they point to.
+    ``allow_private`` (default: ESS_AGENDA_ALLOW_PRIVATE_SOURCES) lets it fetch from loopback and
+    private addresses.
 
-    :raise DiscoveryError: the address is not http(s), or the page cannot be fetched.
+    :raise DiscoveryError: the address is not http(s) or not public, or the page cannot be fetched.
     """
     if urlsplit(url.strip()).scheme not in WEB_SCHEMES:
         raise DiscoveryError(f"{url!r} is not an http(s) address")
-    fetch = _Fetcher(timeout, user_agent or USER_AGENT)
+    if allow_private is None:
+        allow_private = get_settings().allow_private_sources
+    fetch = _Fetcher(timeout, user_agent or USER_AGENT, allow_private)
     page = fetch(url.strip())
     sniffed = sniff(page.url, page.body)
     if sniffed is not None:
@@ -157,27 +159,23 @@ class _Page:
 
 
 class _Fetcher:
-    """GETs pages for discovery, within its size and time limits."""
+    """GETs pages for discovery, within its size and time limits and the address policy."""
 
-    def __init__(self, timeout: float, user_agent: str) -> None:
-        self.timeout, self.user_agent = timeout, user_agent
+    def __init__(self, timeout: float, user_agent: str, allow_private: bool) -> None:
+        self.timeout, self.user_agent, self.allow_private = timeout, user_agent, allow_private
 
     def __call__(self, url: str) -> _Page:
-        request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                body = response.read(MAX_PAGE_BYTES)
-                content_type = response.headers.get("Content-Type")
-                links = response.headers.get_all("Link") or []
-                final_url = response.geturl()
-        except urllib.error.HTTPError as exc:
-            raise DiscoveryError(f"cannot fetch {url}: HTTP {exc.code}") from exc
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise DiscoveryError(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from exc
-        declared, text = html_to_unicode(content_type, body)
-        if actual_encoding(body, declared) is not None:
-            text = decode(body, declared)[0]
-        return _Page(final_url, body, text, links)
+        got = fetch(
+            url,
+            allow_private=self.allow_private,
+            timeout=self.timeout,
+            user_agent=self.user_agent,
+            max_bytes=MAX_PAGE_BYTES,
+        )
+        declared, text = html_to_unicode(got.content_type, got.body)
+        if actual_encoding(got.body, declared) is not None:
+            text = decode(got.body, declared)[0]
+        return _Page(got.url, got.body, text, got.links)
 
 
 def _probe(

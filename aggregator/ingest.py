@@ -221,13 +221,17 @@ def _store(recorder: CrawlRecorder, job: IngestJob, items: multiprocessing.Queue
 def _store_one(
     recorder: CrawlRecorder, item: dict[str, Any], default_region: str | None, default_zone: str | None
 ) -> None:
+    dropped: list[str] = []
     try:
-        fields = normalize_item(item, default_region=default_region, default_zone=default_zone)
+        fields = normalize_item(
+            item, default_region=default_region, default_zone=default_zone, dropped=dropped
+        )
     except NormalizationError as exc:
         reason = rejection(item, exc)
         logger.warning("rejected: %s", reason)
         recorder.reject(reason, item.get("key"))
         return
+    recorder.dropped_urls.extend(dropped)
     try:
         recorder.save(fields)
     except DuplicateKey as exc:  # counted by the recorder, reported on the run

@@ -227,6 +227,8 @@ class User(Base):
     id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
+    # Part of every session's id: raising it ends all the user's sessions (aggregator.users).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[timestamp]
 
     def __repr__(self) -> str:

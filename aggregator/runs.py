@@ -74,6 +74,7 @@ class CrawlRecorder:
     rejected: list[str] = field(default_factory=list)
     batch_size: int = DEFAULT_BATCH_SIZE
     duplicates: int = 0
+    dropped_urls: list[str] = field(default_factory=list)  # not http(s), left out of their listings
     responses: list[dict[str, Any]] = field(default_factory=list)  # to remember, not yet written
     response_bytes: int = 0
     seconds: dict[str, float] = field(default_factory=lambda: {"write": 0.0, "dedup": 0.0})
@@ -206,11 +207,15 @@ class CrawlRecorder:
         run.listings_new = store.counts[Outcome.NEW]
         run.listings_updated = store.counts[Outcome.UPDATED]
         run.listings_unchanged = store.counts[Outcome.UNCHANGED]
-        duplicates = [f"{self.duplicates} items repeated a key already given"] if self.duplicates else []
+        notes = [f"{self.duplicates} items repeated a key already given"] if self.duplicates else []
+        if self.dropped_urls:
+            notes.append(
+                f"{len(self.dropped_urls)} URLs that were not http(s) left out, first " + self.dropped_urls[0]
+            )
         messages = [
             *fetch_errors,
             *(f"rejected: {m}" for m in self.rejected),
-            *(f"warning: {m}" for m in [*warnings, *duplicates]),
+            *(f"warning: {m}" for m in [*warnings, *notes]),
         ]
         run.error_count = len(fetch_errors) + len(self.rejected)
         run.errors = messages[:MAX_KEPT_ERRORS]

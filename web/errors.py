@@ -9,6 +9,7 @@ from flask_babel import gettext
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
+from aggregator.db import cannot_write
 from web.filters import FilterError
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,14 @@ def server_error(error: InternalServerError) -> Response | tuple[str, int]:
     if session is not None:
         session.rollback()
         session.close()
+    if error.original_exception is not None and cannot_write(error.original_exception):
+        # A read-only or full database still serves every page; only a change waits.
+        logger.error("database not writable on %s: %s", request.path, error.original_exception)
+        message = gettext(
+            "La base de données ne peut pas être modifiée pour le moment (disque plein ou en lecture "
+            "seule) : rien n'a été changé. Les pages restent consultables."
+        )
+        return _respond(503, gettext("Modification impossible"), message)
     logger.error("internal error on %s", request.path, exc_info=error.original_exception)
     message = gettext("Une erreur est survenue de notre côté ; réessayez plus tard.")
     return _respond(500, gettext("Erreur interne"), message)

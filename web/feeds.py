@@ -30,6 +30,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from aggregator.export import local_midnight
 from aggregator.models import Event, EventAlias, Listing
+from spiders.extract.text import XML_ILLEGAL
 from web.cache import app_cache, current_state
 from web.dates import today
 from web.db import get_session
@@ -75,7 +76,7 @@ def last_modified(day: date) -> datetime:
 
 def calendar_name(filters: Filters, titles: dict[str, str]) -> str:
     with force_locale("fr"):
-        words = describe(filters, titles, "fr")
+        words = " ".join(describe(filters, titles, "fr").split())  # one line, whatever a title holds
     return f"{SITE_NAME} — {words}" if words else SITE_NAME
 
 
@@ -130,6 +131,8 @@ def atom() -> Response:
                 updated=updated,
                 self_url=filtered_url("feeds.atom", filters, _external=True),
             )
+        # One character XML forbids, stored before normalization stripped it, would spoil the feed.
+        body = XML_ILLEGAL.sub("", body)
         return Representation(body.encode("utf-8"), etag_for(*key), updated, ATOM_TYPE)
 
     return send(_cached(key, build), MAX_AGE)

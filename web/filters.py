@@ -39,6 +39,8 @@ from web.labels import category_name
 from web.search import has_category, text_match
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# No text column can hold NUL (PostgreSQL refuses it) and no search needs a control character.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 _SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _YES = ("1", "true", "oui", "yes", "on")
 _NO = ("0", "false", "non", "no", "off")
@@ -180,11 +182,13 @@ def _first(args: Mapping[str, Any], param: str) -> str:
 
 
 def _all(args: Mapping[str, Any], param: str) -> list[str]:
-    """Every non-empty value given for ``param``, stripped."""
+    """Every non-empty value given for ``param``, stripped, control characters (a NUL byte
+    PostgreSQL refuses) made spaces."""
     getlist = getattr(args, "getlist", None)
     given = getlist(param) if getlist else args.get(param, [])
     values = [given] if isinstance(given, str) else list(given)
-    return [value.strip() for value in values if value.strip()]
+    cleaned = (_CONTROLS.sub(" ", value).strip() for value in values)
+    return [value for value in cleaned if value]
 
 
 def _several(values: Iterable[str], key: Any = None) -> tuple[str, ...]:
@@ -334,7 +338,9 @@ class Filters:
         if self.department:
             where.append(Event.department.in_(self.department))
         if self.city:
-            where.append(func.lower(Event.city).in_([city.lower() for city in self.city]))
+            # SQLite's own lower() changes ASCII letters only: "Île-de-Batz" would never match.
+            lower = func.unicode_lower if dialect == "sqlite" else func.lower
+            where.append(lower(Event.city).in_([city.lower() for city in self.city]))
         if self.category:
             where.append(has_category(dialect, self.category))
         if self.mois_ess:

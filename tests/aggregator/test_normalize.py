@@ -493,3 +493,9 @@ def test_iso_like_values_without_zero_padding(text: str, expected: str) -> None:
 def test_an_unreadable_date_is_named(text: str) -> None:
     with pytest.raises(NormalizationError, match=re.escape(f"unreadable date '{text}'")):
         normalize_item(item(start=text))
+
+
+def test_characters_xml_forbids_never_reach_a_listing() -> None:
+    item = {"key": "k", "title": "Atelier \ufffe vélo \uffff\x0b", "start": "2026-12-01T14:00:00+01:00"}
+    fields = normalize_item(item | {"description": "Outils\uffff fournis\x01"})
+    assert (fields["title"], fields["description"]) == ("Atelier vélo", "Outils fournis")
