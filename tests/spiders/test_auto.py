@@ -200,8 +200,8 @@ def test_discover_url_fetches_and_counts_what_it_finds():
     assert outcomes == [
         (TRIBE, 1, "1 events"),
         (ICAL, 1, "1 events"),
-        (ICAL, 0, "HTTP 404"),
-        (RSS, 0, "HTTP 404"),
+        (ICAL, 0, "the site answered HTTP 404"),
+        (RSS, 0, "the site answered HTTP 404"),
     ]
     assert [(f.candidate.kind, f.candidate.url, f.events) for f in direct] == [
         (ICAL, f"{base}/tribe-site/agenda.ics", 1)
@@ -223,7 +223,7 @@ def test_the_best_lead_is_never_an_address_answering_404():
         True,
     )
     tribe = next(f for f in found if f.candidate.kind == TRIBE)
-    assert (tribe.events, tribe.outcome, found[-1]) == (0, "HTTP 404", tribe)
+    assert (tribe.events, tribe.outcome, found[-1]) == (0, "the site answered HTTP 404", tribe)
     assert (portal[0].candidate.kind, portal[0].events) == (BLOCKS, 5)  # its agenda page's cards
 
 
