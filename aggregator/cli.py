@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from aggregator.clock import HOME_ZONE
-from aggregator.db import get_engine, get_sessionmaker
+from aggregator.db import cannot_write, get_engine, get_sessionmaker
 from aggregator.models import CrawlRun, Source
 from aggregator.schema import schema_problem, upgrade
 from aggregator.sources import SourceError, read_sources_file, source_as_dict, upsert_sources
@@ -57,7 +57,22 @@ def _local(moment: str | None) -> str:
     return f"{datetime.fromisoformat(moment).astimezone(OPERATOR_ZONE):%Y-%m-%d %H:%M %Z}"
 
 
-@click.group()
+class Commands(click.Group):
+    """The commands, with a database that cannot be written told in one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if not cannot_write(exc):
+                raise
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise click.ClickException(
+                f"the database cannot be written ({reason}): free disk space or make it writable"
+            ) from exc
+
+
+@click.group(cls=Commands)
 @click.version_option(package_name="ess-agenda")
 def main() -> None:
     """ESS Agenda: the events of the social and solidarity economy, from all its partner sites."""
@@ -239,6 +254,17 @@ def dedup(rebuild: bool) -> None:
 
 
 @main.command()
+@click.option("--limit", default=500, show_default=True, help="Images fetched at most in this run.")
+def images(limit: int) -> None:
+    """Fetch, resize and keep the images of coming events that were never fetched."""
+    from aggregator.images import fetch_images
+
+    with get_sessionmaker()() as session:
+        report = fetch_images(session, limit)
+    click.echo(f"images: {report.fetched} kept, {report.failed} failed")
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True, required=True, help="Print JSON (required).")
 @click.option("--region", help="Only events in this région (any spelling).")
 @click.option("--department", help="Only events in this département (code: 29, 2A, 974).")
@@ -292,8 +318,11 @@ def serve(host: str, port: int, threads: int) -> None:
 
     from web import create_app
 
+    app = create_app()
+    if app.config["ADMIN_REFUSAL"]:
+        click.echo(f"the admin is closed: {app.config['ADMIN_REFUSAL']} (see the README)", err=True)
     click.echo(f"ESS Agenda on http://{host}:{port}/")
-    waitress_serve(create_app(), host=host, port=port, threads=threads)
+    waitress_serve(app, host=host, port=port, threads=threads)
 
 
 @main.command()
@@ -363,8 +392,10 @@ def runs_show(run_id: int, as_json: bool) -> None:
     log = data.pop("log_tail")
     for key in ("started_at", "finished_at"):
         data[key] = _local(data[key])
+    errors = data.pop("errors", None) or []
     for key, value in data.items():
         click.echo(f"{key}: {value}")
+    click.echo("errors:" + "".join(f"\n  {error}" for error in errors))
     click.echo("log:\n" + log)
 
 
@@ -427,7 +458,21 @@ def users_passwd(name: str) -> None:
             set_password(session, name, password)
     except UserError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"password of {name} changed")
+    click.echo(f"password of {name} changed; their sessions are ended")
+
+
+@users.command("logout")
+@click.argument("name")
+def users_logout(name: str) -> None:
+    """End every admin session of an operator (a lost laptop, a copied cookie)."""
+    from aggregator.users import UserError, end_sessions
+
+    try:
+        with get_sessionmaker().begin() as session:
+            end_sessions(session, name)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"every session of {name} is ended")
 
 
 def _read_password() -> str:

@@ -5,12 +5,14 @@ ESS_AGENDA_UID_HOST       host part of minted event UIDs (default: ess-agenda.fr
 ESS_AGENDA_CONTACT_URL    contact URL sent in the crawler's User-Agent
 ESS_AGENDA_SECRET_KEY     Flask secret key (sessions, CSRF)
 ESS_AGENDA_FEED_PAST_DAYS how many past days feeds keep (default: 400, so subscribers keep their year)
+ESS_AGENDA_PUBLIC_URL     the site's public address, used in every absolute link instead of the Host sent
 ESS_AGENDA_PROXIES        reverse proxies in front of the web app whose X-Forwarded-* to trust (default: 0)
 ESS_AGENDA_EXECUTOR       where crawls run: local (subprocesses, default) or scrapyd
 ESS_AGENDA_SCRAPYD_URLS   Scrapyd nodes, comma-separated (executor scrapyd)
 ESS_AGENDA_MAX_CRAWLS     crawls the scheduler runs at once (default: 4)
 ESS_AGENDA_CRAWL_TIME_LIMIT  seconds a crawl may run, unless its source says otherwise (default: 1200)
 ESS_AGENDA_SCHEDULE_JITTER   seconds added at random to scheduled start times (default: 300)
+ESS_AGENDA_ALLOW_PRIVATE_SOURCES  discovery may fetch loopback and private addresses (default: 0)
 ESS_AGENDA_SECURE_COOKIES session cookies sent over HTTPS only (default: 1)
 ESS_AGENDA_RATELIMIT_STORAGE storage of login rate limits, e.g. redis://127.0.0.1:6379 (default: memory://)
 """
@@ -24,6 +26,8 @@ from pathlib import Path
 DEFAULT_DB_PATH = Path("var") / "ess-agenda.sqlite3"
 # A subscribed calendar drops what leaves its feed: keep more than a year, so last year's events stay.
 DEFAULT_FEED_PAST_DAYS = 400
+DEV_SECRET_KEY = "dev-insecure-key"  # public: the admin refuses to run on it outside tests
+MIN_SECRET_KEY_LENGTH = 32
 
 
 def _default_database_url() -> str:
@@ -39,12 +43,11 @@ class Settings:
     contact_url: str = field(
         default_factory=lambda: os.environ.get("ESS_AGENDA_CONTACT_URL", "https://ess-agenda.fr/contact")
     )
-    secret_key: str = field(
-        default_factory=lambda: os.environ.get("ESS_AGENDA_SECRET_KEY", "dev-insecure-key")
-    )
+    secret_key: str = field(default_factory=lambda: os.environ.get("ESS_AGENDA_SECRET_KEY", DEV_SECRET_KEY))
     feed_past_days: int = field(
         default_factory=lambda: int(os.environ.get("ESS_AGENDA_FEED_PAST_DAYS", DEFAULT_FEED_PAST_DAYS))
     )
+    public_url: str | None = field(default_factory=lambda: os.environ.get("ESS_AGENDA_PUBLIC_URL") or None)
     proxies: int = field(default_factory=lambda: int(os.environ.get("ESS_AGENDA_PROXIES", "0")))
     executor: str = field(default_factory=lambda: os.environ.get("ESS_AGENDA_EXECUTOR", "local"))
     scrapyd_urls: tuple[str, ...] = field(
@@ -59,6 +62,11 @@ class Settings:
     schedule_jitter: int = field(
         default_factory=lambda: int(os.environ.get("ESS_AGENDA_SCHEDULE_JITTER", "300"))
     )
+    allow_private_sources: bool = field(
+        default_factory=lambda: (
+            os.environ.get("ESS_AGENDA_ALLOW_PRIVATE_SOURCES", "0") in ("1", "true", "yes")
+        )
+    )
     secure_cookies: bool = field(
         default_factory=lambda: os.environ.get("ESS_AGENDA_SECURE_COOKIES", "1") not in ("0", "false", "no")
     )
@@ -69,3 +77,12 @@ class Settings:
 
 def get_settings() -> Settings:
     return Settings()
+
+
+def secret_key_problem(key: str | None) -> str | None:
+    """Why ``key`` cannot sign admin sessions (unset, the public development key, too short), or None."""
+    if not key or key == DEV_SECRET_KEY:
+        return "ESS_AGENDA_SECRET_KEY is not set"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"ESS_AGENDA_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    return None

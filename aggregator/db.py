@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -22,8 +23,25 @@ IN_LIST_SIZE = 500  # ids or keys per IN (...) list, well under every database's
 ROWS_PER_STATEMENT = 2000  # rows per executemany of a bulk write
 
 T = TypeVar("T")
-
 logger = logging.getLogger(__name__)
+
+# What SQLite and PostgreSQL say when the database can be read but not written.
+CANNOT_WRITE = (
+    "readonly database",
+    "read-only",
+    "disk is full",
+    "disk i/o error",
+    "no space left on device",
+    "could not extend file",
+)
+
+
+def cannot_write(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be written (as opposed to any other failure)."""
+    if not isinstance(exc, OperationalError | sqlite3.OperationalError):
+        return False
+    message = str(getattr(exc, "orig", None) or exc).lower()
+    return any(words in message for words in CANNOT_WRITE)
 
 
 def chunks(values: Sequence[T], size: int = IN_LIST_SIZE) -> Iterator[Sequence[T]]:
@@ -70,20 +88,41 @@ def retrying(session: Session, write: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
+def _unicode_lower(text: str | None) -> str | None:
+    return text.lower() if text is not None else None
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the web read while a crawl writes; the timeout waits out short write locks.
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError as exc:
+        # A read-only file is still read, in the journal mode it has.
+        if not cannot_write(exc):
+            raise
+        logger.debug("SQLite database kept in its journal mode: %s", exc)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # lower() as PostgreSQL's: every letter, not only ASCII ones.
+    dbapi_connection.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
+
+
+def sqlite_path(database: str | None) -> Path | None:
+    """The file of a SQLite URL's database (``/a/b.sqlite3`` or ``file:/a/b.sqlite3?mode=ro``), or None
+    for an in-memory one."""
+    if not database or database == ":memory:":
+        return None
+    return Path(database.removeprefix("file:"))
 
 
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(parsed.database)
+        if path is not None and not parsed.query.get("mode"):  # "ro": a folder is not needed
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

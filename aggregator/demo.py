@@ -28,6 +28,7 @@ from aggregator.config import DEFAULT_DB_PATH
 from aggregator.crawl import CLI, run_crawl
 from aggregator.db import dispose_engine, get_engine, get_sessionmaker
 from aggregator.demo_progress import CrawlProgress
+from aggregator.images import fetch_images
 from aggregator.models import User
 from aggregator.samples_server import SITES, SOURCES_FILE, serve_sites
 from aggregator.schema import upgrade
@@ -92,6 +93,10 @@ def run_demo(
         files.samples_port.write_text(base.rsplit(":", 1)[1])
         echo(f"sample partner sites: {base}/")
         crawl_all(files.url, base, requests, echo=echo, write=write, only=only)
+        with get_sessionmaker(files.url)() as session:
+            # Only the sample sites' own images: the demo needs no internet.
+            kept = fetch_images(session, allowed=lambda image: image.startswith(f"{base}/"))
+        echo(f"images: {kept.fetched} kept, {kept.failed} failed")
         with running_scheduler(files.url):
             (serve or _serve)(port, echo)
 
@@ -107,6 +112,7 @@ def prepare(files: DemoFiles, *, fresh: bool, echo: Echo) -> None:
         ESS_AGENDA_DATABASE_URL=files.url,
         ESS_AGENDA_SECRET_KEY=files.secret_key.read_text().strip(),
         ESS_AGENDA_SECURE_COOKIES="0",  # served over plain HTTP on 127.0.0.1
+        ESS_AGENDA_ALLOW_PRIVATE_SOURCES="1",  # its partner sites too: the admin may discover them
     )
     upgrade(get_engine(files.url))
     echo(f"database: {files.url}")

@@ -9,6 +9,7 @@ renders them all again. The web only reads them (web.ical assembles a feed).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -18,8 +19,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from aggregator.db import chunks
 from aggregator.models import Event, Listing
-from spiders.constants import CANCELLED, POSTPONED
+from spiders.constants import CANCELLED, CONFIRMED, POSTPONED
 
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 STATUS = {CANCELLED: "CANCELLED", POSTPONED: "TENTATIVE"}
 # Google Calendar hides STATUS:CANCELLED: the summary says it too.
 SUMMARY_PREFIX = {CANCELLED: "ANNULÉ : ", POSTPONED: "REPORTÉ : "}
@@ -59,8 +61,13 @@ def place_text(event: Event) -> str | None:
 
 
 def description_text(event: Event) -> str:
-    """Plain text: the description, then every source announcing the event."""
+    """Plain text: the description, the organizer (when ORGANIZER cannot say it), then every
+    source announcing the event."""
     lines = [event.description.strip()] if event.description and event.description.strip() else []
+    if event.status_note and event.status == CONFIRMED:
+        lines.insert(0, event.status_note[:1].upper() + event.status_note[1:] + ".")
+    if event.organizer and _organizer(event) is None:
+        lines.append(f"Organisé par : {event.organizer}")
     sources = sources_of(event)
     if sources:
         links = (f"- {title} : {url}" if url else f"- {title}" for title, url in sources)
@@ -69,15 +76,16 @@ def description_text(event: Event) -> str:
 
 
 def _organizer(event: Event) -> icalendar.vCalAddress | None:
-    """ORGANIZER needs a URI: the event's own page, else the first source page announcing it."""
-    if not event.organizer:
+    """ORGANIZER only for an organizer given with an e-mail address: with any other URI, Outlook
+    turns the event into a meeting invitation. Without one, the description names the organizer."""
+    match = EMAIL.search(event.organizer or "")
+    if match is None:
         return None
-    uri = event.url or next((url for _, url in sources_of(event) if url), None)
-    if not uri:
-        return None
-    address = icalendar.vCalAddress(uri)
-    # Parameter values cannot hold a double quote (RFC 5545 §3.1).
-    address.params["CN"] = " ".join(event.organizer.replace('"', "'").split())
+    address = icalendar.vCalAddress(f"mailto:{match.group(0)}")
+    name = " ".join(EMAIL.sub("", event.organizer or "").strip(" <>()[],;:").split())
+    if name:
+        # Parameter values cannot hold a double quote (RFC 5545 §3.1).
+        address.params["CN"] = name.replace('"', "'")
     return address
 
 

@@ -234,6 +234,8 @@ class User(Base):
     id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
+    # Part of every session's id: raising it ends all the user's sessions (aggregator.users).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[timestamp]
 
     def __repr__(self) -> str:
@@ -300,3 +302,22 @@ Index(
     sqlite_where=CrawlRun.status == "running",
     postgresql_where=CrawlRun.status == "running",
 )
+
+
+class Image(Base):
+    """A source's image of an event, fetched once and kept resized, so that pages serve it themselves.
+
+    Keyed by the SHA-256 of its URL: every event showing that URL shares it. A URL that could not be
+    fetched or read keeps its row with ``error`` and no data, and is not asked for again.
+    """
+
+    __tablename__ = "image"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    media_type: Mapped[str | None] = mapped_column(String(40))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[timestamp]

@@ -37,7 +37,7 @@ CANCELLED = "cancelled"
 TIMED_OUT = "timed_out"
 RUN_STATUSES = (RUNNING, SUCCEEDED, FAILED, PARTIAL, CANCELLED, TIMED_OUT)
 
-MAX_KEPT_ERRORS = 20
+MAX_KEPT_ERRORS = 200  # each unreadable event is named, up to this many
 DEFAULT_BATCH_SIZE = 200
 COMMIT_EVERY_SECONDS = 2.0  # so a crawl's progress shows, and a killed crawl loses little
 
@@ -72,6 +72,7 @@ class CrawlNotes:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    dropped_urls: list[str] = field(default_factory=list)  # not http(s), left out of their listings
     stats: Callable[[], Mapping[str, Any]] = dict
     discovered: Callable[[], Mapping[str, Any] | None] = lambda: None
 
@@ -190,14 +191,19 @@ class CrawlRecorder:
         run.listings_new = store.counts[Outcome.NEW]
         run.listings_updated = store.counts[Outcome.UPDATED]
         run.listings_unchanged = store.counts[Outcome.UNCHANGED]
-        duplicates = [f"{self.duplicates} items repeated a key already given"] if self.duplicates else []
+        remarks = [f"{self.duplicates} items repeated a key already given"] if self.duplicates else []
+        if notes.dropped_urls:
+            dropped = notes.dropped_urls
+            remarks.append(f"{len(dropped)} URLs that were not http(s) left out, first {dropped[0]}")
         messages = [
             *notes.errors,
             *(f"rejected: {m}" for m in [*notes.rejected, *self.lost]),
-            *(f"warning: {m}" for m in [*notes.warnings, *duplicates]),
+            *(f"warning: {m}" for m in [*notes.warnings, *remarks]),
         ]
         run.error_count = len(notes.errors) + len(notes.rejected) + len(self.lost)
         run.errors = messages[:MAX_KEPT_ERRORS]
+        if len(messages) > MAX_KEPT_ERRORS:
+            run.errors = [*run.errors, f"… and {len(messages) - MAX_KEPT_ERRORS} more"]
         run.heartbeat_at = utcnow()
 
     def end(self, reason: str) -> CrawlRun:

@@ -10,6 +10,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from aggregator.db import sqlite_path
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 # Full-text search lives outside the models (an FTS5 table and its shadow tables on SQLite, a
@@ -50,9 +52,8 @@ def schema_problem(engine: Engine) -> str | None:
     from sqlalchemy.exc import SQLAlchemyError
 
     where = engine.url.render_as_string(hide_password=True)
-    database = engine.url.database
-    in_file = engine.dialect.name == "sqlite" and database not in (None, "", ":memory:")
-    if in_file and not Path(str(database)).exists():
+    path = sqlite_path(engine.url.database) if engine.dialect.name == "sqlite" else None
+    if path is not None and not path.exists():
         return f"no database at {where}: run `ess-agenda init` first"
     try:
         with engine.connect() as connection:

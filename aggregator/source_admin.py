@@ -20,6 +20,7 @@ from spiders.constants import KINDS
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 DEFAULT_KIND = "auto"
+MAX_OPTIONS_CHARS = 20_000
 
 
 @dataclass
@@ -72,10 +73,24 @@ def check_schedule(schedule: str | None) -> str | None:
     return schedule
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without anchors' aliases: an alias can refer to itself (a loop no JSON column can
+    store) or multiply a few bytes into millions (a "billion laughs")."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not accepted", mark)
+        return super().compose_node(parent, index)
+
+
 def parse_options(text: str) -> dict[str, Any]:
-    """Options written as YAML or JSON (JSON is YAML); empty means none."""
+    """Options written as YAML or JSON (JSON is YAML); empty means none. Aliases are refused and the
+    text is bounded, so what is stored is never larger than what was written."""
+    if len(text) > MAX_OPTIONS_CHARS:
+        raise SourceError(f"options: at most {MAX_OPTIONS_CHARS} characters")
     try:
-        value = yaml.safe_load(text) if text.strip() else {}
+        value = yaml.load(text, Loader=_NoAliasLoader) if text.strip() else {}  # a SafeLoader
     except yaml.YAMLError as exc:
         raise SourceError(f"options: not valid YAML or JSON ({exc})") from exc
     if not isinstance(value, dict):

@@ -61,7 +61,7 @@ def validate_source(entry: Any, where: str = "source") -> dict[str, Any]:
     region = check_region(entry.get("region"))
     return {
         "name": str(entry["name"]),
-        "title": str(entry.get("title") or entry["name"]),
+        "title": " ".join(str(entry.get("title") or entry["name"]).split()),
         "kind": entry["kind"],
         "url": str(entry["url"]),
         "region": region,
@@ -94,7 +94,8 @@ def upsert_sources(session: Session, specs: list[dict[str, Any]]) -> tuple[int, 
 
 
 def retitle(source: Source, title: str) -> None:
-    """Give a source a new title; feeds name it beside the events it announces."""
+    """Give a source a new title, on one line; feeds name it beside the events it announces."""
+    title = " ".join(title.split())
     if title == source.title:
         return
     source.title = title

@@ -7,4 +7,6 @@ STATUSES = (CONFIRMED, CANCELLED, POSTPONED)
 
 KINDS = ("auto", "ical", "jsonld", "tribe", "openagenda", "rss", "html")
 
+WEB_SCHEMES = ("http", "https")  # the only links followed, stored or published
+
 DEFAULT_TIMEZONE = "Europe/Paris"

@@ -26,6 +26,7 @@ class EventItem(scrapy.Item):
     url, image   absolute URLs
     status       one of constants.STATUSES
     raw          the source's own record, JSON-serialisable, for debugging
+    page         the URL of the page the item was read from (set by spiders.item_bounds)
     """
 
     key = scrapy.Field()
@@ -42,6 +43,7 @@ class EventItem(scrapy.Item):
     insee = scrapy.Field()
     department = scrapy.Field()
     region = scrapy.Field()
+    country = scrapy.Field()
     lat = scrapy.Field()
     lon = scrapy.Field()
     online = scrapy.Field()
@@ -51,3 +53,4 @@ class EventItem(scrapy.Item):
     image = scrapy.Field()
     status = scrapy.Field()
     raw = scrapy.Field()
+    page = scrapy.Field()

@@ -1,8 +1,11 @@
-"""Conditional requests: an unchanged page costs a 304; requests dropped for their URL's length are named.
+"""Middlewares: conditional requests, charsets, and requests dropped for their URL's length named.
 
-The validators (ETag, Last-Modified) and body of each URL's last 200 response are kept in the
-database (aggregator.http_cache); a 304 replays the stored body, so spiders parse it as usual and
-its listings count as seen and unchanged. This middleware is the cache's one reader and writer.
+Conditional requests: an unchanged page costs a 304. The validators (ETag, Last-Modified) and body
+of each URL's last 200 response are kept in the database (aggregator.http_cache); a 304 replays the
+stored body, so spiders parse it as usual and its listings count as seen and unchanged. The
+conditional-request middleware is the cache's one reader and writer.
+
+Charsets: a text response whose bytes contradict the charset it declares is read with the right one.
 
 Settings read: ESS_CONDITIONAL_REQUESTS, ESS_DATABASE_URL, ESS_HTTP_CACHE_MAX_BYTES.
 """
@@ -16,7 +19,7 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.http import Headers, Response
+from scrapy.http import Headers, Response, TextResponse
 from scrapy.responsetypes import responsetypes
 from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 from sqlalchemy import Engine, bindparam, or_, select
@@ -26,6 +29,7 @@ from aggregator.db import get_engine
 from aggregator.http_cache import fits, upsert_http_cache
 from aggregator.models import HttpCache
 from aggregator.types import utcnow
+from spiders.extract.encoding import actual_encoding, charset_note
 from spiders.kinds.base import EventSpider
 
 logger = logging.getLogger(__name__)
@@ -182,3 +186,31 @@ class NamedUrlLengthMiddleware(UrlLengthMiddleware):
             shown = request.url if len(request.url) <= 120 else request.url[:120] + "…"
             spider.record_error(f"{shown}: not requested: its URL is longer than {self.maxlength} characters")
         return kept
+
+
+class CharsetMiddleware:
+    """Reads each text response with the encoding its bytes are really in (spiders.extract.encoding).
+
+    A page or feed declaring UTF-8 over windows-1252 bytes (or the reverse) is handed to the spider
+    with the right encoding, so every kind reads "à 14 h" right; the spider notes the repair on its
+    run. It runs after the conditional requests' replay, on remembered bodies too.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not isinstance(response, TextResponse):
+            return response
+        declared = response.encoding
+        actual = actual_encoding(response.body, declared)
+        if actual is None:
+            return response
+        note = getattr(self.crawler.spider, "record_warning", None)
+        if callable(note):
+            note(charset_note(response.url, declared, actual))
+        return response.replace(encoding=actual)

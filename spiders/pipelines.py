@@ -19,11 +19,18 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.spiders import Spider
 
 from aggregator.normalize import NormalizationError, normalize_item
+from aggregator.normalize.listing import rejection
 from aggregator.runs import DEFAULT_BATCH_SIZE, CrawlNotes, CrawlRecorder
 from aggregator.store import DuplicateKey
 from spiders.kinds.base import EventSpider
 
 logger = logging.getLogger(__name__)
+
+
+def source_zone(spider: Any) -> str | None:
+    """The zone a source's naive times are read in, when its ``options.timezone`` names one."""
+    options = getattr(spider, "options", None) or {}
+    return str(options.get("timezone") or "") or None
 
 
 class NormalizePipeline:
@@ -40,12 +47,17 @@ class NormalizePipeline:
         spider = self.crawler.spider
         region = getattr(spider, "region", None)
         adapter = ItemAdapter(item)
+        # A shallow copy: asdict() walks every nested value of the raw payload.
+        given = dict(adapter.items())
+        # URLs that are not http(s) are left out and counted on the run (aggregator.runs).
+        dropped = spider.dropped_urls if isinstance(spider, EventSpider) else None
         try:
-            # A shallow copy: asdict() walks every nested value of the raw payload.
-            return normalize_item(dict(adapter.items()), default_region=region)
+            return normalize_item(
+                given, default_region=region, default_zone=source_zone(spider), dropped=dropped
+            )
         except NormalizationError as exc:
             if isinstance(spider, EventSpider):
-                spider.reject(str(exc), key=adapter.get("key"))
+                spider.reject(rejection(given, exc), key=adapter.get("key"))
             raise DropItem(f"Invalid event: {exc}") from exc
 
 
@@ -83,6 +95,7 @@ class StorePipeline:
             spider.crawl_errors,
             spider.crawl_warnings,
             spider.rejected,
+            spider.dropped_urls,
             stats.get_stats if stats else dict,
             lambda: spider.discovered,
         )

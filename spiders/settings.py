@@ -65,10 +65,12 @@ EXTENSIONS = {
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
     "spiders.middlewares.NamedUrlLengthMiddleware": 800,  # the same limit, every dropped URL named
+    "spiders.item_bounds.ItemBoundsMiddleware": 950,  # nearest the spider: sees every item first
 }
 
 DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.ConditionalRequestMiddleware": 580,
+    "spiders.middlewares.CharsetMiddleware": 570,  # after the replay of a remembered body
 }
 
 ITEM_PIPELINES = {
@@ -82,7 +84,11 @@ ESS_STORE_ENABLED = True
 ESS_CONDITIONAL_REQUESTS = True
 ESS_RECURRENCE_HORIZON_DAYS = 365  # recurring series are expanded this many days ahead
 ESS_RECURRENCE_PAST_DAYS = 365  # and this many days back; single events are kept at any date
+ESS_MAX_OCCURRENCES = 1000  # occurrences kept per recurring event; the rest is noted on the run
+ESS_MAX_EVENTS = 5000  # events kept per crawl of a source; past it the run is partial
 ESS_STORE_BATCH_SIZE = 200  # listings written per transaction
 ESS_HTTP_CACHE_MAX_BYTES = 5 * 1024 * 1024  # bodies kept to replay on 304; larger ones are refetched
 # Where OpenAgenda embeds point; the auto kind builds agenda export URLs on it.
 ESS_OPENAGENDA_URL = os.environ.get("ESS_AGENDA_OPENAGENDA_URL", "https://openagenda.com")
+# Where Google Calendar embeds' public .ics feeds are read (tests serve them on 127.0.0.1).
+ESS_GOOGLE_CALENDAR_URL = os.environ.get("ESS_AGENDA_GOOGLE_CALENDAR_URL", "https://calendar.google.com")

@@ -23,6 +23,9 @@ from aggregator.schema import upgrade
 SUITE_NOW = f"{samples_today().isoformat()}T12:00:00+01:00"
 clock.pin(SUITE_NOW)
 
+# Every site the tests read is served on 127.0.0.1: discovery may fetch it there.
+os.environ.setdefault("ESS_AGENDA_ALLOW_PRIVATE_SOURCES", "1")
+
 POSTGRES_URL = os.environ.get(
     "ESS_AGENDA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

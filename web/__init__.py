@@ -1,8 +1,9 @@
 """The ESS Agenda web app: agenda pages, iCal and Atom feeds and a JSON API over the shared database.
 
 Config (from the environment through aggregator.config, overridable by ``create_app(test_config)``):
-``DATABASE_URL``, ``SECRET_KEY``, ``FEED_PAST_DAYS`` (past days iCal feeds keep), ``PROXIES`` (trusted
-reverse proxies), ``ATOM_ENTRIES``,
+``DATABASE_URL``, ``SECRET_KEY``, ``FEED_PAST_DAYS`` (past days iCal feeds keep), ``PUBLIC_URL`` (the
+address absolute links say), ``PROXIES`` (trusted reverse proxies), ``ALLOW_PRIVATE_SOURCES`` (the
+admin's discovery may fetch loopback and private addresses), ``ATOM_ENTRIES``,
 ``TODAY`` (pin today's date, ``YYYY-MM-DD``, for demos and tests).
 """
 
@@ -17,6 +18,7 @@ from flask_babel import Babel
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from aggregator.config import get_settings
+from web import origin
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 
@@ -29,7 +31,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         DATABASE_URL=settings.database_url,
         FEED_PAST_DAYS=settings.feed_past_days,
+        PUBLIC_URL=settings.public_url,
         PROXIES=settings.proxies,
+        ALLOW_PRIVATE_SOURCES=settings.allow_private_sources,
         ATOM_ENTRIES=200,
         BABEL_DEFAULT_LOCALE="fr",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
@@ -37,6 +41,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    # Inside the proxies' fix: the configured address has the last word over X-Forwarded-Host.
+    app.wsgi_app = origin.wrap(app.wsgi_app, app.config["PUBLIC_URL"])  # type: ignore[method-assign]
     if app.config["PROXIES"]:
         # Behind a TLS-terminating proxy, feed URLs offered to subscribers must say https.
         hops = int(app.config["PROXIES"])
@@ -54,12 +60,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["ess_agenda_cache"] = VersionedCache()
     app.extensions["ess_agenda_last_modified"] = HighWater()
 
-    from web import admin, agenda, api, events, feeds
+    from web import admin, agenda, api, events, feeds, images, site
 
     app.register_blueprint(agenda.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(i18n.bp)
+    app.register_blueprint(site.bp)
+    app.register_blueprint(images.bp)
     admin.init_app(app)
     return app

@@ -1,10 +1,9 @@
-"""The agenda: upcoming events day by day, and a month at a glance, for any filters."""
+"""The agenda: upcoming events day by day, a week, a month at a glance (past ones too), for any filters."""
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date, timedelta
 from itertools import groupby
 
@@ -12,13 +11,15 @@ from flask import Blueprint, redirect, render_template, request
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import defer
+from sqlalchemy.orm.interfaces import ORMOption
 from werkzeug.wrappers import Response
 
 from aggregator.models import Event
-from web.dates import today
+from web.dates import iso_week, today, weekend_of
 from web.db import get_session
 from web.facets import facet_counts
 from web.filters import PARAMS, FilterError, Filters, check_sources, describe, regions, source_titles
+from web.images import kept_images
 from web.links import filtered_url
 from web.queries import load_in_order, page_ids, where
 
@@ -41,13 +42,14 @@ def page_number() -> int:
 
 def canonical_redirect(filters: Filters, page: int = 1, **values: str) -> Response | None:
     """Send a form submission's empty fields away, so shared URLs stay short and stable."""
-    if all(request.args.get(param, "x").strip() for param in [*PARAMS, "page"] if param in request.args):
+    if all(value.strip() for param in [*PARAMS, "page"] for value in request.args.getlist(param)):
         return None
     return redirect(filtered_url(request.endpoint or "agenda.index", filters, page, **values))
 
 
-# The long columns lists never show, left unloaded.
+# The long columns lists never show, left unloaded; lists of days show the description's start.
 LIST_ONLY = (defer(Event.description), defer(Event.vevent))
+WITH_EXCERPT = (defer(Event.vevent),)
 
 
 def by_day(events: Sequence[Event], first: date) -> list[tuple[date, list[Event]]]:
@@ -69,7 +71,8 @@ def index() -> Response | str:
     start = today()
     counts = facet_counts(session, filters, start)
     pages = max(1, -(-counts.total // PER_PAGE))
-    events = load_in_order(session, page_ids(session, filters, start, page, PER_PAGE), *LIST_ONLY)
+    weekend = (filters.start, filters.end) == weekend_of(start)
+    events = load_in_order(session, page_ids(session, filters, start, page, PER_PAGE), *WITH_EXCERPT)
     return render_template(
         "agenda/index.html",
         filters=filters,
@@ -81,6 +84,8 @@ def index() -> Response | str:
         titles=titles,
         description=describe(filters, titles),
         today=start,
+        view="weekend" if weekend else "list",
+        images=kept_images(events),
     )
 
 
@@ -119,24 +124,19 @@ def month(month: str) -> Response | str:
     titles = source_titles(session)
     check_sources(filters, titles)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-    ranged = replace(filters, start=first, end=last)
-    events = session.scalars(
-        select(Event)
-        .where(*where(session, ranged, first))
-        .order_by(Event.start, Event.id)
-        .options(*LIST_ONLY)
-    ).all()
+    ranged = filters.between(first, last)
+    days = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    # The grid's first and last weeks show the neighbouring months' days, with their events.
+    events = _events_between(filters, days[0][0], days[-1][-1])
     counts = facet_counts(session, ranged, first)
-    weeks = [
-        [(day, [e for e in events if e.start_date <= day <= e.end_date]) for day in week]
-        for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
-    ]
+    weeks = [[(day, _on(events, day)) for day in week] for week in days]
+    this_month = today().replace(day=1)
     return render_template(
         "agenda/month.html",
         filters=filters,
         first=first,
         weeks=weeks,
-        total=len(events),
+        total=sum(1 for e in events if e.start_date <= last and e.end_date >= first),
         counts=counts,
         regions=regions(),
         previous=(first - timedelta(days=1)).replace(day=1),
@@ -145,4 +145,80 @@ def month(month: str) -> Response | str:
         description=describe(filters, titles),
         today=today(),
         cell_events=CELL_EVENTS,
+        view="past" if first < this_month else "month" if first == this_month else None,
+    )
+
+
+def _events_between(
+    filters: Filters, first: date, last: date, options: Sequence[ORMOption] = LIST_ONLY
+) -> Sequence[Event]:
+    """The filtered events running on any day from ``first`` to ``last``, by start."""
+    session = get_session()
+    ranged = filters.between(first, last)
+    return session.scalars(
+        select(Event).where(*where(session, ranged, first)).order_by(Event.start, Event.id).options(*options)
+    ).all()
+
+
+def _on(events: Sequence[Event], day: date) -> list[Event]:
+    return [e for e in events if e.start_date <= day <= e.end_date]
+
+
+def _week(value: str) -> date:
+    """The Monday of an ISO week written ``YYYY-Www``."""
+    try:
+        year, week = value.upper().split("-W")
+        monday = date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        raise FilterError(
+            "semaine",
+            gettext(
+                "« %(value)s » n'est pas une semaine : écrivez-la comme %(example)s.",
+                value=value,
+                example=iso_week(today()),
+            ),
+        ) from None
+    if not 1990 <= monday.year <= 2100:
+        raise FilterError("semaine", gettext("La semaine %(value)s est hors de 1990–2100.", value=value))
+    return monday
+
+
+@bp.get("/semaine/")
+def this_week() -> Response:
+    """The current week."""
+    filters = Filters.parse(request.args).without("from", "to")
+    return redirect(filtered_url("agenda.week", filters, week=iso_week(today())))
+
+
+@bp.get("/semaine/<week>")
+def week(week: str) -> Response | str:
+    """A week, Monday to Sunday, day by day, with the same filters as the agenda (dates aside)."""
+    monday = _week(week)
+    filters = Filters.parse(request.args).without("from", "to")
+    canonical = iso_week(monday)
+    moved = canonical_redirect(filters, week=canonical)
+    if moved is not None or week != canonical:
+        return moved or redirect(filtered_url("agenda.week", filters, week=canonical))
+    session = get_session()
+    titles = source_titles(session)
+    check_sources(filters, titles)
+    sunday = monday + timedelta(days=6)
+    events = _events_between(filters, monday, sunday, WITH_EXCERPT)
+    week_days = [monday + timedelta(days=n) for n in range(7)]
+    return render_template(
+        "agenda/week.html",
+        filters=filters,
+        monday=monday,
+        sunday=sunday,
+        days=[(day, _on(events, day)) for day in week_days],
+        total=len(events),
+        counts=facet_counts(session, filters.between(monday, sunday), monday),
+        regions=regions(),
+        previous=iso_week(monday - timedelta(days=7)),
+        following=iso_week(monday + timedelta(days=7)),
+        titles=titles,
+        description=describe(filters, titles),
+        today=today(),
+        view="week" if monday <= today() <= sunday else None,
+        images=kept_images(events),
     )

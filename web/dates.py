@@ -1,8 +1,13 @@
-"""Dates and times written the way readers expect: "du mardi 1er au vendredi 4 décembre 2026"."""
+"""Dates and times written the way readers expect: "du mardi 1er au vendredi 4 décembre 2026".
+
+A day ("mardi 1er décembre 2026") and a time ("17 h 30") are each held together by no-break spaces,
+so that a narrow screen never splits them across lines; phrases break between them.
+"""
 
 from __future__ import annotations
 
-from datetime import date, time
+from collections.abc import Callable
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -13,6 +18,7 @@ from aggregator.clock import today as clock_today
 from aggregator.models import EventFields
 
 HOME_ZONE = "Europe/Paris"
+NBSP = "\u00a0"
 
 
 def _locale(locale: Locale | str | None) -> Locale:
@@ -23,12 +29,13 @@ def _locale(locale: Locale | str | None) -> Locale:
     return get_locale() or Locale.parse("fr")
 
 
-def _translated(locale: Locale, message: str, **values: str) -> str:
-    """``gettext`` in ``locale``; switching locales costs, so only when it is not the current one."""
+def _translated(locale: Locale, say: Callable[[], str]) -> str:
+    """``say()`` (a ``gettext`` call, so that extraction finds its message) in ``locale``; switching
+    locales costs, so only when it is not the current one."""
     if locale == get_locale():
-        return gettext(message, **values)
+        return say()
     with force_locale(locale):
-        return gettext(message, **values)
+        return say()
 
 
 def _day_number(day: date, locale: Locale) -> str:
@@ -41,7 +48,7 @@ def _day(day: date, locale: Locale, month: bool = True, year: bool = True) -> st
         parts.append(format_date(day, "MMMM", locale=locale))
     if year:
         parts.append(format_date(day, "y", locale=locale))
-    return " ".join(parts)
+    return NBSP.join(parts)
 
 
 def day_label(day: date, locale: Locale | str | None = None) -> str:
@@ -56,7 +63,7 @@ def weekday(day: date, pattern: str = "EEEE", locale: Locale | str | None = None
 
 def month_label(day: date, locale: Locale | str | None = None) -> str:
     """ "novembre 2026"."""
-    return format_date(day, "LLLL y", locale=_locale(locale))
+    return _unbroken(format_date(day, "LLLL y", locale=_locale(locale)))
 
 
 def date_range(first: date, last: date, locale: Locale | str | None = None) -> str:
@@ -67,23 +74,26 @@ def date_range(first: date, last: date, locale: Locale | str | None = None) -> s
     same_year = first.year == last.year
     same_month = same_year and first.month == last.month
     start = _day(first, loc, month=not same_month, year=not same_year)
-    return _translated(loc, "du %(start)s au %(end)s", start=start, end=_day(last, loc))
+    end = _day(last, loc)
+    return _translated(loc, lambda: gettext("du %(start)s au %(end)s", start=start, end=end))
 
 
 def clock(moment: time, locale: Locale | str | None = None) -> str:
     """ "14 h", "14 h 30" in French; "2 PM", "2:30 PM" in English."""
     loc = _locale(locale)
     if loc.language == "fr":
-        return f"{moment.hour} h" + (f" {moment.minute:02d}" if moment.minute else "")
-    return format_time(moment, "h a" if not moment.minute else "h:mm a", locale=loc)
+        return f"{moment.hour}{NBSP}h" + (f"{NBSP}{moment.minute:02d}" if moment.minute else "")
+    return _unbroken(format_time(moment, "h a" if not moment.minute else "h:mm a", locale=loc))
 
 
 def time_range(start: time, end: time | None, locale: Locale | str | None = None) -> str:
     """ "de 14 h à 18 h", or "à 14 h" when the end is unknown."""
     loc = _locale(locale)
     if end is None or end == start:
-        return _translated(loc, "à %(time)s", time=clock(start, loc))
-    return _translated(loc, "de %(start)s à %(end)s", start=clock(start, loc), end=clock(end, loc))
+        at = clock(start, loc)
+        return _translated(loc, lambda: gettext("à %(time)s", time=at))
+    first, last = clock(start, loc), clock(end, loc)
+    return _translated(loc, lambda: gettext("de %(start)s à %(end)s", start=first, end=last))
 
 
 def zone_note(timezone: str, locale: Locale | str | None = None) -> str | None:
@@ -113,6 +123,30 @@ def hours(event: EventFields, locale: Locale | str | None = None) -> str | None:
     end = event.local_end
     same_day = end is not None and end.date() == event.start_date
     return time_range(event.local_start.time(), end.time() if same_day and end else None, locale)
+
+
+def _unbroken(text: str) -> str:
+    """Every space (CLDR's narrow ones included) made a no-break space."""
+    return text.replace(" ", NBSP).replace("\u202f", NBSP)
+
+
+def iso_week(day: date) -> str:
+    """The ISO week holding ``day``, as the week view's URL says it: "2026-W49"."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weekend_of(day: date) -> tuple[date, date]:
+    """The coming weekend's Saturday and Sunday; from ``day`` itself when it is one of them."""
+    saturday = day + timedelta(days=(5 - day.weekday()) % 7)
+    if day.weekday() == 6:
+        return day, day
+    return saturday, saturday + timedelta(days=1)
+
+
+def last_month(day: date) -> date:
+    """The first day of the month before ``day``'s."""
+    return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 def today() -> date:

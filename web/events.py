@@ -14,6 +14,7 @@ from aggregator.models import Event, EventAlias, Listing
 from web.db import get_session
 from web.filters import Filters, check_sources, describe, source_titles
 from web.ical import place_text, sources_of
+from web.images import kept_images
 from web.jsonld import event_jsonld
 from web.links import google_event_link, map_link
 
@@ -62,4 +63,5 @@ def show(uid: str) -> Response | str:
         jsonld=event_jsonld(event, page_url),
         google_link=google_event_link(event),
         map_link=map_link(event),
+        image=kept_images([event]).get(event.image or ""),
     )

@@ -9,6 +9,7 @@ Counts are kept per (filters, day) with the data version they were counted at.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, partial
@@ -21,7 +22,8 @@ from aggregator.models import Event, Listing, Source
 from aggregator.normalize.categories import MOIS_ESS
 from web.cache import app_cache, current_state
 from web.db import get_session
-from web.filters import Filters
+from web.filters import Filters, category_slug, department_name
+from web.labels import category_name
 from web.queries import dialect_of, where
 from web.search import category_items
 
@@ -161,3 +163,47 @@ def _sources(session: Session, where: list[ColumnElement[bool]]) -> Counter[str]
 
 def _largest_first(counts: Counter[str]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+# One checkbox of a facet: (value in the URL, label, count, checked).
+Option = tuple[str, str, int, bool]
+
+
+def facet_options(
+    facet: str,
+    filters: Filters,
+    counts: Counts,
+    every: Sequence[str] = (),
+    titles: Mapping[str, str] | None = None,
+) -> list[Option]:
+    """The choices a facet offers: values with events (all of ``every``), and those picked.
+
+    Sources show by title; the Mois de l'ESS has its own checkbox, so it is no category here.
+    """
+    chosen: tuple[str, ...] = getattr(filters, facet)
+    if every:
+        values = list(every)
+    elif facet == "source":
+        values = [name for name in (titles or {}) if counts.count("source", name) or name in chosen]
+    else:
+        listed = [value for value, _ in counts.values.get(facet, [])]
+        values = [*listed, *(value for value in chosen if value not in listed)]
+        if facet == "department":
+            values.sort()
+    options: list[Option] = []
+    for value in values:
+        if facet == "category" and (value == MOIS_ESS or not category_slug(value)):
+            continue
+        options.append((*_shown(facet, value, titles), counts.count(facet, value), value in chosen))
+    return options
+
+
+def _shown(facet: str, value: str, titles: Mapping[str, str] | None) -> tuple[str, str]:
+    """A facet value as the URL says it, and as the reader sees it."""
+    if facet == "category":
+        return category_slug(value) or value, category_name(value)
+    if facet == "department":
+        return value, f"{value} – {department_name(value)}"
+    if facet == "source":
+        return value, (titles or {}).get(value, value)
+    return value, value

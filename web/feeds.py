@@ -12,7 +12,17 @@ import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -20,13 +30,15 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from aggregator.export import local_midnight
 from aggregator.models import Event, EventAlias, Listing
+from spiders.extract.text import XML_ILLEGAL
 from web.cache import app_cache, current_state
 from web.dates import today
 from web.db import get_session
 from web.filters import Filters, check_sources, describe, source_titles
 from web.fragments import load_fragments
 from web.http import HighWater, Representation, etag_for, send
-from web.ical import assemble
+from web.ical import HOME_ZONE, assemble
+from web.links import filtered_url
 from web.queries import where
 
 bp = Blueprint("feeds", __name__)
@@ -35,6 +47,18 @@ ICAL_TYPE = "text/calendar; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 SITE_NAME = "Agenda de l'ESS"
 MAX_AGE = 300
+
+
+@bp.after_app_request
+def vary_on_encoding_only(response: BaseResponse) -> BaseResponse:
+    """A feed's body never depends on the session: a look at it (Flask-Login's, after every
+    request) must not add ``Vary: Cookie``, which keeps shared caches from serving the feed.
+
+    Registered on the app with the blueprint, before the admin's login manager: Flask runs
+    after-request functions last registered first, so this one sees the session after it."""
+    if request.blueprint == bp.name and not session.modified:
+        session.accessed = False
+    return response
 
 
 def feed_start() -> date:
@@ -52,7 +76,7 @@ def last_modified(day: date) -> datetime:
 
 def calendar_name(filters: Filters, titles: dict[str, str]) -> str:
     with force_locale("fr"):
-        words = describe(filters, titles, "fr")
+        words = " ".join(describe(filters, titles, "fr").split())  # one line, whatever a title holds
     return f"{SITE_NAME} — {words}" if words else SITE_NAME
 
 
@@ -105,8 +129,10 @@ def atom() -> Response:
                 filters=filters,
                 title=calendar_name(filters, titles),
                 updated=updated,
-                self_url=url_for("feeds.atom", _external=True, **filters.to_args()),
+                self_url=filtered_url("feeds.atom", filters, _external=True),
             )
+        # One character XML forbids, stored before normalization stripped it, would spoil the feed.
+        body = XML_ILLEGAL.sub("", body)
         return Representation(body.encode("utf-8"), etag_for(*key), updated, ATOM_TYPE)
 
     return send(_cached(key, build), MAX_AGE)
@@ -126,7 +152,7 @@ def event_calendar(uid: str) -> BaseResponse:
 
     def build() -> Representation:
         fragments = load_fragments(session, [Event.id == event.id])
-        body = assemble(f"{SITE_NAME} — {event.title}", fragments)
+        body = assemble(None, fragments, event.timezone or HOME_ZONE)
         return Representation(body, etag_for(*key), last_modified(today()), ICAL_TYPE)
 
     return send(_cached(key, build), MAX_AGE, filename=f"{_slug(event.title)}.ics")

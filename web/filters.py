@@ -7,13 +7,16 @@ so they can never disagree. Parameters (all optional, combinable):
 ``2A``, ``974``) · ``city`` · ``category`` (a slug of aggregator.normalize.categories, or its label) ·
 ``source`` (a source's name) · ``from`` / ``to`` (``YYYY-MM-DD``, inclusive) ·
 ``q`` free text · ``online`` (``1`` online only, ``0`` in person only) · ``mois_ess`` (``1``: events
-of the Mois de l'ESS).
+of the Mois de l'ESS; ``category=mois-ess`` says the same).
+
+The facets (``MULTI``) may be repeated: ``region=Bretagne&region=Normandie`` selects the events of
+either région. Values of one facet combine with OR, facets and the other parameters with AND.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -21,18 +24,23 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel import Locale
-from flask_babel import gettext
+from babel.lists import format_list
+from flask_babel import get_locale, gettext
 from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.orm import Session
 
 from aggregator.export import local_midnight
 from aggregator.models import Event, Listing, Source
 from aggregator.normalize.categories import BY_LABEL, BY_SLUG, CATEGORIES, MOIS_ESS
+from aggregator.normalize.folding import fold
 from aggregator.normalize.geography import UnknownRegion, geography, official_region, official_regions
 from web.dates import date_range, day_label
+from web.labels import category_name
 from web.search import has_category, text_match
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# No text column can hold NUL (PostgreSQL refuses it) and no search needs a control character.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 _SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _YES = ("1", "true", "oui", "yes", "on")
 _NO = ("0", "false", "non", "no", "off")
@@ -52,6 +60,10 @@ PARAMS = {
     "online": "online",
     "mois_ess": "mois_ess",
 }
+# Facets a visitor may pick several values of (OR within one facet).
+MULTI = ("region", "department", "city", "category", "source")
+# What a query may give as a parameter's value: one string, or several for a repeated parameter.
+ArgValue = str | list[str]
 
 
 class FilterError(ValueError):
@@ -164,6 +176,37 @@ def _text(param: str, value: str, limit: int = MAX_TEXT) -> str:
     return text
 
 
+def _first(args: Mapping[str, Any], param: str) -> str:
+    values = _all(args, param)
+    return values[0] if values else ""
+
+
+def _all(args: Mapping[str, Any], param: str) -> list[str]:
+    """Every non-empty value given for ``param``, stripped, control characters (a NUL byte
+    PostgreSQL refuses) made spaces."""
+    getlist = getattr(args, "getlist", None)
+    given = getlist(param) if getlist else args.get(param, [])
+    values = [given] if isinstance(given, str) else list(given)
+    cleaned = (_CONTROLS.sub(" ", value).strip() for value in values)
+    return [value for value in cleaned if value]
+
+
+def _several(values: Iterable[str], key: Any = None) -> tuple[str, ...]:
+    """A facet's values, each once, in a fixed order so that equal selections share one URL."""
+    return tuple(sorted(set(values), key=key or fold))
+
+
+def _arg(param: str, value: str) -> str:
+    """A facet value as the URL says it (categories by slug)."""
+    return (category_slug(value) or value) if param == "category" else value
+
+
+def _cleared(param: str) -> Any:
+    if param == "mois_ess":
+        return False
+    return () if param in MULTI else None
+
+
 def _source(value: str) -> str:
     if not _SOURCE.match(value):
         raise FilterError("source", gettext("Source inconnue : « %(value)s ».", value=value))
@@ -174,11 +217,11 @@ def _source(value: str) -> str:
 class Filters:
     """What a visitor asked for; empty means every upcoming event."""
 
-    region: str | None = None
-    department: str | None = None
-    city: str | None = None
-    category: str | None = None
-    source: str | None = None
+    region: tuple[str, ...] = ()
+    department: tuple[str, ...] = ()
+    city: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
     start: date | None = None
     end: date | None = None
     text: str | None = None
@@ -186,20 +229,21 @@ class Filters:
     mois_ess: bool = False
 
     @classmethod
-    def parse(cls, args: Mapping[str, str]) -> Filters:
-        """Validate query parameters; raises FilterError naming the first wrong one."""
-        raw = {param: args.get(param, "").strip() for param in PARAMS}
+    def parse(cls, args: Mapping[str, Any]) -> Filters:
+        """Validate query parameters (a MultiDict, or a mapping to a string or a list of them);
+        raises FilterError naming the first wrong one."""
+        raw = {param: _first(args, param) for param in PARAMS if param not in MULTI}
         values: dict[str, Any] = {}
-        if raw["region"]:
-            values["region"] = _region(raw["region"])
-        if raw["department"]:
-            values["department"] = _department(raw["department"])
-        if raw["city"]:
-            values["city"] = _text("city", raw["city"])
-        if raw["category"]:
-            values["category"] = _category(raw["category"])
-        if raw["source"]:
-            values["source"] = _source(raw["source"])
+        categories = [_category(value) for value in _all(args, "category")]
+        if MOIS_ESS in categories:
+            # The Mois de l'ESS is a checkbox of its own; its category slug is kept as a synonym.
+            values["mois_ess"] = True
+            categories = [label for label in categories if label != MOIS_ESS]
+        values["region"] = _several(_region(v) for v in _all(args, "region"))
+        values["department"] = _several(_department(v) for v in _all(args, "department"))
+        values["city"] = _several(_text("city", v) for v in _all(args, "city"))
+        values["category"] = _several(categories, key=lambda label: category_slug(label) or label)
+        values["source"] = _several(_source(v) for v in _all(args, "source"))
         if raw["from"]:
             values["start"] = _day("from", raw["from"])
         if raw["to"]:
@@ -214,20 +258,22 @@ class Filters:
         if raw["online"]:
             values["online"] = _flag("online", raw["online"])
         if raw["mois_ess"]:
-            values["mois_ess"] = _flag("mois_ess", raw["mois_ess"])
+            values["mois_ess"] = values.get("mois_ess", False) or _flag("mois_ess", raw["mois_ess"])
         return cls(**values)
 
-    def to_args(self) -> dict[str, str]:
-        """The canonical query parameters, in a fixed order (cache keys and shareable URLs)."""
-        args: dict[str, str] = {}
+    def to_args(self) -> dict[str, ArgValue]:
+        """The canonical query parameters, in a fixed order (cache keys and shareable URLs); a
+        facet with several values gives a list (``url_for`` repeats the parameter)."""
+        args: dict[str, ArgValue] = {}
         for param, attr in PARAMS.items():
             value = getattr(self, attr)
-            if value is None or (attr == "mois_ess" and not value):
+            if value is None or value == () or (attr == "mois_ess" and not value):
                 continue
-            if isinstance(value, bool):
+            if param in MULTI:
+                shown = [_arg(param, item) for item in value]
+                args[param] = shown[0] if len(shown) == 1 else shown
+            elif isinstance(value, bool):
                 args[param] = "1" if value else "0"
-            elif attr == "category":
-                args[param] = category_slug(value) or value
             elif isinstance(value, date):
                 args[param] = value.isoformat()
             else:
@@ -236,20 +282,36 @@ class Filters:
 
     @property
     def query_string(self) -> str:
-        return urlencode(self.to_args())
+        return urlencode(self.to_args(), doseq=True)
 
     @property
     def is_empty(self) -> bool:
         return not self.to_args()
 
     def without(self, *params: str) -> Filters:
-        """These filters minus some parameters (named as in the URL)."""
-        cleared: dict[str, Any] = {PARAMS[p]: (False if p == "mois_ess" else None) for p in params}
+        """These filters minus some parameters (named as in the URL), every value of a facet."""
+        cleared: dict[str, Any] = {PARAMS[p]: _cleared(p) for p in params}
         return replace(self, **cleared)
 
+    def between(self, first: date, last: date) -> Filters:
+        """These filters for the days from ``first`` to ``last``."""
+        return replace(self, start=first, end=last)
+
+    def without_value(self, param: str, value: str) -> Filters:
+        """These filters minus one value of a parameter (as ``active`` gives it)."""
+        if param not in MULTI:
+            return self.without(param)
+        kept: dict[str, Any] = {
+            PARAMS[param]: tuple(item for item in getattr(self, PARAMS[param]) if _arg(param, item) != value)
+        }
+        return replace(self, **kept)
+
     def active(self) -> list[tuple[str, str]]:
-        """(parameter, value) pairs set, for "remove this filter" links."""
-        return list(self.to_args().items())
+        """(parameter, value) pairs set, one per value, for "remove this filter" links."""
+        pairs: list[tuple[str, str]] = []
+        for param, value in self.to_args().items():
+            pairs.extend((param, item) for item in ([value] if isinstance(value, str) else value))
+        return pairs
 
     def window(self, default_start: date | None) -> tuple[date | None, date | None]:
         """The days asked for: ``from`` (else ``default_start``) to ``to``."""
@@ -272,13 +334,15 @@ class Filters:
         if last is not None:
             where.append(Event.start < local_midnight(last + timedelta(days=1)))
         if self.region:
-            where.append(Event.region == self.region)
+            where.append(Event.region.in_(self.region))
         if self.department:
-            where.append(Event.department == self.department)
+            where.append(Event.department.in_(self.department))
         if self.city:
-            where.append(func.lower(Event.city) == self.city.lower())
+            # SQLite's own lower() changes ASCII letters only: "Île-de-Batz" would never match.
+            lower = func.unicode_lower if dialect == "sqlite" else func.lower
+            where.append(lower(Event.city).in_([city.lower() for city in self.city]))
         if self.category:
-            where.append(has_category(dialect, (self.category,)))
+            where.append(has_category(dialect, self.category))
         if self.mois_ess:
             where.append(has_category(dialect, (MOIS_ESS,)))
         if self.source:
@@ -290,13 +354,14 @@ class Filters:
         return where
 
 
-def listed_by(source: str) -> ColumnElement[bool]:
-    """Events a source announces (through a listing it still shows)."""
-    # Uncorrelated on purpose: the source's listings are read once, not once per event.
+def listed_by(sources: Sequence[str]) -> ColumnElement[bool]:
+    """Events any of these sources announces (through a listing it still shows)."""
+    # Uncorrelated on purpose: the sources' listings are read once, not once per event.
+    names = Source.name == sources[0] if len(sources) == 1 else Source.name.in_(sources)
     announced = (
         select(Listing.event_id)
         .join(Source, Source.id == Listing.source_id)
-        .where(Source.name == source, Listing.removed == false(), Listing.event_id.is_not(None))
+        .where(names, Listing.removed == false(), Listing.event_id.is_not(None))
     )
     return Event.id.in_(announced)
 
@@ -309,8 +374,9 @@ def source_titles(session: Session) -> dict[str, str]:
 
 def check_sources(filters: Filters, titles: Mapping[str, str]) -> None:
     """A source filter must name a known source (the only check that needs the database)."""
-    if filters.source and filters.source not in titles:
-        raise FilterError("source", gettext("Source inconnue : « %(value)s ».", value=filters.source))
+    for name in filters.source:
+        if name not in titles:
+            raise FilterError("source", gettext("Source inconnue : « %(value)s ».", value=name))
 
 
 def describe(filters: Filters, titles: Mapping[str, str], locale: Locale | str | None = None) -> str:
@@ -318,13 +384,18 @@ def describe(filters: Filters, titles: Mapping[str, str], locale: Locale | str |
     parts: list[str] = []
     if filters.mois_ess:
         parts.append(gettext("Mois de l'ESS"))
-    for value in (filters.region, filters.city, filters.category):
-        if value:
-            parts.append(value)
-    if filters.department:
-        parts.append(department_label(filters.department))
+    loc = locale or get_locale() or "fr"
+    for values in (
+        filters.region,
+        filters.city,
+        [category_name(label) for label in filters.category],
+        [department_label(code) for code in filters.department],
+    ):
+        if values:
+            parts.append(format_list(list(values), style="or", locale=loc))
     if filters.source:
-        parts.append(gettext("annoncés par %(source)s", source=titles.get(filters.source, filters.source)))
+        names = [titles.get(name, name) for name in filters.source]
+        parts.append(gettext("annoncés par %(source)s", source=format_list(names, style="or", locale=loc)))
     if filters.text:
         parts.append(f"« {filters.text} »")
     if filters.online is not None:
@@ -344,7 +415,7 @@ def value_label(param: str, value: str, titles: Mapping[str, str]) -> str:
         return titles.get(value, value)
     if param == "category":
         category = BY_SLUG.get(value)
-        return category.label if category else value
+        return category_name(category.label) if category else value
     if param == "department":
         return department_label(value)
     if param == "online":

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, request
 from werkzeug.wrappers import Response
 
+from web.redirects import local_path
+
 bp = Blueprint("i18n", __name__)
 
 LOCALES = ("fr", "en")
@@ -21,19 +23,12 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LOCALES, default=DEFAULT_LOCALE) or DEFAULT_LOCALE
 
 
-def safe_next(target: str | None) -> str:
-    """A path on this site to go back to; anything else (another host, a scheme) becomes "/"."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
-
-
 @bp.get("/lang/<code>")
 def switch(code: str) -> Response:
     """Remember the chosen language and go back to the page it was chosen on."""
     if code not in LOCALES:
         abort(404)
-    response = redirect(safe_next(request.args.get("next")))
+    response = redirect(local_path(request.args.get("next")))
     response.set_cookie(
         COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True, secure=request.is_secure
     )

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from datetime import date, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import icalendar
 
@@ -23,6 +22,7 @@ from aggregator.fragments import (
     place_text,
     sources_of,
 )
+from web.vtimezone import vtimezone
 
 PRODID = "-//ESS Agenda//Agenda de l'ESS//FR"
 REFRESH = timedelta(hours=6)
@@ -43,39 +43,41 @@ __all__ = [
 ]
 
 
-def calendar_properties(name: str) -> icalendar.Calendar:
+def calendar_properties(name: str | None, zone: str = HOME_ZONE) -> icalendar.Calendar:
+    """A subscription's properties (``name`` given), or a single download's: no name, no refresh
+    interval, which would make a client offer to subscribe to a one-event file."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", HOME_ZONE)
-    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", "PT6H")
+    if name is not None:
+        calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", zone)
+    if name is not None:
+        calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT6H")
     return calendar
 
 
 @functools.lru_cache(maxsize=64)
-def calendar_header(name: str) -> str:
+def calendar_header(name: str | None, zone: str = HOME_ZONE) -> str:
     """Everything before the first component."""
-    text = calendar_properties(name).to_ical().decode("utf-8")
+    text = calendar_properties(name, zone).to_ical().decode("utf-8")
     return text.removesuffix("END:VCALENDAR" + CRLF)
 
 
 @functools.lru_cache(maxsize=256)
 def vtimezone_text(tzid: str, first_year: int, last_year: int) -> str:
-    """The zone's transitions over the years the calendar's events span."""
-    component = icalendar.Timezone.from_tzinfo(
-        ZoneInfo(tzid), first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
-    )
-    text: str = component.to_ical().decode("utf-8")
+    """The zone over the years the calendar's events span, in RRULE form (web.vtimezone)."""
+    text: str = vtimezone(tzid, first_year, last_year).to_ical().decode("utf-8")
     return text
 
 
-def assemble(name: str, fragments: Sequence[Fragment]) -> bytes:
-    """A whole calendar from fragments: header, the VTIMEZONEs they need, the VEVENTs."""
-    parts = [calendar_header(name)]
+def assemble(name: str | None, fragments: Sequence[Fragment], zone: str = HOME_ZONE) -> bytes:
+    """A whole calendar from fragments: header, the VTIMEZONEs they need, the VEVENTs. Without a
+    ``name``, a single download in ``zone`` rather than a subscription."""
+    parts = [calendar_header(name, zone)]
     zones = sorted({f.tzid for f in fragments if f.tzid})
     if zones:
         first = min(f.first for f in fragments if f.tzid).year

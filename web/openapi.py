@@ -18,19 +18,29 @@ def _param(name: str, description: str, **schema: Any) -> dict[str, Any]:
     }
 
 
+def _facet(name: str, description: str, **item: Any) -> dict[str, Any]:
+    """A facet: may be repeated, its values combining with OR (``region=A&region=B``)."""
+    return {
+        **_param(name, f"{description} Repeat it for several: any of them matches.", type="array"),
+        "schema": {"type": "array", "items": item or {"type": "string"}},
+        "style": "form",
+        "explode": True,
+    }
+
+
 def filter_parameters() -> list[dict[str, Any]]:
-    """The agenda's filters as query parameters."""
+    """The agenda's filters as query parameters; different parameters combine with AND."""
     return [
-        _param("region", "Official région name.", type="string", enum=list(regions())),
-        _param("department", "Département code: 29, 2A, 974…", type="string", pattern="^([0-9]{2,3}|2[AB])$"),
-        _param("city", "City (case-insensitive)."),
-        _param(
+        _facet("region", "Official région name.", type="string", enum=list(regions())),
+        _facet("department", "Département code: 29, 2A, 974…", type="string", pattern="^([0-9]{2,3}|2[AB])$"),
+        _facet("city", "City (case-insensitive)."),
+        _facet(
             "category",
-            "Category slug (or its label, as in an event's `categories`).",
+            "Category slug (or its label, as in an event's `categories`); `mois-ess` means `mois_ess=1`.",
             type="string",
             enum=[c.slug for c in CATEGORIES],
         ),
-        _param("source", "Name of a partner source announcing the event."),
+        _facet("source", "Name of a partner source announcing the event."),
         _param("from", "First day (YYYY-MM-DD, inclusive); default today.", type="string", format="date"),
         _param("to", "Last day (YYYY-MM-DD, inclusive).", type="string", format="date"),
         _param("q", "Free-text search in title, description and place.", type="string", maxLength=200),
@@ -124,7 +134,11 @@ def openapi_document(server: str) -> dict[str, Any]:
                                     "schema": {
                                         "type": "object",
                                         "properties": {
-                                            "filters": {"type": "object"},
+                                            "filters": {
+                                                "type": "object",
+                                                "description": "The filters applied, canonical: a "
+                                                "repeated facet gives a list of its values.",
+                                            },
                                             "page": {"type": "integer"},
                                             "per_page": {"type": "integer"},
                                             "total": {"type": "integer"},

@@ -8,8 +8,10 @@ from flask import Flask, request
 from flask_babel import get_locale
 
 from web import dates
+from web.facets import facet_options
 from web.filters import category_slug, department_label, department_name, value_label
 from web.ical import description_text
+from web.labels import category_class, category_name
 from web.links import filtered_url, subscription
 
 
@@ -40,6 +42,13 @@ def init_app(app: Flask) -> None:
         "department_label": department_label,
         "department_name": department_name,
         "category_slug": category_slug,
+        "category_name": category_name,
+        "category_class": category_class,
+        "facet_options": facet_options,
+        "weekend_of": dates.weekend_of,
+        "iso_week": dates.iso_week,
+        "last_month": dates.last_month,
+        "date_range": dates.date_range,
     }
     app.jinja_env.globals.update(globals_)
     app.jinja_env.trim_blocks = True

@@ -412,11 +412,11 @@ class _Run:
             self._absorb(events[absorbed], event)
         joined = self._attach(plan.listings, event.id)
         self.stats.merged += len(joined)
-        if past and not joined and not plan.absorbed:
-            return False  # a past event stays as it was
         fields = self._fields(plan.listings)
-        if past:
-            fields.update(status=event.status, status_note=event.status_note)
+        if past and not joined and not plan.absorbed:
+            # A past event keeps what it showed; its status still follows what its sources say,
+            # since a source may say it was cancelled only when first crawled after it ended.
+            fields = {"status": fields["status"], "status_note": fields["status_note"]}
         change = apply_fields(event, fields, self.now, is_new=False)
         self.stats.updated += change.any
         return change.any or bool(joined) or bool(plan.absorbed)

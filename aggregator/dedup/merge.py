@@ -3,8 +3,10 @@
 Speaking order: agenda entries before news posts, then the organizer's own source before regional
 networks before national aggregators. Times: a precise time over a whole day; places: the most
 specific; the description: the longest. Status: cancelled when a source cancels, unless another
-source changed its listing since; cancelled too, with a note, when every source of a coming event
-has dropped it for two successful crawls.
+source changed its listing since, even once the event is over (a source first crawled after it
+may say so); cancelled too, with a note, when every source of a coming event has dropped it for
+two successful crawls. An event a source moved to another day is confirmed there, its note
+saying the day it was first planned for.
 """
 
 from __future__ import annotations
@@ -13,12 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
 
 from aggregator.dedup.profile import Profile, clean_city
 from aggregator.models import Event, Listing
-from spiders.constants import CANCELLED, CONFIRMED, POSTPONED
+from spiders.constants import CANCELLED, CONFIRMED, DEFAULT_TIMEZONE, POSTPONED
 
 RETIRED_NOTE = "retiré par ses sources"
+RESCHEDULED_NOTE = "reporté ; initialement prévu le"
 RETIRE_AFTER_CRAWLS = 2
 
 TIME_FIELDS = ("start", "end", "all_day", "timezone")
@@ -166,11 +172,26 @@ def _status(members: Sequence[Member], fields: dict[str, Any], now: datetime) ->
     upcoming = event_end(fields["start"], fields["end"], fields["all_day"]) > now
     if not active and upcoming and all(m.listing.missed_crawls >= RETIRE_AFTER_CRAWLS for m in members):
         return {"status": CANCELLED, "status_note": RETIRED_NOTE}
-    pool = active or [m.listing for m in members]
-    for status in (CANCELLED, POSTPONED):
-        if _stands(status, pool):
+    # Sources drop an event once it is over: its status then stands on everything they said.
+    pool = (active if upcoming else []) or [m.listing for m in members]
+    # A source that postponed the event to a day it gives has rescheduled it: it happens then.
+    rescheduled = [listing for listing in pool if not (listing.status == POSTPONED and listing.moved_from)]
+    for status, listings in ((CANCELLED, pool), (POSTPONED, rescheduled)):
+        if _stands(status, listings):
             return {"status": status, "status_note": None}
-    return {"status": CONFIRMED, "status_note": None}
+    return {"status": CONFIRMED, "status_note": _first_planned(members, fields)}
+
+
+def _first_planned(members: Sequence[Member], fields: dict[str, Any]) -> str | None:
+    """For an event moved to another day, the day it was first planned for."""
+    left = [m.listing.moved_from for m in members if m.listing.moved_from is not None]
+    if not left:
+        return None
+    zone = ZoneInfo(fields.get("timezone") or DEFAULT_TIMEZONE)
+    day = min(left).astimezone(zone).date()
+    if day == fields["start"].astimezone(zone).date():
+        return None
+    return f"{RESCHEDULED_NOTE} {format_date(day, format='d MMMM y', locale='fr')}"
 
 
 def _stands(status: str, listings: Sequence[Listing]) -> bool:

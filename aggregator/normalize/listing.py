@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from aggregator.normalize.categories import categorize
 from aggregator.normalize.online import is_online
@@ -19,6 +20,7 @@ from aggregator.normalize.places import resolve_place
 from aggregator.normalize.status import event_status
 from aggregator.normalize.times import TimeError, normalize_times
 from aggregator.normalize.zones import event_zone, stated_zone
+from spiders.constants import WEB_SCHEMES
 from spiders.extract.text import plain_line, plain_text
 
 URL_FIELDS = ("url", "image")
@@ -39,6 +41,8 @@ MAX_TITLE = 500
 MAX_DESCRIPTION = 20_000
 # Halves of split emoji: JSON can carry them, no database encoding stores them.
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# Browsers drop these from a URL before reading it: "java\tscript:" is "javascript:".
+_URL_CONTROLS = re.compile("[\x00-\x1f\x7f]")
 
 
 class NormalizationError(ValueError):
@@ -57,10 +61,32 @@ def _line(value: Any, limit: int = 2000) -> str | None:
     return plain_line(value)[:limit] or None
 
 
-def normalize_item(item: Mapping[str, Any], default_region: str | None = None) -> dict[str, Any]:
+def web_address(value: Any) -> str | None:
+    """``value`` as an absolute http(s) URL with a host, else None: a ``javascript:``, ``data:`` or
+    ``vbscript:`` link, in any case, is never stored, so never published."""
+    text = _text(value)
+    if text is None:
+        return None
+    url = _URL_CONTROLS.sub("", text)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an invalid IPv6 host
+        return None
+    return url if parts.scheme.lower() in WEB_SCHEMES and parts.hostname else None
+
+
+def normalize_item(
+    item: Mapping[str, Any],
+    default_region: str | None = None,
+    default_zone: str | None = None,
+    dropped: list[str] | None = None,
+) -> dict[str, Any]:
     """The Listing columns for ``item``; raises NormalizationError on what cannot be stored.
 
-    The place is resolved first, since it decides the zone that naive local times are read in.
+    The place is resolved first, since it decides the zone that naive local times are read in:
+    the zone the item states, else its département's, else the source's (``default_zone``, then
+    that of ``default_region``), else Europe/Paris. A URL that is not http(s) is left out, and
+    named in ``dropped`` when given.
     """
     title = _line(item.get("title"), MAX_TITLE)
     if not title:
@@ -70,10 +96,11 @@ def normalize_item(item: Mapping[str, Any], default_region: str | None = None) -
         raise NormalizationError(f"no key for {title!r}")
     given = {name: _line(item.get(name)) if name in PLACE_LINES else item.get(name) for name in PLACE_FIELDS}
     given["title"] = title
+    given["country"] = _line(item.get("country"), 100)
     online = is_online(given)
     place = resolve_place(given | {"online": online}, default_region)
     stated = item.get("timezone")
-    tz = event_zone(stated, place.department, place.region)
+    tz = event_zone(stated, place.department, place.region, default_zone)
     try:
         start, end, all_day = normalize_times(
             item.get("start"), item.get("end"), item.get("all_day"), tz, stated_zone(stated)
@@ -83,7 +110,13 @@ def normalize_item(item: Mapping[str, Any], default_region: str | None = None) -
 
     description = plain_text(item.get("description"))[:MAX_DESCRIPTION]
     source_categories = [c for c in (_line(c, 100) for c in item.get("categories") or []) if c]
-    fields: dict[str, Any] = {name: _text(item.get(name)) for name in URL_FIELDS}
+    fields: dict[str, Any] = {name: web_address(item.get(name)) for name in URL_FIELDS}
+    if dropped is not None:
+        dropped.extend(
+            f"{title!r}: {name} {str(item[name])[:80]!r}"
+            for name in URL_FIELDS
+            if fields[name] is None and _text(item.get(name))
+        )
     fields["organizer"] = _line(item.get("organizer"))
     fields.update(place.columns())
     fields.update(
@@ -101,6 +134,12 @@ def normalize_item(item: Mapping[str, Any], default_region: str | None = None) -
     )
     fields["content_hash"] = content_hash(fields)
     return fields
+
+
+def rejection(item: Mapping[str, Any], exc: Exception) -> str:
+    """Why an item was rejected, after the page it was read from when known."""
+    page = item.get("page")
+    return f"{page}: {exc}" if page else str(exc)
 
 
 def content_hash(fields: Mapping[str, Any]) -> str:

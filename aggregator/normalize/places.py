@@ -4,7 +4,8 @@ The commune is found from its INSEE code, else from postcode + city, else from t
 the name is unambiguous or a hint (département, the région the source states, the source's default
 région) leaves one candidate. Without a commune, the département comes from the postcode's communes,
 the city's homonyms or a "(29)"-style hint; the source's default région is the last resort, and gives
-the région only. A postcode is only ever what the source wrote.
+the région only. A postcode is only ever what the source wrote. A place abroad (abroad.py) gets
+no commune, département or région.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from aggregator.normalize.abroad import foreign_place
 from aggregator.normalize.folding import fold
 from aggregator.normalize.geography import Commune, Department, Geography, NamedCommune, geography
 from aggregator.normalize.location_line import LocationParts, parse_location, split_department_hint
@@ -34,6 +36,7 @@ _COUNTRY = frozenset({"france", "fr"})
 FUZZY_CITY_CUTOFF = 88
 MAX_TEXT = 2000
 MAX_CITY = 200  # the column's size
+MAX_POSTCODE = 10  # the column's size
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,13 @@ def resolve_place(fields: Mapping[str, Any], default_region: str | None = None) 
     """The place of a listing from what its source gives; an online event has none."""
     if is_online(fields):
         return Place()
+    abroad = foreign_place(fields)
+    if abroad is not None:  # neither its postcode nor the source's région says anything French
+        _, postcode, city = abroad
+        lat, lon = coordinates(fields.get("lat"), fields.get("lon"))
+        name, address = _text(fields.get("location_name")), _text(fields.get("address"))
+        city = city[:MAX_CITY] if city else None
+        return Place(name, address, (postcode or "")[:MAX_POSTCODE] or None, city, lat=lat, lon=lon)
     geo = geography()
     parts = given_parts(fields)
     city, city_hint = clean_city(parts.city)

@@ -36,6 +36,12 @@ _OPENAGENDA = {1: CONFIRMED, 2: CONFIRMED, 3: CONFIRMED, 4: POSTPONED, 5: CONFIR
 _NEGATED = r"(?<!\bnon )(?<!\bpas )(?<!\bjamais )"
 _CANCEL = re.compile(_NEGATED + r"\b(annulee?s?|annule|annulation|cancell?ed)\b(?! gratuite)")
 _POSTPONE = re.compile(_NEGATED + r"\b(reportee?s?|reporte|postponed|report a une date ulterieure)\b")
+# Postponed to a date it gives ("reporté au 17 décembre", "reportée au lundi 4"): it happens then.
+_MONTHS = "janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre"
+_DAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+_RESCHEDULED = re.compile(
+    rf"\breportee?s? (?:au|a|le|du|jusqu au) (?:(?:{_DAYS}) )?(?:\d{{1,2}}(?:er)?\b|(?:{_MONTHS})\b)"
+)
 # How a description opens when it announces a cancellation: "ANNULÉ –", "Cet atelier est annulé".
 _OPENING = re.compile(
     r"^(?:(?:annulee?s?|annule|cancell?ed|reportee?s?|reporte|postponed)\b"
@@ -54,19 +60,21 @@ def status_from_source(value: Any) -> str | None:
 
 
 def status_from_text(*texts: str | None) -> str:
-    """Cancelled or postponed when a title's words say so, word by word; else confirmed."""
+    """Cancelled or postponed when a title's words say so, word by word; else confirmed. Postponed
+    to a date the words give is confirmed: the event happens at that date."""
     folded = " | ".join(fold(t) for t in texts if t)
     if _CANCEL.search(folded):
         return CANCELLED
-    if _POSTPONE.search(folded):
+    if _POSTPONE.search(_RESCHEDULED.sub(" ", folded)):
         return POSTPONED
     return CONFIRMED
 
 
 def status_from_description(description: str | None) -> str:
     """Cancelled or postponed only when the description opens by announcing it."""
-    match = _OPENING.match(fold((description or "")[:200]))
-    if not match:
+    opening = fold((description or "")[:200])
+    match = _OPENING.match(opening)
+    if not match or _RESCHEDULED.match(opening, match.start()):
         return CONFIRMED
     return POSTPONED if "report" in match.group(0) or "postponed" in match.group(0) else CANCELLED
 

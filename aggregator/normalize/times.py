@@ -2,15 +2,53 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 MIN_YEAR = 1990
 MAX_YEAR = 2100
 
 
+# ISO 8601 as CMSs really write it: fields without zero padding ("2024-5-28T16:30+0:00").
+_LOOSE_ISO = re.compile(
+    r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:[T ](?P<H>\d{1,2}):(?P<M>\d{1,2})(?::(?P<S>\d{1,2})(?:[.,]\d+)?)?"
+    r"\s*(?P<zone>Z|[+-]\d{1,2}(?::?\d{2})?)?)?$",
+    re.IGNORECASE,
+)
+
+
 class TimeError(ValueError):
     """Times that cannot describe a real event."""
+
+
+def loose_iso(text: str) -> date | datetime | None:
+    """An ISO-like date or date-time whose fields lack their zero padding, or None."""
+    match = _LOOSE_ISO.match(text.strip())
+    if match is None:
+        return None
+    parts = match.groupdict()
+    try:
+        day = date(int(parts["y"]), int(parts["m"]), int(parts["d"]))
+        if parts["H"] is None:
+            return day
+        moment = datetime.combine(day, time(int(parts["H"]), int(parts["M"]), int(parts["S"] or 0)))
+    except ValueError:
+        return None
+    zone = parts["zone"]
+    if not zone:
+        return moment
+    if zone.upper() == "Z":
+        return moment.replace(tzinfo=UTC)
+    sign = -1 if zone[0] == "-" else 1
+    hours, _, minutes = zone[1:].partition(":")
+    if not minutes and len(hours) > 2:
+        hours, minutes = hours[:-2], hours[-2:]
+    offset = timedelta(hours=int(hours), minutes=int(minutes or 0))
+    if offset >= timedelta(hours=24):
+        return None
+    return moment.replace(tzinfo=timezone(sign * offset))
 
 
 def parse_moment(value: object) -> date | datetime | None:
@@ -23,7 +61,10 @@ def parse_moment(value: object) -> date | datetime | None:
     try:
         return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError as exc:
-        raise TimeError(f"unreadable date {text!r}") from exc
+        loose = loose_iso(text)
+        if loose is None:
+            raise TimeError(f"unreadable date {text[:100]!r}") from exc
+        return loose
 
 
 def to_instant(value: date | datetime, tz: ZoneInfo, naive_tz: ZoneInfo | None = None) -> datetime:

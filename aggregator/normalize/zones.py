@@ -43,12 +43,16 @@ def stated_zone(name: str | None) -> ZoneInfo | None:
         return None
 
 
-def place_zone(department: str | None, region: str | None = None) -> ZoneInfo:
-    """The local zone of a département code (or else of a région), Europe/Paris for the mainland."""
-    name = DEPARTMENT_ZONES.get(department or "") or REGION_ZONES.get(region or "") or DEFAULT_TIMEZONE
-    return ZoneInfo(name)
+def place_zone(department: str | None, region: str | None = None, source: str | None = None) -> ZoneInfo:
+    """The local zone of a département code, else the source's own zone, else a région's, else
+    Europe/Paris (the mainland)."""
+    if department:
+        return ZoneInfo(DEPARTMENT_ZONES.get(department, DEFAULT_TIMEZONE))
+    return stated_zone(source) or ZoneInfo(REGION_ZONES.get(region or "") or DEFAULT_TIMEZONE)
 
 
-def event_zone(stated: str | None, department: str | None, region: str | None = None) -> ZoneInfo:
-    """The stated zone, else the place's, else Europe/Paris."""
-    return stated_zone(stated) or place_zone(department, region)
+def event_zone(
+    stated: str | None, department: str | None, region: str | None = None, source: str | None = None
+) -> ZoneInfo:
+    """The stated zone, else the place's (``source``: the zone the source's options give)."""
+    return stated_zone(stated) or place_zone(department, region, source)

@@ -424,7 +424,7 @@ _TIME = re.compile(
     rf"""
     (?P<lead>\b(?:à\s+partir\s+de|a\s+partir\s+de|dès|des|de|entre|à|a|vers|jusqu['’]à)\s+)?
     (?<![\d,.:])(?:{_HOUR.format(n=1)})
-    (?:\s*(?:à|a|-|–|—|et|jusqu['’]à)\s*(?:{_HOUR.format(n=2)}))?
+    (?:\s*(?:à|a|-|–|—|›|>|→|et|jusqu['’]à)\s*(?:{_HOUR.format(n=2)}))?
     """,
     re.IGNORECASE | re.VERBOSE,
 )

@@ -15,6 +15,8 @@ from cssselect import SelectorError
 from parsel import Selector
 from w3lib.url import canonicalize_url
 
+from spiders.constants import WEB_SCHEMES
+
 # Analytics and campaign parameters: they change nothing in the page but would split one event
 # into several listings. Matomo (pk_, mtm_) and AT Internet (xtor, at_) are common on French sites.
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "_hs", "mc_", "hsa_", "oly_")
@@ -38,7 +40,6 @@ TRACKING_NAMES = frozenset(
     }
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}
-WEB_SCHEMES = ("http", "https")
 
 # Links that never lead to an event page: downloads, images, mail, phone, scripts.
 _NOT_PAGES = re.compile(r"\.(pdf|jpe?g|png|gif|webp|svg|zip|docx?|xlsx?|pptx?|odt|ods|mp[34]|css|js)$", re.I)

@@ -13,6 +13,7 @@ from typing import Any
 
 from dateutil.parser import isoparse
 
+from aggregator.normalize.times import loose_iso
 from spiders.constants import CANCELLED, CONFIRMED, POSTPONED
 from spiders.extract.links import canonical_url, web_url
 from spiders.extract.structured_data import schema_name, types_of
@@ -45,7 +46,8 @@ def event_fields(event: dict[str, Any], base_url: str) -> dict[str, Any]:
     return {
         "title": clean_line(text_of(event.get("name"))),
         "description": html_to_text(text_of(event.get("description"))),
-        "start": start,
+        # An unreadable start stays as written, for the run to name it.
+        "start": start if start is not None else text_of(event.get("startDate")) or None,
         "end": end,
         "all_day": all_day,
         "timezone": None,
@@ -54,8 +56,17 @@ def event_fields(event: dict[str, Any], base_url: str) -> dict[str, Any]:
         "categories": categories_of(event),
         "url": _link(text_of(event.get("url")), base_url),
         "image": _link(_image_url(event.get("image")), base_url),
-        "status": STATUSES.get(event_status(event) or "", CONFIRMED),
+        "status": _status(event, start),
     }
+
+
+def _status(event: dict[str, Any], start: Any) -> str:
+    """EventPostponed with a new start date (one other than ``previousStartDate``) happens then."""
+    status = STATUSES.get(event_status(event) or "", CONFIRMED)
+    previous = previous_start(event)
+    if status == POSTPONED and previous is not None and start is not None and previous != start:
+        return CONFIRMED
+    return status
 
 
 def event_status(event: dict[str, Any]) -> str | None:
@@ -139,7 +150,7 @@ def parse_date(value: Any) -> date | datetime | None:
     try:
         return isoparse(raw)  # also reads 24:00 and a few shapes fromisoformat refuses
     except (ValueError, OverflowError):
-        return None
+        return loose_iso(raw)  # "2024-5-28T16:30+0:00", as some CMSs write it
 
 
 def parse_times(
@@ -215,11 +226,13 @@ def _address(address: dict[str, Any]) -> dict[str, Any]:
         guessed = _split_address(", ".join(filter(None, [street, postcode, city])))
         if guessed.get("postcode"):
             street, postcode, city = guessed["address"] or "", guessed["postcode"], guessed["city"]
+    country = clean_line(text_of(address.get("addressCountry")))
     return {
         "address": street or None,
         "postcode": postcode or None,
         "city": city or None,
         "region": clean_line(text_of(address.get("addressRegion"))) or None,
+        **({"country": country} if country else {}),
     }
 
 

@@ -12,8 +12,9 @@ from lxml.html import HTMLParser
 _BLOCKS = re.compile(r"<\s*(br|/p|/div|/li|/h[1-6]|/tr|/blockquote|/section|/article)\b[^>]*>", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*(\n\s*)+")
-# Control characters, and the halves of split emoji that JSON can carry but no database stores.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Control characters, the halves of split emoji that JSON can carry but no database stores, and the
+# noncharacters U+FFFE and U+FFFF: none may appear in XML (an Atom feed holding one is unreadable).
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 # lxml itself rather than a parsel Selector (which costs several times the parse), with one parser
 # for the process rather than one per call: every description and structured page goes through it.
 HTML_PARSER = HTMLParser(encoding="utf-8")
@@ -27,7 +28,7 @@ def clean_line(value: object) -> str:
         return ""
     text = str(value)
     # Most names and places hold no markup: no need to parse them.
-    text = html_to_text(text) if "<" in text or "&" in text else _CONTROL.sub("", text)
+    text = html_to_text(text) if "<" in text or "&" in text else XML_ILLEGAL.sub("", text)
     return " ".join(text.split())
 
 
@@ -35,7 +36,7 @@ def html_to_text(value: object) -> str:
     """Plain text from an HTML fragment, keeping paragraphs as blank-line separated blocks."""
     if value is None:
         return ""
-    raw = _CONTROL.sub("", str(value))
+    raw = XML_ILLEGAL.sub("", str(value))
     if "<" in raw:
         raw = _BLOCKS.sub(lambda m: "\n" if m.group(1).lower() == "br" else "\n\n", raw)
         root = etree.fromstring(f"<div>{raw}</div>".encode(), HTML_PARSER)

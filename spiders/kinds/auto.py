@@ -2,16 +2,18 @@
 
 1. Explore: read the homepage (spiders.extract.discover), and its agenda page(s) when the homepage
    declares no calendar feed.
-2. Probe the candidates best first (tribe > openagenda > ical > jsonld > rss): fetch each until one
-   is what it claims to be; an agenda page without events of its own is a JSON-LD listing when the
-   pages it links to carry events.
+2. Probe the candidates best first (tribe > openagenda > ical > jsonld > blocks > rss): fetch each
+   until one is what it claims to be (and, when only guessed, holds events); an agenda page without
+   events of its own is a JSON-LD listing when the pages it links to carry events.
 3. Crawl the chosen one with the code of its own kind (the response is handed to that kind's
-   ``parse``).
+   ``parse``); an agenda of cards (spiders.extract.agenda_blocks) is read here, from each card's
+   event page.
 
 What was found, tried and chosen goes with the crawl's run; the aggregator keeps it on
 ``Source.discovered`` (aggregator.discovery, aggregator.finish).
 
-Settings read: ESS_OPENAGENDA_URL (where OpenAgenda embeds point).
+Settings read: ESS_OPENAGENDA_URL and ESS_GOOGLE_CALENDAR_URL (where OpenAgenda and Google
+Calendar embeds are read).
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from aggregator.discovery import CHOSEN, discovery_report
+from spiders.extract.agenda_blocks import Card, agenda_cards, event_details
 from spiders.extract.discover import (
+    BLOCKS,
+    GOOGLE_CALENDAR_URL,
     ICAL,
     JSONLD,
     OPENAGENDA,
@@ -35,12 +40,18 @@ from spiders.extract.discover import (
     agenda_pages,
     confirms,
     discover,
+    events_in,
+    looks_like_agenda,
     rank,
     sniff,
 )
+from spiders.extract.french_places import Place
 from spiders.extract.links import canonical_url, content_links
+from spiders.extract.page import main_text
 from spiders.extract.structured_data import page_events
+from spiders.items import EventItem
 from spiders.kinds.base import OPTION_SETTINGS, EventSpider, describe_failure
+from spiders.kinds.html import HtmlSpider
 from spiders.kinds.ical import IcalSpider
 from spiders.kinds.jsonld import JsonLdSpider
 from spiders.kinds.openagenda import OpenAgendaSpider
@@ -72,6 +83,8 @@ class AutoSpider(EventSpider):
         self._queue: list[Candidate] | None = None
         self._pages: dict[str, Response] = {}  # explored pages, kept to hand to the JSON-LD kind
         self._samples: dict[str, list[str]] = {}
+        self._cards: set[str] = set()  # event pages of an agenda of cards already asked for
+        self._empty: list[tuple[Candidate, Response]] = []  # guessed sources that work but hold no events
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """The homepage: what it offers, then its agenda pages if it declares no calendar."""
@@ -102,11 +115,12 @@ class AutoSpider(EventSpider):
         text = self.text_of(response)
         headers = [h.decode("latin-1") for h in response.headers.getlist("Link")]
         openagenda_url = self.settings.get("ESS_OPENAGENDA_URL") or OPENAGENDA_URL
-        found = discover(text, response.url, headers, openagenda_url)
+        google_url = self.settings.get("ESS_GOOGLE_CALENDAR_URL") or GOOGLE_CALENDAR_URL
+        found = discover(text, response.url, headers, openagenda_url, google_url)
         page = canonical_url(response.url)
-        if any(c.kind == JSONLD for c in found):
+        if any(c.kind in (JSONLD, BLOCKS) for c in found):
             self._pages[page] = response
-        elif response.url != self.homepage:
+        elif response.url != self.homepage or looks_like_agenda(response.url):
             samples = content_links(response.selector, response.url)[: self.max_samples]
             if samples:
                 self._pages[page], self._samples[page] = response, samples
@@ -133,7 +147,7 @@ class AutoSpider(EventSpider):
             candidate = self._queue.pop(0)
             if candidate.kind == JSONLD and candidate.url in self._samples:
                 yield from self._probe_samples(candidate, list(self._samples[candidate.url]))
-            elif candidate.kind == JSONLD and candidate.url in self._pages:
+            elif candidate.kind in (JSONLD, BLOCKS) and candidate.url in self._pages:
                 yield from self._choose(candidate, self._pages[candidate.url])
             else:
                 yield Request(
@@ -144,14 +158,23 @@ class AutoSpider(EventSpider):
                     dont_filter=True,
                 )
             return
+        if self._empty:  # nothing holds events: the first working source is crawled all the same
+            yield from self._choose(*self._empty[0])
+            return
         self._record()
         self.record_error(f"{self.homepage or self.source_url}: no agenda, calendar or feed found")
 
     def parse_candidate(self, response: Response, candidate: Candidate) -> Iterator[Any]:
-        if confirms(candidate.kind, response.body):
+        """A fetched candidate is crawled when it is what it claims; a guessed one only when it holds
+        events too (an empty export a plugin's markup suggests is no reason to pass over the rest)."""
+        if not confirms(candidate.kind, response.body):
+            self.outcomes[candidate] = f"not a {candidate.kind} source ({_content_type(response)})"
+        elif candidate.guessed and not events_in(candidate.kind, response.body, response.url):
+            self.outcomes[candidate] = "no events"
+            self._empty.append((candidate, response))
+        else:
             yield from self._choose(candidate, response)
             return
-        self.outcomes[candidate] = f"not a {candidate.kind} source ({_content_type(response)})"
         yield from self._probe_next()
 
     def candidate_failed(self, failure: Failure) -> Iterator[Any]:
@@ -188,7 +211,10 @@ class AutoSpider(EventSpider):
         self.outcomes[candidate] = CHOSEN
         self._record()
         self.logger.info("crawling %s as %s (%s)", candidate.url, candidate.kind, candidate.how)
-        yield from self._delegate(candidate).parse(response)
+        if candidate.kind == BLOCKS:
+            yield from self.parse_cards(response, more=True)
+        else:
+            yield from self._delegate(candidate).parse(response)
 
     def _delegate(self, candidate: Candidate) -> EventSpider:
         """A spider of the chosen kind sharing this crawl: its errors and rejections count here."""
@@ -200,6 +226,7 @@ class AutoSpider(EventSpider):
         spider.crawl_warnings = self.crawl_warnings
         spider.rejected = self.rejected
         spider.rejected_keys = self.rejected_keys
+        spider.dropped_urls = self.dropped_urls
         return spider
 
     def _record(self) -> None:
@@ -207,6 +234,60 @@ class AutoSpider(EventSpider):
         self.discovered = discovery_report(
             self.homepage or self.source_url, self.candidates, self.outcomes, self.chosen
         )
+
+    # -- an agenda of cards -----------------------------------------------------------------------
+
+    def parse_cards(self, response: Response, more: bool = False) -> Iterator[Request]:
+        """An agenda of cards: each card's event page, and (once) the pages listing more cards."""
+        if not isinstance(response, TextResponse):
+            return
+        cards, more_pages = agenda_cards(self.text_of(response), response.url, self.reference_date())
+        for card in cards:
+            if card.url not in self._cards:
+                self._cards.add(card.url)
+                kwargs = {"card": card}
+                yield Request(card.url, self.parse_card_page, errback=self.card_page_failed, cb_kwargs=kwargs)
+        for url in more_pages[: self.max_agenda_pages] if more else []:
+            if url != canonical_url(response.url):
+                yield self.request(url, self.parse_cards)
+
+    def parse_card_page(self, response: Response, card: Card) -> Iterator[EventItem]:
+        """An event's page: its labelled lines (or its prose, on the badge's day) give the year, hours
+        and address the badge leaves out."""
+        details = event_details(self.text_of(response), self.reference_date(), card.when)
+        item = self._card_item(card, details.when or card.when, details.place, details.date_text)
+        if item is None:
+            return
+        item["organizer"] = details.organizer
+        item["description"] = main_text(response)
+        yield item
+
+    def card_page_failed(self, failure: Failure) -> Iterator[EventItem]:
+        """The failure is recorded; the card alone still gives its badge's date and place."""
+        self.on_error(failure)
+        card = _cb_kwargs(failure).get("card")
+        if isinstance(card, Card):
+            item = self._card_item(card, card.when, Place(), "")
+            if item is not None:
+                yield item
+
+    def _card_item(self, card: Card, when: Any, place: Place, date_text: str) -> EventItem | None:
+        if when is None:
+            self.reject(f"{card.url}: no date for {card.title!r}", key=card.url)
+            return None
+        item = EventItem(
+            key=card.url,
+            title=card.title,
+            start=when.start,
+            end=when.end,
+            all_day=when.all_day,
+            url=card.url,
+            status=self.status_from_text(card.title, date_text),
+            raw={"card": {"title": card.title, "date": str(card.when.start) if card.when else None}},
+        )
+        for where in (place, card.place):  # the page's address first, the card's "(13)" fills gaps
+            HtmlSpider.set_place(item, where)
+        return item
 
 
 def _cb_kwargs(failure: Failure) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The base spider: loads its source, owns the shared rules, records errors instead of crashing.
 
 Per-source settings: a source's ``options`` may set ``max_pages`` (CLOSESPIDER_PAGECOUNT),
-``max_bytes`` (DOWNLOAD_MAXSIZE), ``timeout`` (DOWNLOAD_TIMEOUT), ``delay`` (DOWNLOAD_DELAY) and
+``max_bytes`` (DOWNLOAD_MAXSIZE), ``timeout`` (DOWNLOAD_TIMEOUT), ``delay`` (DOWNLOAD_DELAY),
+``max_events`` (ESS_MAX_EVENTS), ``max_occurrences`` (ESS_MAX_OCCURRENCES) and
 ``settings``, a mapping of Scrapy settings among ``OVERRIDABLE_SETTINGS``. The launcher passes the
 source as the crawl's arguments (``-a source=NAME -a url=URL -a region=R -a options=JSON``); the
 spider never reads the database. The settings are applied in ``from_crawler``, before Scrapy freezes
@@ -28,7 +29,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from aggregator.normalize.status import status_from_text as status_words
+from aggregator.normalize.zones import stated_zone
 from spiders.constants import DEFAULT_TIMEZONE
+from spiders.extract.encoding import actual_encoding, charset_note, decode
 from spiders.extract.page import reference_day
 
 logger = logging.getLogger(__name__)
@@ -40,6 +43,8 @@ OPTION_SETTINGS = {
     "max_bytes": "DOWNLOAD_MAXSIZE",
     "timeout": "DOWNLOAD_TIMEOUT",
     "delay": "DOWNLOAD_DELAY",
+    "max_occurrences": "ESS_MAX_OCCURRENCES",
+    "max_events": "ESS_MAX_EVENTS",
 }
 # What ``options.settings`` may change, with the type each value must have. Politeness is not
 # negotiable per source: robots.txt, the User-Agent and the pipelines are absent on purpose.
@@ -56,6 +61,8 @@ OVERRIDABLE_SETTINGS: dict[str, type] = {
     "DOWNLOAD_TIMEOUT": float,
     "DOWNLOAD_WARNSIZE": int,
     "ESS_CONDITIONAL_REQUESTS": bool,
+    "ESS_MAX_EVENTS": int,
+    "ESS_MAX_OCCURRENCES": int,
     "ESS_RECURRENCE_HORIZON_DAYS": int,
     "ESS_RECURRENCE_PAST_DAYS": int,
     "RETRY_TIMES": int,
@@ -70,6 +77,8 @@ SETTING_BOUNDS: dict[str, tuple[float, float]] = {
     "DOWNLOAD_MAXSIZE": (1024, 100 * 1024 * 1024),
     "ESS_RECURRENCE_HORIZON_DAYS": (1, 5 * 366),
     "ESS_RECURRENCE_PAST_DAYS": (0, 5 * 366),
+    "ESS_MAX_EVENTS": (1, 100_000),
+    "ESS_MAX_OCCURRENCES": (1, 10_000),
 }
 
 
@@ -142,6 +151,7 @@ class EventSpider(scrapy.Spider):
         self.crawl_errors: list[str] = []
         self.rejected: list[str] = []
         self.rejected_keys: set[str] = set()
+        self.dropped_urls: list[str] = []  # not http(s), left out of their listings
         self.crawl_warnings: list[str] = []
         self.discovered: dict[str, Any] | None = None  # what discovery found, for the aggregator
         self._refused_settings: list[str] = []
@@ -173,6 +183,9 @@ class EventSpider(scrapy.Spider):
         """
         for message in self._refused_settings:
             self.record_warning(message)
+        zone = self.options.get("timezone")
+        if zone is not None and stated_zone(str(zone)) is None:
+            self.record_warning(f"options.timezone {zone!r} is not an IANA zone: ignored")
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -244,39 +257,20 @@ class EventSpider(scrapy.Spider):
     # -- shared rules -----------------------------------------------------------------------
 
     def text_of(self, response: Response) -> str:
-        """The response's text, repairing a declared charset its bytes contradict.
-
-        Served as binary (``application/octet-stream`` is common for feeds), it is read as UTF-8,
-        else windows-1252.
-        """
-        text = response.text if isinstance(response, TextResponse) else _decode(response.body)
-        if "\ufffd" not in text:
-            return text
-        for encoding, name in (("utf-8", "UTF-8"), ("cp1252", "windows-1252"), ("latin-1", "ISO-8859-1")):
-            try:
-                repaired = response.body.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            if repaired.count("\ufffd") < text.count("\ufffd"):
-                self.record_warning(
-                    f"{response.url}: the bytes contradict the declared charset "
-                    f"{getattr(response, 'encoding', None)}; read as {name}"
-                )
-                return repaired
-            break
-        return text
+        """The response's text, read with the encoding its bytes are really in (a declared charset
+        they contradict is noted on the run); a body served as binary is read by its bytes alone."""
+        if not isinstance(response, TextResponse):
+            return decode(response.body)[0]
+        actual = actual_encoding(response.body, response.encoding)
+        if actual is None:
+            return response.text
+        self.record_warning(charset_note(response.url, response.encoding, actual))
+        return response.body.decode(actual, errors="replace")
 
     @staticmethod
     def status_from_text(*texts: str | None) -> str:
         """Cancelled or postponed when the source's words say so ("complet" is not a cancellation)."""
         return status_words(*texts)
-
-
-def _decode(body: bytes) -> str:
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        return body.decode("cp1252", errors="replace")
 
 
 def describe_failure(failure: Failure) -> str:

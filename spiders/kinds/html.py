@@ -70,7 +70,7 @@ class HtmlSpider(EventSpider):
                 return
             item.update(start=when.start, end=when.end, all_day=when.all_day)
         if not self._has_place(item):
-            self._set_place(item, find_place(text))
+            self.set_place(item, find_place(text))
         item["description"] = item.get("description") or text
         yield item
 
@@ -95,7 +95,7 @@ class HtmlSpider(EventSpider):
             status=self.status_from_text(title, self._text(block, "date")),
             raw={"html": block.get()[:5000]},
         )
-        self._set_place(item, parse_location(self._text(block, "location")))
+        self.set_place(item, parse_location(self._text(block, "location")))
         if not item.get("online") and not self._has_place(item) and is_online(title):
             item["online"] = True
         if url and (when is None or not self._has_place(item)):
@@ -166,7 +166,8 @@ class HtmlSpider(EventSpider):
     # -- helpers ------------------------------------------------------------------------------
 
     @staticmethod
-    def _set_place(item: EventItem, place: Place) -> None:
+    def set_place(item: EventItem, place: Place) -> None:
+        """Fill the item's place fields it lacks from ``place`` (an online place makes it online)."""
         if place.online:
             item["online"] = True
             return

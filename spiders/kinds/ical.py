@@ -7,12 +7,18 @@ states one.
 
 Recurring series (RRULE, RDATE, EXDATE, moved occurrences) are expanded with
 ``recurring-ical-events`` from ESS_RECURRENCE_PAST_DAYS back to ESS_RECURRENCE_HORIZON_DAYS ahead;
-single events are kept whatever their date. Keys: the UID, plus the RECURRENCE-ID for an
+single events are kept whatever their date. A series gives at most ESS_MAX_OCCURRENCES occurrences
+(``options.max_occurrences``); the rest is noted on the run. Keys: the UID, plus the RECURRENCE-ID for an
 occurrence of a series. The Events Calendar (Tribe) exports UIDs that embed the start and end
 ("10001544-1796047200-1796054400@host") and change on rescheduling: those events are keyed by their
 URL instead (plus the occurrence date for a series).
 
-Settings read: ESS_RECURRENCE_HORIZON_DAYS, ESS_RECURRENCE_PAST_DAYS.
+Faults are contained: a feed icalendar cannot read whole (a VTIMEZONE with two TZIDs makes it raise
+AttributeError) is read component by component, a broken VTIMEZONE dropped (times then read by
+their TZID's IANA name, else as local times of X-WR-TIMEZONE or the source's zone) and a broken
+event rejected with its reason; any one event's failure rejects that event alone.
+
+Settings read: ESS_RECURRENCE_HORIZON_DAYS, ESS_RECURRENCE_PAST_DAYS, ESS_MAX_OCCURRENCES.
 """
 
 from __future__ import annotations
@@ -39,7 +45,15 @@ from spiders.kinds.base import EventSpider
 # "<post id>-<start epoch>-<end epoch>@host": The Events Calendar's UIDs, unstable by design.
 TRIBE_UID = re.compile(r"^\d+-\d{9,11}-\d{9,11}@")
 RECURRING_PROPERTIES = ("RRULE", "RDATE")
+# A broken one of these rejects its event; any other broken property is left out of it.
+TIME_PROPERTIES = frozenset({"DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "RRULE", "RDATE", "EXDATE"})
 END_OF_EVENT = re.compile(r"^END:VEVENT[ \t\r]*$", re.IGNORECASE | re.MULTILINE)
+# One top-level component of a feed, from its BEGIN line to its END line.
+COMPONENT = re.compile(
+    r"^BEGIN:(VTIMEZONE|VEVENT)[ \t\r]*$.*?^END:\1[ \t\r]*(?:\n|$)", re.IGNORECASE | re.MULTILINE | re.DOTALL
+)
+PROPERTY_LINE = r"^{}(?:;[^:\r\n]*)?:(.*?)\r?$"
+DEFAULT_MAX_OCCURRENCES = 1000
 MAX_RAW_CHARS = 5000
 
 
@@ -72,8 +86,13 @@ class IcalSpider(EventSpider):
         if calendar is None:
             return
         zone = self._calendar_zone(calendar)
-        for event, recurrence in self._occurrences(calendar):
-            item = self._parse_event(event, recurrence, response, zone)
+        for event, recurrence in self._occurrences(calendar, response.url):
+            try:
+                item = self._parse_event(event, recurrence, response, zone)
+            except Exception as exc:  # icalendar raises what each broken value makes it meet
+                title = str(event.get("SUMMARY") or event.get("UID") or "an event")
+                self.reject(f"{response.url}: {title!r}: unreadable ({_reason(exc)})")
+                continue
             if item is not None:
                 yield item
 
@@ -88,13 +107,48 @@ class IcalSpider(EventSpider):
         try:
             calendar = _read_calendar(text)
         except ValueError as exc:
+            if COMPONENT.search(text) and not self._is_cut_off(text):
+                calendar = self._read_by_component(text, response.url)
+                return self._repair_x_wr_timezone(calendar, response.url)
             complete = self._complete_part(text)
             if complete is None:
                 self.record_error(f"{response.url}: not a readable iCalendar feed ({_first_line(exc)})")
                 return None
             self.record_error(f"{response.url}: truncated iCalendar feed; its complete events were kept")
             calendar = complete
+        except Exception:  # icalendar's own bugs on broken data: read what can be read
+            calendar = self._read_by_component(text, response.url)
         return self._repair_x_wr_timezone(calendar, response.url)
+
+    @staticmethod
+    def _is_cut_off(text: str) -> bool:
+        """A feed whose end is missing (handled as truncated, keeping its complete events)."""
+        return not re.search(r"^END:VCALENDAR[ \t\r]*$", text, re.IGNORECASE | re.MULTILINE)
+
+    def _read_by_component(self, text: str, url: str) -> icalendar.Calendar:
+        """The calendar rebuilt from the components that can be read one by one; each broken
+        VTIMEZONE is dropped (a warning), each broken VEVENT rejected with its reason."""
+        blocks = [m.group(0) for m in COMPONENT.finditer(text)]
+        skeleton = COMPONENT.sub("", text)
+        if not _readable(skeleton):
+            skeleton = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
+        head, tail = _split_skeleton(skeleton)
+        zones: list[str] = []
+        events: list[str] = []
+        for block in blocks:
+            is_zone = block[6:15].upper() == "VTIMEZONE"
+            problem = _problem(head + "".join(zones) + block + tail)
+            if problem is None:
+                (zones if is_zone else events).append(block)
+            elif is_zone:
+                tzids = ", ".join(_property_values(block, "TZID")) or "?"
+                self.record_warning(f"{url}: broken VTIMEZONE ({tzids}) dropped: {problem}")
+            else:
+                summary = next(iter(_property_values(block, "SUMMARY")), "") or next(
+                    iter(_property_values(block, "UID")), "an event"
+                )
+                self.reject(f"{url}: {summary!r}: unreadable event ({problem})")
+        return _read_calendar(head + "".join(zones) + "".join(events) + tail)
 
     @staticmethod
     def _complete_part(text: str) -> icalendar.Calendar | None:
@@ -135,7 +189,7 @@ class IcalSpider(EventSpider):
         return zones.pop() if len(zones) == 1 else None
 
     def _occurrences(
-        self, calendar: icalendar.Calendar
+        self, calendar: icalendar.Calendar, url: str
     ) -> Iterator[tuple[icalendar.Event, date | datetime | None]]:
         """(event, RECURRENCE-ID or None): single events as they are, series expanded."""
         events = [e for e in calendar.walk("VEVENT") if isinstance(e, icalendar.Event)]
@@ -144,23 +198,34 @@ class IcalSpider(EventSpider):
             if str(event.get("UID")) not in series:
                 yield event, _recurrence_id(event)
         if series:
-            yield from self._expand(calendar, series)
+            yield from self._expand(calendar, series, url)
 
     def _expand(
-        self, calendar: icalendar.Calendar, series: set[str]
+        self, calendar: icalendar.Calendar, series: set[str], url: str
     ) -> Iterator[tuple[icalendar.Event, date | datetime | None]]:
         today = clock.today()
         past = self.settings.getint("ESS_RECURRENCE_PAST_DAYS", 365)
         horizon = self.settings.getint("ESS_RECURRENCE_HORIZON_DAYS", 365)
         # between() leaves out its end: the horizon's last day is in.
-        window = (today - timedelta(days=past), today + timedelta(days=horizon + 1))
-        try:
-            query = recurring_ical_events.of(calendar, skip_bad_series=True)
-            for occurrence in query.between(*window):
-                if str(occurrence.get("UID")) in series:
-                    yield occurrence, _recurrence_id(occurrence)
-        except Exception as exc:  # the library raises many kinds on broken recurrence data
-            self.record_error(f"cannot expand recurring events: {_first_line(exc)}")
+        first, last = today - timedelta(days=past), today + timedelta(days=horizon)
+        cap = self.settings.getint("ESS_MAX_OCCURRENCES", DEFAULT_MAX_OCCURRENCES)
+        zones = list(calendar.walk("VTIMEZONE"))
+        for uid in sorted(series):
+            one = icalendar.Calendar()
+            for component in [*zones, *(e for e in calendar.walk("VEVENT") if str(e.get("UID")) == uid)]:
+                one.add_component(component)
+            try:
+                occurrences = _series_between(one, first, last, cap + 1)
+            except Exception as exc:  # the library raises many kinds on broken recurrence data
+                self.reject(f"{url}: recurring event {uid!r}: cannot expand ({_reason(exc)})")
+                continue
+            if len(occurrences) > cap:
+                self.record_warning(
+                    f"series {uid!r} has more than {cap} occurrences from {first} to {last}: "
+                    f"the first {cap} are kept (options.max_occurrences)"
+                )
+            for occurrence in occurrences[:cap]:
+                yield occurrence, _recurrence_id(occurrence)
 
     # -- one event --------------------------------------------------------------------------
 
@@ -174,14 +239,19 @@ class IcalSpider(EventSpider):
         url = self._parse_url(event, response)
         key = self._parse_key(event, recurrence, url)
         title = str(event.get("SUMMARY") or "")
-        if event.errors:
-            name, problem = event.errors[0]
-            self.reject(f"{title or key!r}: {name} {problem}", key=key)
-            return None
+        for name, problem in event.errors:
+            if name is None:  # a line icalendar could not even split into a property
+                self.record_warning(f"{response.url}: {title or key!r}: a line ignored ({problem})")
+                continue
+            if name.upper() in TIME_PROPERTIES:
+                self.reject(f"{response.url}: {title or key!r}: {name} {problem}", key=key)
+                return None
+            self.record_warning(f"{response.url}: {title or key!r}: {name} ignored ({problem})")
+            event.pop(name, None)
         try:
             start, end, all_day = self._parse_times(event)
         except (ValueError, TypeError, KeyError) as exc:
-            self.reject(f"{title or key!r}: unusable dates ({_first_line(exc)})", key=key)
+            self.reject(f"{response.url}: {title or key!r}: unusable dates ({_first_line(exc)})", key=key)
             return None
         lat, lon = self._parse_geo(event)
         return EventItem(
@@ -299,10 +369,59 @@ def _read_calendar(text: str) -> icalendar.Calendar:
     return calendar
 
 
+def _series_between(
+    calendar: icalendar.Calendar, first: date, last: date, enough: int
+) -> list[icalendar.Event]:
+    """The occurrences happening from ``first`` to ``last`` (inclusive), the earliest ``enough``
+    at least: read in windows that double, so an endless minutely series costs only its first day.
+    """
+    query = recurring_ical_events.of(calendar, skip_bad_series=True)
+    found: dict[str, icalendar.Event] = {}  # an occurrence spanning two windows is met twice
+    begin, span = first, 1
+    while begin <= last and len(found) < enough:
+        stop = min(begin + timedelta(days=span), last + timedelta(days=1))  # between() leaves out stop
+        for occurrence in query.between(begin, stop):
+            moment = _recurrence_id(occurrence) or occurrence.start
+            found.setdefault(_recurrence_text(moment), occurrence)
+        begin, span = stop, span * 2
+    return list(found.values())
+
+
+def _readable(text: str) -> bool:
+    return _problem(text) is None
+
+
+def _problem(text: str) -> str | None:
+    """Why icalendar cannot read ``text``, or None."""
+    try:
+        _read_calendar(text)
+    except Exception as exc:  # any failure of the library on this piece alone
+        return f"{type(exc).__name__}: {_first_line(exc)}"
+    return None
+
+
+def _split_skeleton(skeleton: str) -> tuple[str, str]:
+    """The calendar's text before its END:VCALENDAR line, and from it on."""
+    end = list(re.finditer(r"^END:VCALENDAR[ \t\r]*$", skeleton, re.IGNORECASE | re.MULTILINE))
+    if not end:
+        return skeleton.rstrip() + "\r\n", "END:VCALENDAR\r\n"
+    cut = end[-1].start()
+    return skeleton[:cut], skeleton[cut:]
+
+
+def _property_values(block: str, name: str) -> list[str]:
+    """The raw values of one property in a component's text (for messages about broken ones)."""
+    pattern = re.compile(PROPERTY_LINE.format(re.escape(name)), re.IGNORECASE | re.MULTILINE)
+    return [m.group(1).strip()[:200] for m in pattern.finditer(block)]
+
+
 def _iana(value: date | datetime) -> date | datetime:
-    """A datetime in a VTIMEZONE that names an IANA or Windows zone, moved onto that IANA zone."""
+    """A datetime in a VTIMEZONE that names an IANA or Windows zone, moved onto that IANA zone;
+    one in a TZID nothing defines becomes a local (naive) time."""
     if not isinstance(value, datetime) or value.tzinfo is None or isinstance(value.tzinfo, ZoneInfo):
         return value
+    if value.utcoffset() is None:
+        return value.replace(tzinfo=None)
     name = iana_zone(tzid_from_dt(value))
     if name is None:
         return value
@@ -327,6 +446,11 @@ def _recurrence_text(value: date | datetime) -> str:
 
 def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+def _reason(exc: BaseException) -> str:
+    """The exception's kind and first line: a KeyError alone says only the missing name."""
+    return f"{type(exc).__name__}: {_first_line(exc)}"
 
 
 def _first_line(exc: BaseException) -> str:

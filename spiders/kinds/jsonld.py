@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from datetime import date, datetime
 from typing import Any
 
 from parsel import Selector
 from scrapy.http import Request, Response, TextResponse
 
+from spiders.extract.french_dates import combine, find_dates, times_near
 from spiders.extract.links import (
     LinkSelectorError,
     canonical_url,
@@ -80,14 +82,32 @@ class JsonLdSpider(EventSpider):
         events = self._events(response)
         if events:
             items = list(self._parse_events(events, response.url, listing=False))
-            if len(items) == 1 and not items[0]["description"]:
-                items[0]["description"] = main_text(response)  # the page's text says what the data does not
+            if len(items) == 1:
+                self._complete_from_text(items[0], main_text(response))
             yield from items
         elif fallback is not None:
             event, listing_url = fallback
             yield self._parse_event(event, listing_url, canonical_url(response.url))
         else:
             self.count("pages_without_events")
+
+    def _complete_from_text(self, item: EventItem, text: str) -> None:
+        """The page's text says what the data does not: the description, and the hours of an
+        event the data gives only a day for ("le 14 décembre de 14h à 17h")."""
+        if not item["description"]:
+            item["description"] = text
+        start = item.get("start")
+        if not item.get("all_day") or not isinstance(start, date) or isinstance(start, datetime):
+            return
+        if item.get("end") not in (None, start):
+            return
+        for days in find_dates(text, start):
+            hours = times_near(text, days) if days.first == days.last == start else None
+            if hours is not None:
+                when = combine(days, hours)
+                item.update(start=when.start, end=when.end, all_day=False)
+                self.count("hours_from_text")
+                return
 
     # -- following ------------------------------------------------------------------------
 

@@ -84,14 +84,14 @@ class OpenAgendaSpider(EventSpider):
         title = self._translated(event.get("title"))
         timings = event.get("timings")
         if not isinstance(timings, list) or not timings:
-            self.reject(f"{title or uid!r}: no timings", key=f"{uid}")
+            self.reject(f"{response.url}: {title or uid!r}: no timings", key=f"{uid}")
             return
         fields = self._event_fields(event, response)
         raw = {name: value for name, value in event.items() if name != "timings"}
         for timing in timings:
             begin, end = _timing(timing)
             if begin is None:
-                self.reject(f"{title or uid!r}: unreadable timing {timing!r}")
+                self.reject(f"{response.url}: {title or uid!r}: unreadable timing {timing!r}")
                 continue
             key = f"{uid}#{_utc_text(begin)}"
             yield EventItem(

@@ -61,7 +61,7 @@ class TribeSpider(EventSpider):
         try:
             start, end, all_day, zone = self._parse_times(event)
         except ValueError as exc:
-            self.reject(f"{event.get('title') or key!r}: {exc}", key=key)
+            self.reject(f"{response.url}: {event.get('title') or key!r}: {exc}", key=key)
             return None
         venue = self._parse_venue(event)
         return EventItem(

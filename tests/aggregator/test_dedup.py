@@ -246,6 +246,10 @@ def test_postponed_event_moves_with_its_uid_and_leaves_no_ghost(session, sources
     dedup(session, [organizer])
     (event,) = events(session)  # the others still show the old day: no second event
     assert event.uid == uid and event.start == day(37, 14) and event.sequence == 1
+    from babel.dates import format_date
+
+    first_day = format_date(day(30).date(), format="d MMMM y", locale="fr")
+    assert (event.status, event.status_note) == ("confirmed", f"reporté ; initialement prévu le {first_day}")
     assert len(event.listings) == 3
     touch(national, start=day(37, 14))  # the national agenda catches up
     dedup(session, [national])
@@ -438,3 +442,27 @@ def test_candidate_lookup_uses_the_block_index(sqlite_db):
         query = "SELECT listing_id FROM dedup_block WHERE day = '2026-11-26' AND area IN ('21', '?')"
         plan = session.execute(text(f"EXPLAIN QUERY PLAN {query}")).all()
     assert any("ix_dedup_block_day_area" in str(row) for row in plan)
+
+
+def test_a_cancellation_read_after_the_event_still_cancels_it(session, sources):
+    organizer, national, _ = engage(sources, session, offset=-3)  # crawled first three days later
+    dedup(session, [organizer])  # the organizer's crawl comes first
+    touch(national, status="cancelled")
+    national.changed_at = organizer.changed_at + timedelta(minutes=1)  # newer than the lagging copy
+    dedup(session, [national])
+    (event,) = events(session)
+    assert event.status == "cancelled"
+
+
+def test_a_past_events_status_follows_its_sources_and_nothing_else_does(session, sources):
+    organizer, national, news = engage(sources, session, offset=30)
+    dedup(session, [organizer, national, news])
+    (event,) = events(session)
+    later = datetime.now(UTC) + timedelta(days=40)
+    touch(national, status="cancelled", title="ANNULÉ Atelier et forum « Engager sa collectivité »")
+    organizer.removed, organizer.missed_crawls = True, 1  # gone from the organizer's agenda
+    dedup(session, [national, organizer], now=later)
+    assert (event.title, event.status) == (
+        "Engager sa collectivité dans un projet : mobiliser l'ESS",
+        "cancelled",
+    )

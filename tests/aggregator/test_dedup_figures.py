@@ -77,3 +77,13 @@ def test_dev_set_pairwise_precision_and_recall(db_url):
     assert result.pairs >= 150
     assert result.precision >= PRECISION_TARGET
     assert result.recall >= RECALL_TARGET
+
+
+def test_a_cancellation_holds_whenever_the_samples_are_crawled(samples_db):
+    """The OpenAgenda copy of the Brest forum is cancelled; the organizer's still shows it. Crawled
+    before or after the forum's day, the event is cancelled."""
+    from aggregator.models import Event
+
+    with get_sessionmaker(samples_db)() as session:
+        forum = session.scalars(select(Event).where(Event.title.like("Forum ESS%Brest%"))).one()
+        assert forum.status == "cancelled"

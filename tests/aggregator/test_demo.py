@@ -52,7 +52,8 @@ class Agenda:
 
 def test_a_second_run_keeps_its_events_and_its_operator(tmp_path, monkeypatch):
     for name in ("ESS_AGENDA_DATABASE_URL", "ESS_AGENDA_SECRET_KEY", "ESS_AGENDA_SECURE_COOKIES"):
-        monkeypatch.delenv(name, raising=False)  # the demo sets them for its own commands
+        monkeypatch.setenv(name, "")  # so that what the demo sets for its commands is undone after
+        monkeypatch.delenv(name)
     database = tmp_path / "demo.sqlite3"
     agenda, said = Agenda(database), []
     for _ in range(2):
@@ -71,7 +72,6 @@ def test_a_second_run_keeps_its_events_and_its_operator(tmp_path, monkeypatch):
 
 
 def test_fresh_starts_over(tmp_path, monkeypatch):
-    monkeypatch.delenv("ESS_AGENDA_DATABASE_URL", raising=False)
     files = DemoFiles(tmp_path / "demo.sqlite3")
     for path in (files.database, files.secret_key, files.samples_port):
         path.write_text("old")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -460,3 +461,41 @@ def test_any_place_text_fits_the_columns(default_region: str | None, **place: An
     assert fields["region"] in {None, *geography().regions}
     assert fields["city"] is None or len(fields["city"]) <= 200
     assert fields["start"].tzinfo is not None
+
+
+def test_naive_times_of_a_placeless_event_are_read_in_the_sources_zone() -> None:
+    naive = item(start="2026-12-11T9:30")  # an ISO-like value without zero padding
+    assert normalize_item(naive)["start"].isoformat() == "2026-12-11T09:30:00+01:00"  # Paris
+    assert normalize_item(naive, "La Réunion")["timezone"] == "Indian/Reunion"
+    zoned = normalize_item(naive, "Bretagne", default_zone="America/Cayenne")
+    assert (zoned["timezone"], zoned["start"].isoformat()) == ("America/Cayenne", "2026-12-11T09:30:00-03:00")
+    placed = normalize_item({**naive, "city": "Brest", "postcode": "29200"}, default_zone="America/Cayenne")
+    assert placed["timezone"] == "Europe/Paris"  # the place's zone first
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-5-28T16:30+0:00", "2024-05-28T16:30:00+00:00"),
+        ("2019-9-18T10:00", "2019-09-18T10:00:00"),
+        ("2019-9-8", "2019-09-08"),
+        ("2026-12-1T9:5:7+0530", "2026-12-01T09:05:07+05:30"),
+    ],
+)
+def test_iso_like_values_without_zero_padding(text: str, expected: str) -> None:
+    from aggregator.normalize.times import parse_moment
+
+    moment = parse_moment(text)
+    assert moment is not None and moment.isoformat() == expected
+
+
+@pytest.mark.parametrize("text", ["2024-13-1", "2024-5-28T25:00", "2024-5-28T10:00+24:00", "bientôt"])
+def test_an_unreadable_date_is_named(text: str) -> None:
+    with pytest.raises(NormalizationError, match=re.escape(f"unreadable date '{text}'")):
+        normalize_item(item(start=text))
+
+
+def test_characters_xml_forbids_never_reach_a_listing() -> None:
+    item = {"key": "k", "title": "Atelier \ufffe vélo \uffff\x0b", "start": "2026-12-01T14:00:00+01:00"}
+    fields = normalize_item(item | {"description": "Outils\uffff fournis\x01"})
+    assert (fields["title"], fields["description"]) == ("Atelier vélo", "Outils fournis")

@@ -80,7 +80,8 @@ def test_runs_list_and_show(db_url):
                 CrawlRun(source=a, trigger="schedule", status="succeeded", started_at=now, finished_at=now,
                          listings_found=7, listings_new=7, log_tail="Spider closed (finished)"),
                 CrawlRun(source=b, trigger="manual", status="failed", started_at=now, finished_at=now,
-                         error_count=1, errors=["https://b.example/agenda.ics: 404"]),
+                         error_count=2, errors=["https://b.example/agenda.ics: 404",
+                                                "rejected: https://b.example/p: 'AG': unreadable date 'x'"]),
             ]
         )  # fmt: skip
     listed = json.loads(cli("runs", "list", "--json").output)
@@ -91,5 +92,7 @@ def test_runs_list_and_show(db_url):
     assert "failed" in text and "succeeded" in text
     shown = json.loads(cli("runs", "show", str(only_a[0]["id"]), "--json").output)
     assert shown["log_tail"] == "Spider closed (finished)"
-    assert "https://b.example/agenda.ics: 404" in cli("runs", "show", str(listed[0]["id"])).output
+    lines = cli("runs", "show", str(listed[0]["id"])).output.splitlines()
+    assert "  https://b.example/agenda.ics: 404" in lines  # one error a line, each page named
+    assert "  rejected: https://b.example/p: 'AG': unreadable date 'x'" in lines
     assert cli("runs", "show", "999").exit_code == 1

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 
+from aggregator import clock
 from aggregator.db import get_sessionmaker
 from aggregator.dedup import deduplicate
 from aggregator.dedup.merge import RETIRED_NOTE
@@ -25,7 +26,7 @@ SOURCES = {
 
 
 def day(offset: int, hour: int) -> datetime:
-    moment = datetime.now(PARIS) + timedelta(days=offset)
+    moment = clock.now().astimezone(PARIS) + timedelta(days=offset)
     return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
 
 

@@ -94,3 +94,38 @@ def test_event_status(structured: Any, title: str, description: str | None, stat
 def test_spiders_share_the_rule() -> None:
     assert EventSpider.status_from_text("COMPLET") == CONFIRMED
     assert EventSpider.status_from_text("Atelier", "ANNULÉ") == CANCELLED
+
+
+@pytest.mark.parametrize(
+    ("title", "status"),
+    [
+        ("Forum de l'emploi – reporté au 17 décembre", CONFIRMED),
+        ("Atelier reportée au lundi 4 janvier", CONFIRMED),
+        ("Assemblée générale reportée au 1er février", CONFIRMED),
+        ("Atelier reporté à une date ultérieure", POSTPONED),
+        ("Soirée reportée", POSTPONED),
+    ],
+)
+def test_postponed_to_a_date_it_gives_is_confirmed(title: str, status: str) -> None:
+    assert status_from_text(title) == status
+
+
+@pytest.mark.parametrize(
+    ("description", "status"),
+    [
+        ("Reporté au 17 décembre : venez nombreux.", CONFIRMED),
+        ("Reporté : nouvelle date à venir.", POSTPONED),
+    ],
+)
+def test_a_description_opening_on_a_new_date_is_confirmed(description: str, status: str) -> None:
+    assert event_status(None, "Atelier", description) == status
+
+
+def test_event_postponed_with_a_new_start_date_is_confirmed() -> None:
+    from spiders.extract.schema_org import event_fields
+
+    moved = {"@type": "Event", "name": "Forum", "eventStatus": "https://schema.org/EventPostponed"}
+    moved |= {"startDate": "2026-12-17T14:00", "previousStartDate": "2026-12-03T14:00"}
+    assert event_fields(moved, "http://127.0.0.1/")["status"] == CONFIRMED
+    waiting = {**moved, "previousStartDate": "2026-12-17T14:00"}  # no new date yet
+    assert event_fields(waiting, "http://127.0.0.1/")["status"] == POSTPONED

@@ -25,7 +25,12 @@ def admin_site(sqlite_db: str) -> Iterator[str]:
     """The web app as deployed (secure cookies and all) and a scheduler, both on this database."""
     with get_sessionmaker(sqlite_db).begin() as session:
         add_user(session, "alice", PASSWORD)
-    server = make_server("127.0.0.1", 0, create_app({"DATABASE_URL": sqlite_db}), threaded=True)
+    server = make_server(
+        "127.0.0.1",
+        0,
+        create_app({"DATABASE_URL": sqlite_db, "SECRET_KEY": "e2e-" + "k" * 40}),
+        threaded=True,
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     scheduler = CrawlScheduler(
         database_url=sqlite_db, timing=Timing(0.3, 0.2, 2.0), identity=f"test-{uuid.uuid4().hex[:6]}"
@@ -44,7 +49,7 @@ def admin_site(sqlite_db: str) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    page = browser.new_page()
+    page = browser.new_page(locale="fr-FR")
     yield page
     page.close()
 

@@ -85,6 +85,44 @@ def crawl(database_url: str, base: str, sources: list[dict[str, Any]]) -> dict[s
     return runs
 
 
+def crawl_unstored(kind: str, urls: list[str]) -> dict[str, dict[str, Any]]:
+    """Crawl each URL as an ad hoc source of ``kind`` in one child process, storing nothing (no
+    database, no ingest process): by URL, the items scraped, errors and rejections met."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.spiders.crawling", "--unstored", kind, *urls],
+        env=crawl_env(None),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def _crawl_unstored(kind: str, urls: list[str]) -> None:
+    """Child process: crawl ``urls`` unstored, print what each crawl met as one JSON line."""
+    settings = get_project_settings()
+    settings.update({"ESS_STORE_ENABLED": False, "ESS_CONDITIONAL_REQUESTS": False, "RETRY_TIMES": 0})
+    settings.update({"AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "ERROR"})
+    process = CrawlerProcess(settings)
+    crawlers = {url: process.create_crawler(kind) for url in urls}
+    for url, crawler in crawlers.items():
+        process.crawl(crawler, url=url)
+    process.start()
+    report = {}
+    for url, crawler in crawlers.items():
+        spider = crawler.spider
+        assert isinstance(spider, EventSpider) and crawler.stats is not None
+        report[url] = {
+            "items": crawler.stats.get_value("item_scraped_count", 0),
+            "errors": spider.crawl_errors,
+            "rejected": spider.rejected,
+            "warnings": spider.crawl_warnings,
+        }
+    print(json.dumps(report))
+
+
 def _crawl_together(jobs: list[str]) -> None:
     """Child process: run each crawler (JSON: its kind and spider arguments) in one reactor."""
     process = CrawlerProcess(get_project_settings())
@@ -109,4 +147,7 @@ def listings(database_url: str, source: str, removed: bool | None = False) -> di
 
 
 if __name__ == "__main__":
-    _crawl_together(sys.argv[1:])
+    if sys.argv[1] == "--unstored":
+        _crawl_unstored(sys.argv[2], sys.argv[3:])
+    else:
+        _crawl_together(sys.argv[1:])

@@ -30,12 +30,24 @@ TYPES = {
     "/ical/cp1252.ics": "text/calendar; charset=utf-8",  # a lie: the bytes are windows-1252
     "/ical/cp1252-undeclared.ics": "text/calendar",
     "/html/fete.html": "text/html",  # the charset is only in the page's meta tag
+    "/html/agenda-cp1252.html": "text/html; charset=utf-8",  # a lie: the bytes are windows-1252
+    "/html/agenda-undeclared.html": "text/html",  # windows-1252 bytes, no charset anywhere
+    "/html/agenda-utf8.html": "text/html",  # UTF-8 bytes, the meta tag says windows-1252
+    "/rss/cp1252.xml": "application/rss+xml; charset=utf-8",  # windows-1252 bytes, both lie
+    "/rss/post-cp1252.html": "text/html; charset=UTF-8",
     "/private/feed.ics": "text/calendar; charset=utf-8",
+    "/ical/two-tzids.ics": "text/calendar; charset=utf-8",
+    "/ical/undefined-tzids.ics": "text/calendar; charset=utf-8",
+    "/ical/minutely.ics": "text/calendar; charset=utf-8",
+    "/html/dates/": "text/html; charset=utf-8",
+    "/html/dates/forum.html": "text/html; charset=utf-8",
 }
 FILES = {
     "/tribe/events": "tribe/events.json",
     "/tribe/events?page=2": "tribe/events@page=2.json",
     "/ical/cp1252-undeclared.ics": "ical/cp1252.ics",
+    "/html/agenda-undeclared.html": "html/agenda-cp1252.html",
+    "/html/dates/": "html/dates/index.html",
 }
 
 

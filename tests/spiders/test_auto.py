@@ -15,10 +15,11 @@ from sqlalchemy import select
 
 from aggregator.db import dispose_engine, get_engine, get_sessionmaker
 from aggregator.discovery import DiscoveryError, discover_url, discovery_report
-from aggregator.models import CrawlRun, Source
+from aggregator.models import CrawlRun, Listing, Source
 from aggregator.samples_server import EXPECTED_FILE, serve_sites
 from aggregator.schema import upgrade
 from spiders.extract.discover import (
+    BLOCKS,
     ICAL,
     JSONLD,
     OPENAGENDA,
@@ -34,6 +35,7 @@ from spiders.extract.discover import (
 from tests.spiders.crawling import FIXTURES, crawl, listings
 
 BASE = "https://asso.example/"
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def kinds_and_urls(candidates: list[Candidate]) -> list[tuple[str, str]]:
@@ -94,6 +96,55 @@ def test_google_calendar_embed_and_events_on_the_page():
     ]
 
 
+def test_wordpress_event_plugins_by_their_markup_without_a_rest_link():
+    def exports(markup: str) -> list[tuple[str, str]]:
+        html = f'<link rel="stylesheet" href="/asso/wp-content/themes/astra/style.css">{markup}'
+        return [(c.kind, c.url) for c in discover(html, "https://asso.example/asso/") if c.kind == ICAL]
+
+    root = "https://asso.example/asso"
+    assert exports('<div class="tribe-events-widget"></div>') == [
+        (ICAL, f"{root}?eventDisplay=list&ical=1&post_type=tribe_events")
+    ]
+    assert exports('<div class="em em-events-list"></div>') == [(ICAL, f"{root}/events.ics")]
+    assert exports('<div class="mec-wrap"></div>') == [(ICAL, f"{root}?mec-ical-feed=1")]
+    assert exports('<div class="ai1ec-agenda-view"></div>') == [
+        (
+            ICAL,
+            f"{root}?action=export_events&controller=ai1ec_exporter_controller&plugin=all-in-one-event-calendar",
+        )
+    ]
+    tribe = discover('<div class="tribe-events-widget"></div>', "https://asso.example/asso/")[0]
+    assert (tribe.kind, tribe.url) == (TRIBE, "https://asso.example/wp-json/tribe/events/v1/events")
+    assert exports('<a href="/agenda/?ical=1">Exporter</a>') == [
+        (ICAL, "https://asso.example/agenda/?ical=1")
+    ]
+
+
+def test_openagenda_mobilizon_and_gancio_embeds():
+    html = """<div class="cibulCalendar" data-oacl data-cbctl="49405812|fr"></div>
+      <a href="https://mobilizon.fr/@repair-cafe">Notre groupe</a>
+      <a href="https://asso.example/@bob">Bob</a>
+      <gancio-events baseurl="https://gancio.example/" maxlength="5"></gancio-events>"""
+    assert kinds_and_urls(discover(html, BASE)) == [
+        (OPENAGENDA, "https://openagenda.com/agendas/49405812/events.v2.json"),
+        (ICAL, "https://mobilizon.fr/@repair-cafe/feed/ics"),
+        (ICAL, "https://gancio.example/feed/ics"),
+    ]
+
+
+def test_a_mobilizon_group_or_a_gancio_instance_given_as_the_address():
+    group = discover(
+        "<html><title>Repair café · Mobilizon</title></html>", "https://mobilizon.fr/@repair-cafe"
+    )
+    assert kinds_and_urls(group) == [(ICAL, "https://mobilizon.fr/@repair-cafe/feed/ics")]
+    gancio = """<link rel="alternate" type="application/rss+xml" href="https://agenda.example/feed/rss">
+      <footer>Propulsé par <a href="https://gancio.org">Gancio</a></footer>"""
+    assert kinds_and_urls(discover(gancio, "https://agenda.example/")) == [
+        (ICAL, "https://agenda.example/feed/ics"),
+        (RSS, "https://agenda.example/feed/rss"),
+    ]
+
+
 def test_a_page_offering_nothing():
     assert discover("<html><body><a href='/contact/'>Contact</a></body></html>", BASE) == []
 
@@ -137,16 +188,42 @@ def test_confirms_and_sniff():
 # -- discovery without a crawl, and its record ------------------------------------------------
 
 
-def test_discover_url_reads_a_served_homepage():
+def test_discover_url_fetches_and_counts_what_it_finds():
     with serve_sites(FIXTURES / "auto") as base:
         found = discover_url(f"{base}/tribe-site/")
         direct = discover_url(f"{base}/tribe-site/agenda.ics")
-        with pytest.raises(DiscoveryError, match="cannot fetch"):
+        with pytest.raises(DiscoveryError, match=r"cannot fetch .*HTTP 404"):
             discover_url(f"{base}/absent/")
-    assert [c.kind for c in found] == [TRIBE, ICAL, RSS]  # the comments feed is left out
-    assert [(c.kind, c.url) for c in direct] == [(ICAL, f"{base}/tribe-site/agenda.ics")]
+    outcomes = [(f.candidate.kind, f.events, f.outcome) for f in found]
+    # The comments feed is left out; neither the feed nor the export The Events Calendar may serve is here.
+    assert outcomes == [
+        (TRIBE, 1, "1 events"),
+        (ICAL, 1, "1 events"),
+        (ICAL, 0, "the site answered HTTP 404"),
+        (RSS, 0, "the site answered HTTP 404"),
+    ]
+    assert [(f.candidate.kind, f.candidate.url, f.events) for f in direct] == [
+        (ICAL, f"{base}/tribe-site/agenda.ics", 1)
+    ]
     with pytest.raises(DiscoveryError, match="not an http"):
         discover_url("file:///etc/passwd")
+
+
+def test_the_best_lead_is_never_an_address_answering_404():
+    """On the samples' /pes21/agenda/, the WordPress REST root suggests a Tribe endpoint that does
+    not exist; the events are in the JSON-LD of the pages the agenda links to."""
+    with serve_sites() as base:
+        found = discover_url(f"{base}/pes21/agenda/")
+        portal = discover_url(f"{base}/hdf-ess/")
+    best = found[0]
+    assert (best.candidate.kind, best.candidate.url, best.events > 0) == (
+        JSONLD,
+        f"{base}/pes21/agenda/",
+        True,
+    )
+    tribe = next(f for f in found if f.candidate.kind == TRIBE)
+    assert (tribe.events, tribe.outcome, found[-1]) == (0, "the site answered HTTP 404", tribe)
+    assert (portal[0].candidate.kind, portal[0].events) == (BLOCKS, 5)  # its agenda page's cards
 
 
 def test_the_discovery_report_names_every_candidate_and_the_choice():
@@ -162,14 +239,31 @@ def test_the_discovery_report_names_every_candidate_and_the_choice():
 
 # -- whole crawls from a homepage ---------------------------------------------------------------
 
+# One site per shape discovery recognises, each crawled from its homepage: (title, what pointed there).
+PLUGIN_SITES = {
+    "tec-widget": ("Troc de jouets", "The Events Calendar's markup"),
+    "em-site": ("Café des associations", "Events Manager's markup"),
+    "mec-site": ("Atelier couture", "Modern Events Calendar's markup"),
+    "ai1ec-site": ("Repas partagé", "All-in-One Event Calendar's markup"),
+    "gcal-site": ("Distribution solidaire", "an embedded Google Calendar"),
+    "mobilizon-site": ("Repair café de décembre", "a Mobilizon group"),
+    "gancio-site": ("Concert de soutien", "an embedded Gancio agenda"),
+}
+
+
 SOURCES = [
     {"name": "a-tribe", "kind": "auto", "url": "{base}/tribe-site/"},
     {"name": "a-openagenda", "kind": "auto", "url": "{base}/oa-site/"},
     {"name": "a-agenda", "kind": "auto", "url": "{base}/jsonld-agenda/"},
     {"name": "a-home", "kind": "auto", "url": "{base}/jsonld-home/"},
+    {"name": "a-agenda-page", "kind": "auto", "url": "{base}/jsonld-agenda/agenda/"},
     {"name": "a-rss", "kind": "auto", "url": "{base}/rss-site/"},
     {"name": "a-nothing", "kind": "auto", "url": "{base}/nothing/"},
     {"name": "a-direct", "kind": "auto", "url": "{base}/tribe-site/agenda.ics"},
+    {"name": "a-cards", "kind": "auto", "url": "{base}/ess-sud/"},
+    {"name": "a-empty-export", "kind": "auto", "url": "{base}/em-empty/"},
+    *({"name": f"a-{site}", "kind": "auto", "url": f"{{base}}/{site}/"} for site in PLUGIN_SITES),
+    {"name": "a-portal", "kind": "auto", "url": "{base}/portail/"},
 ]
 
 
@@ -180,6 +274,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, 
     with serve_sites(FIXTURES / "auto") as base, pytest.MonkeyPatch.context() as patch:
         # The OpenAgenda embed points to openagenda.com: its exports are served here instead.
         patch.setenv("ESS_AGENDA_OPENAGENDA_URL", f"{base}/openagenda")
+        patch.setenv("ESS_AGENDA_GOOGLE_CALENDAR_URL", f"{base}/google")
         runs = crawl(url, base, SOURCES)
     yield url, base, runs
     dispose_engine(url)
@@ -202,6 +297,7 @@ def chosen_kind(database_url: str, source: str) -> str | None:
         ("a-tribe", TRIBE, ["Forum des associations – édition d’hiver"]),
         ("a-openagenda", OPENAGENDA, ["Journée de la coopération"]),
         ("a-agenda", JSONLD, ["Assemblée des usagers", "Repair café"]),
+        ("a-agenda-page", JSONLD, ["Assemblée des usagers", "Repair café"]),  # given its agenda page
         ("a-home", JSONLD, ["Atelier cuisine anti-gaspi", "Distribution de paniers"]),
         ("a-rss", RSS, ["Forum des métiers de l’ESS le jeudi 10 décembre à Besançon"]),
         ("a-direct", ICAL, ["Forum des associations – édition d’hiver"]),
@@ -225,7 +321,7 @@ def test_the_operator_sees_every_candidate_and_what_fetching_it_showed(sites):
         (RSS, "/jsonld-agenda/feed.xml", "not tried"),
     ]
     tribe_site = [(c["kind"], c["outcome"]) for c in discovered(url, "a-tribe")["candidates"]]
-    assert tribe_site == [(TRIBE, "chosen"), (ICAL, "not tried"), (RSS, "not tried")]
+    assert tribe_site == [(TRIBE, "chosen"), (ICAL, "not tried"), (ICAL, "not tried"), (RSS, "not tried")]
 
 
 def test_items_delegated_keep_their_kind_keys_and_fields(sites):
@@ -245,6 +341,82 @@ def test_a_site_offering_nothing_fails_the_run_and_says_so(sites):
     assert any("no agenda, calendar or feed found" in error for error in run.errors)
     report = discovered(url, "a-nothing")
     assert (report["chosen"], report["candidates"]) == (None, [])
+
+
+@pytest.mark.parametrize("site", PLUGIN_SITES)
+def test_plugins_embeds_and_federated_agendas_are_found_by_their_markup(sites, site):
+    url, _, runs = sites
+    title, how = PLUGIN_SITES[site]
+    assert runs[f"a-{site}"].status == "succeeded", runs[f"a-{site}"].errors
+    chosen = discovered(url, f"a-{site}")["chosen"]
+    assert (chosen["kind"], chosen["how"].startswith(how)) == (ICAL, True)
+    assert [listing.title for listing in listings(url, f"a-{site}").values()] == [title]
+
+
+def test_an_empty_export_the_markup_suggests_gives_way_to_events_on_the_page(sites):
+    url, base, runs = sites
+    assert runs["a-empty-export"].status == "succeeded", runs["a-empty-export"].errors
+    outcomes = [
+        (c["kind"], c["url"].removeprefix(base), c["outcome"])
+        for c in discovered(url, "a-empty-export")["candidates"]
+    ]
+    assert outcomes == [(ICAL, "/em-empty/events.ics", "no events"), (JSONLD, "/em-empty/", "chosen")]
+    assert [listing.title for listing in listings(url, "a-empty-export").values()] == [
+        "Grande braderie d’hiver"
+    ]
+
+
+# -- agendas of cards ---------------------------------------------------------------------------
+
+# The ess-sud site of the prose corpus: the homepage's 4 cards, 3 more on "Voir tout l'agenda".
+ESS_SUD = {
+    "Petit-déjeuner des financeurs solidaires": ("2027-02-04T08:30", "2027-02-04T10:30", "13003"),
+    "Atelier « Mesurer son impact social »": ("2027-02-18T14:00", "2027-02-18T17:00", "06300"),
+    "Journée régionale des tiers-lieux solidaires": ("2027-03-05T09:30", "2027-03-05T17:00", "13003"),
+    "Université d'hiver de l'insertion par l'activité économique": ("2027-03-16", "2027-03-18", "84000"),
+    "Réunion des adhérents : préparation du Mois de l'ESS 2027": (
+        "2027-03-25T09:30",
+        "2027-03-25T12:00",
+        "13002",
+    ),
+    "Ciné-débat « Le travail en commun »": ("2027-04-13T18:30", None, "83000"),
+    "Fête du printemps de la Recyclerie des Alpes du Sud": ("2027-04-24T10:00", "2027-04-24T18:00", "05000"),
+}
+
+
+def local(listing: Listing) -> tuple[str, str | None]:
+    if listing.all_day:
+        return listing.start_date.isoformat(), listing.end_date.isoformat()
+    end = listing.end.astimezone(PARIS).isoformat()[:16] if listing.end else None
+    return listing.start.astimezone(PARIS).isoformat()[:16], end
+
+
+def test_an_agenda_of_cards_is_read_from_its_event_pages_and_not_its_news(sites):
+    url, _, runs = sites
+    assert runs["a-cards"].status == "succeeded", runs["a-cards"].errors
+    assert chosen_kind(url, "a-cards") == BLOCKS
+    found = {listing.title: listing for listing in listings(url, "a-cards").values()}
+    assert {title: (*local(found[title]), found[title].postcode) for title in found} == ESS_SUD
+    assert all("/agenda/" in listing.url for listing in found.values())  # no news item
+    assert found["Atelier « Mesurer son impact social »"].organizer == "DLA des Alpes-Maritimes"
+
+
+def test_a_portal_agenda_block_beside_news_dated_the_same_way(sites):
+    url, _, runs = sites
+    assert runs["a-portal"].status == "succeeded", runs["a-portal"].errors
+    found = {listing.title: listing for listing in listings(url, "a-portal").values()}
+    # Year-less pages are read against the clock: month, day and hours are what is certain.
+    got = {
+        title: (listing.local_start.strftime("%m-%d %H:%M"), listing.all_day)
+        for title, listing in found.items()
+    }
+    assert got == {
+        "Comment valoriser l’agro-écologie avec l’aide d’entreprises partenaires ?": ("11-18 08:30", False),
+        "Les 2ème Rencontres de l'Impact Social du Projet VISES": ("11-23 00:00", True),
+        "Soirée des partenaires Université de Lille": ("11-30 18:30", False),
+    }
+    days = found["Les 2ème Rencontres de l'Impact Social du Projet VISES"]
+    assert (days.end_date - days.start_date).days == 1 and days.city == "Lille"
 
 
 # -- the cress-reunion sample -----------------------------------------------------------------

@@ -14,6 +14,16 @@ from aggregator.schema import upgrade
 from tests.spiders.crawling import crawl, listings
 from tests.spiders.faultsite import serve_faults
 
+AGENDA_OPTIONS = {
+    "item": "div.evenement",
+    "title": "h3 a::text",
+    "date": "p.date",
+    "time": "p.heure",
+    "location": "p.lieu",
+    "link": "h3 a",
+}
+AGENDA = {"options": AGENDA_OPTIONS}
+ALWAYS = {"fetch_posts": "always"}
 FAST_FAIL = {"settings": {"DOWNLOAD_TIMEOUT": 1, "RETRY_TIMES": 0}}
 SOURCES = [
     {"name": "http-500", "kind": "tribe", "url": "{base}/error/500"},
@@ -28,6 +38,26 @@ SOURCES = [
     {"name": "meta-charset", "kind": "jsonld", "url": "{base}/html/fete.html"},
     {"name": "robots", "kind": "ical", "url": "{base}/private/feed.ics"},
     {"name": "long-url", "kind": "ical", "url": "{base}/ical/bad-events.ics?q=" + "x" * 2100},
+    *(
+        {"name": f"html-{page}", "kind": "html", "url": f"{{base}}/html/agenda-{page}.html", **AGENDA}
+        for page in ("cp1252", "undeclared", "utf8")
+    ),
+    {"name": "rss-cp1252", "kind": "rss", "url": "{base}/rss/cp1252.xml", "options": ALWAYS},
+    {"name": "two-tzids", "kind": "ical", "url": "{base}/ical/two-tzids.ics"},
+    {
+        "name": "undefined-tzids",
+        "kind": "ical",
+        "url": "{base}/ical/undefined-tzids.ics",
+        "region": "La Réunion",
+    },
+    {
+        "name": "minutely",
+        "kind": "ical",
+        "url": "{base}/ical/minutely.ics",
+        "options": {"max_occurrences": 30},
+    },
+    {"name": "loose-dates", "kind": "jsonld", "url": "{base}/html/dates/"},
+    {"name": "over-cap", "kind": "ical", "url": "{base}/ical/two-tzids.ics", "options": {"max_events": 2}},
 ]
 
 
@@ -148,6 +178,25 @@ def test_a_wrong_charset_is_noted_on_the_run(faults):
     ]
 
 
+@pytest.mark.parametrize(
+    ("source", "note"),
+    [
+        ("html-cp1252", "/html/agenda-cp1252.html: the bytes contradict the declared charset utf-8;"),
+        ("html-undeclared", None),  # read as windows-1252 from the start, as a browser would
+        ("html-utf8", "/html/agenda-utf8.html: the bytes contradict the declared charset cp1252;"),
+        ("rss-cp1252", "/rss/post-cp1252.html: the bytes contradict the declared charset utf-8;"),
+    ],
+)
+def test_pages_and_feeds_in_a_wrong_charset_keep_their_accents_and_hours(faults, source, note):
+    run = faults.runs[source]
+    assert run.status == "succeeded", run.errors
+    (listing,) = listings(faults.url, source).values()
+    assert listing.title.startswith("Atelier réparation de vélos")
+    assert (listing.local_start.hour, listing.city) == (14, "Brest")
+    warnings = [e for e in run.errors if e.startswith("warning: ")]
+    assert any(note in w for w in warnings) if note else warnings == []
+
+
 def test_a_charset_declared_only_in_a_meta_tag(faults):
     url, runs = faults.url, faults.runs
     assert runs["meta-charset"].status == "succeeded", runs["meta-charset"].errors
@@ -163,3 +212,74 @@ def test_robots_txt_is_obeyed(faults):
 def test_every_request_names_ess_agenda_and_its_contact(faults):
     agents = {agent for _, agent in faults.requests}
     assert agents and all("ESS Agenda" in agent and "+https://" in agent for agent in agents)
+
+
+def test_a_vtimezone_icalendar_cannot_read_loses_only_itself(faults):
+    run = faults.runs["two-tzids"]
+    base = faults.base
+    assert run.status == "succeeded"  # the feed was read; one event in it was not
+    assert titles(faults.url, "two-tzids") == [
+        "Atelier comptabilité",
+        "Conseil d'administration",
+        "Marché de Noël solidaire",  # its broken GEO alone is left out
+    ]
+    assert run.error_count == 1
+    assert (
+        f"rejected: {base}/ical/two-tzids.ics: 'Réunion sans date': unusable dates (No DTSTART given.)"
+        in run.errors
+    )
+    warnings = [e for e in run.errors if e.startswith("warning: ")]
+    assert any("broken VTIMEZONE (Europe/Paris, Europe/Brussels) dropped" in w for w in warnings)
+    assert any("'Marché de Noël solidaire': GEO ignored" in w for w in warnings)
+    conseil = next(x for x in listings(faults.url, "two-tzids").values() if x.title.startswith("Conseil"))
+    assert conseil.local_start.isoformat() == "2026-12-10T14:00:00+01:00"  # read by its TZID's name
+
+
+def test_a_tzid_nothing_defines_is_read_in_the_sources_zone(faults):
+    stored = {x.title: x for x in listings(faults.url, "undefined-tzids").values()}
+    named = stored["Zone nommée sans VTIMEZONE"]
+    assert (named.timezone, named.local_start.hour) == ("Europe/Paris", 14)
+    unknown = stored["Zone inconnue sans VTIMEZONE"]
+    assert (unknown.timezone, unknown.local_start.isoformat()) == (
+        "Indian/Reunion",
+        "2026-12-11T09:30:00+04:00",
+    )
+
+
+def test_an_endless_series_is_bounded_and_the_excess_noted(faults):
+    run = faults.runs["minutely"]
+    assert run.status == "succeeded" and run.listings_found == 31
+    (warning,) = [e for e in run.errors if e.startswith("warning: ")]
+    assert "'every-minute@faults' has more than 30 occurrences" in warning
+    assert "Soirée des bénévoles" in titles(faults.url, "minutely")
+
+
+def test_events_past_a_sources_cap_are_counted_and_nothing_is_removed(faults):
+    run = faults.runs["over-cap"]
+    assert (run.status, run.listings_found) == ("partial", 2)
+    assert "1 events past the cap of 2 per crawl were not kept (options.max_events)" in run.errors
+
+
+def test_iso_dates_without_zero_padding_are_read(faults):
+    stored = {x.title: x for x in listings(faults.url, "loose-dates").values()}
+    assert stored["Ciné-débat coopératif"].local_start.isoformat() == "2026-12-09T18:30:00+01:00"
+    assert stored["Atelier réemploi"].local_start.isoformat() == "2026-12-10T09:00:00+01:00"
+    assert stored["Permanence juridique"].local_start.isoformat() == "2026-12-11T09:30:00+01:00"  # microdata
+
+
+def test_an_unreadable_date_is_named_with_its_page(faults):
+    run = faults.runs["loose-dates"]
+    assert run.status == "succeeded" and run.error_count == 1
+    assert (
+        f"rejected: {faults.base}/html/dates/: 'Assemblée générale': unreadable date 'prochainement'"
+        in run.errors
+    )
+
+
+def test_a_day_given_in_data_gets_the_hours_its_page_gives(faults):
+    forum = next(x for x in listings(faults.url, "loose-dates").values() if x.title.startswith("Forum"))
+    assert not forum.all_day
+    assert (forum.local_start.isoformat(), forum.end.astimezone(forum.local_start.tzinfo).hour) == (
+        "2026-12-14T14:00:00+01:00",
+        17,
+    )

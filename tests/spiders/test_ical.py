@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from aggregator import clock
 from aggregator.db import dispose_engine, get_engine
 from aggregator.samples_server import serve_sites
 from aggregator.schema import upgrade
@@ -95,7 +96,7 @@ def test_no_zone_is_invented_where_the_feed_states_none():
 
 def test_an_endless_series_stops_at_the_horizon():
     items = parse("weekly/agenda.ics", ESS_RECURRENCE_HORIZON_DAYS=60, ESS_RECURRENCE_PAST_DAYS=0)
-    today = date.today()
+    today = clock.today()
     saturdays = [today + timedelta(days=d) for d in range(61) if (today + timedelta(days=d)).weekday() == 5]
     assert sorted(i["start"].date() for i in items) == saturdays
 

@@ -358,3 +358,24 @@ def test_json_ld_reads_as_extruct_reads_it(blocks):
 def test_a_page_with_lone_surrogates_still_gives_its_events():
     html = page('{"@type": "Event", "name": "A\ud800", "startDate": "2026-12-01"}', body="\udcff")
     assert page_events(html, BASE) == ([{"@type": "Event", "name": "A?", "startDate": "2026-12-01"}], [])
+
+
+def test_an_address_country_is_kept():
+    from spiders.extract.schema_org import place_fields
+
+    event = {
+        "@type": "Event",
+        "location": {
+            "@type": "Place",
+            "name": "Community Center",
+            "address": {
+                "@type": "PostalAddress",
+                "streetAddress": "123 Main St",
+                "postalCode": "78701",
+                "addressLocality": "Austin",
+                "addressRegion": "TX",
+                "addressCountry": "US",
+            },
+        },
+    }
+    assert place_fields(event)["country"] == "US"

@@ -151,6 +151,12 @@ def test_login_attempts_are_rate_limited(admin_db):
     for _ in range(3):
         assert login(client, password="guess").status_code == 401
     assert login(client).status_code == 429  # even the right password waits now
+    client.set_cookie("lang", "en")
+    waiting = login(client)
+    assert waiting.status_code == 429
+    assert "Too many attempts" in waiting.get_data(as_text=True) and "wait a minute" in waiting.get_data(
+        as_text=True
+    )
 
 
 def test_only_sign_in_attempts_are_rate_limited(admin_db):
@@ -234,6 +240,16 @@ def test_add_a_source_by_url_after_seeing_what_discovery_found(admin, admin_db, 
         )
     taken = post_form(admin, "/admin/sources/new", {**form, "save": "1"}).get_data(as_text=True)
     assert "already exists" in taken
+
+
+def test_the_best_lead_is_what_yields_events_not_an_endpoint_answering_404(admin, samples_base):
+    form = {"url": f"{samples_base}/pes21/agenda/", "name": "", "kind": "auto", "discover": "1"}
+    page = post_form(admin, "/admin/sources/new", form).get_data(as_text=True)
+    best = page[page.index('class="admin-row--best"') :].split("</tr>")[0]
+    assert "jsonld" in best and "meilleure piste" in best and "events on 3 of the pages it links to" in best
+    assert page.count("meilleure piste") == 2  # the explanation above the table, and the best row
+    tribe = page[page.index("/pes21/wp-json/tribe/events/v1/events") :].split("</tr>")[0]
+    assert "HTTP 404" in tribe
 
 
 def test_edit_checks_the_cron_and_shows_the_next_five_runs(admin, admin_db):

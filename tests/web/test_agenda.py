@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from markupsafe import escape
 
 from aggregator.db import get_sessionmaker
 from tests.web.conftest import make_app
@@ -13,10 +14,24 @@ from tests.web.factories import TODAY, XSS_ATTRIBUTE, XSS_TITLE, add_event, add_
 from tests.web.html_checks import Page, assert_inert
 
 DAY_HEADING = re.compile(r'<h2 id="day-[^"]+" class="day__title"><time datetime="([^"]+)">([^<]+)</time>')
+CHOICE = re.compile(
+    r'type="checkbox" name="(\w+)" value="([^"]*)"( checked)?> '
+    r'<label [^>]+>([^<]+) <span class="count">\((\d+)\)'
+)
+
+
+def text_of(response):
+    """A page's HTML with its no-break spaces (days and times are held together by them) as spaces."""
+    return response.get_data(as_text=True).replace("\xa0", " ")
+
+
+def choices(html):
+    """The facets' checkboxes: (parameter, value) → (label, count, checked)."""
+    return {(m[0], m[1]): (m[3], int(m[4]), bool(m[2])) for m in CHOICE.findall(html)}
 
 
 def test_upcoming_events_by_french_day(web):
-    html = web.get("/").get_data(as_text=True)
+    html = text_of(web.get("/"))
     days = DAY_HEADING.findall(html)
     assert days[:3] == [
         ("2026-11-26", "jeudi 26 novembre 2026"),
@@ -35,14 +50,13 @@ def test_upcoming_events_by_french_day(web):
 
 
 def test_counts_per_facet_keep_other_choices_visible(web):
-    page = Page(web.get("/?region=Bretagne").get_data(as_text=True))
-    options = {attrs.get("value") for attrs in page.all("option")}
-    assert {"Bretagne", "Île-de-France", "29", "35", "adess-brest", "forum", "atelier"} <= options
     html = web.get("/?region=Bretagne").get_data(as_text=True)
-    assert '<option value="Bretagne" selected>Bretagne (2)</option>' in html
-    assert '<option value="Île-de-France">Île-de-France (2)</option>' in html
-    assert '<option value="29">29 – Finistère (1)</option>' in html
-    assert '<option value="forum">Forum (1)</option>' in html
+    found = choices(html)
+    assert found[("region", "Bretagne")] == ("Bretagne", 2, True)
+    assert found[("region", "Île-de-France")] == ("Île-de-France", 2, False)
+    assert found[("department", "29")] == ("29 – Finistère", 1, False)
+    assert found[("category", "forum")] == ("Forum", 1, False)
+    assert found[("source", "adess-brest")] == ("ADESS Pays de Brest", 1, False)
     assert "Mois de l'ESS (1)" in html
     everything = web.get("/").get_data(as_text=True)
     assert (
@@ -102,12 +116,18 @@ def test_a_submitted_form_lands_on_a_short_url(web):
     response = web.get("/?q=&region=Bretagne&department=&city=&category=&source=&from=&to=&online=")
     assert response.status_code == 302
     assert response.headers["Location"] == "/?region=Bretagne"
+    # A checked city and the empty field for one more.
+    response = web.get("/semaine/2026-W48?city=Brest&city=&region=Bretagne&region=Normandie")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/semaine/2026-W48?region=Bretagne&region=Normandie&city=Brest"
 
 
 def test_month_view(web, events):
-    html = web.get("/mois/2026-12").get_data(as_text=True)
+    html = text_of(web.get("/mois/2026-12"))
     assert "<h1>Décembre 2026" in html
-    assert html.count(">Festival des solidarités</a>") == 3  # 10, 11 and 12 December
+    grid, listed = html.split('<div class="month-list">')
+    assert grid.count(">Festival des solidarités</a>") == 3  # 10, 11 and 12 December
+    assert listed.count(">Festival des solidarités</a>") == 3  # the same days, listed for phones
     assert 'href="/mois/2026-11"' in html and 'href="/mois/2027-01"' in html
     assert 'href="/?from=2026-12-05&amp;to=2026-12-05"' in html
     november = web.get("/mois/2026-11?region=Bourgogne-Franche-Comté").get_data(as_text=True)
@@ -135,12 +155,12 @@ def test_pagination(sqlite_db):
 
 
 def test_english_from_the_browser_and_from_the_switch(web):
-    english = web.get("/", headers={"Accept-Language": "en-GB,en;q=0.8,fr;q=0.5"}).get_data(as_text=True)
+    english = text_of(web.get("/", headers={"Accept-Language": "en-GB,en;q=0.8,fr;q=0.5"}))
     assert '<html lang="en">' in english and "Thursday 26 November 2026" in english and "Subscribe" in english
     switched = web.get("/lang/en?next=/?region%3DBretagne")
     assert switched.status_code == 302 and switched.headers["Location"] == "/?region=Bretagne"
     assert "lang=en" in switched.headers["Set-Cookie"]
-    assert "Thursday 26 November 2026" in web.get("/").get_data(as_text=True)
+    assert "Thursday 26 November 2026" in text_of(web.get("/"))
     assert web.get("/lang/fr?next=//evil.example/").headers["Location"] == "/"
     french = web.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="fr">' in french  # the cookie wins over the browser
@@ -207,7 +227,7 @@ def test_after_a_change_the_list_is_current_and_the_counts_follow(sqlite_db):
         )
         bump(session)
     client = make_app(sqlite_db).test_client()
-    assert '<option value="Bretagne">Bretagne (1)</option>' in client.get("/").get_data(as_text=True)
+    assert choices(client.get("/").get_data(as_text=True))[("region", "Bretagne")][1] == 1
     with get_sessionmaker(sqlite_db).begin() as session:
         add_event(
             session, "Second", at(TODAY + timedelta(days=2), 10), sources=[(source, None)], region="Bretagne"
@@ -216,7 +236,59 @@ def test_after_a_change_the_list_is_current_and_the_counts_follow(sqlite_db):
     html = client.get("/").get_data(as_text=True)
     assert ">Second</a>" in html  # the list is exact at once
     deadline = time.monotonic() + 10
-    while '<option value="Bretagne">Bretagne (2)</option>' not in html:  # counts follow within a count
+    while choices(html)[("region", "Bretagne")][1] != 2:  # counts follow within a count
         assert time.monotonic() < deadline
         time.sleep(0.05)
         html = client.get("/").get_data(as_text=True)
+
+
+def test_week_view(web, events):
+    html = text_of(web.get("/semaine/2026-W48?region=Bretagne"))
+    assert "Semaine du lundi 23 au dimanche 29 novembre 2026" in html
+    assert events["velo"].title in html and events["reunion"].title not in html
+    assert (
+        'href="/semaine/2026-W47?region=Bretagne"' in html
+        and 'href="/semaine/2026-W49?region=Bretagne"' in html
+    )
+    assert html.count('class="day__title"') == 7 and "Aucun événement ce jour-là." in html
+    assert web.get("/semaine/").headers["Location"] == "/semaine/2026-W48"
+    assert web.get("/semaine/2026-w48").headers["Location"] == "/semaine/2026-W48"
+    wrong = web.get("/semaine/2026-W60")
+    assert wrong.status_code == 400 and "2026-W48" in wrong.get_data(as_text=True)
+
+
+def test_ways_in_keep_the_filters(web):
+    views = dict(
+        re.findall(r'<li><a href="([^"]+)"[^>]*>([^<]+)</a></li>', text_of(web.get("/?region=Bretagne")))
+    )
+    by_name = {name: href for href, name in views.items()}
+    assert by_name["Ce week-end"] == "/?region=Bretagne&amp;from=2026-11-28&amp;to=2026-11-29"
+    assert by_name["Semaine"] == "/semaine/2026-W48?region=Bretagne"
+    assert by_name["Passés"] == "/mois/2026-10?region=Bretagne"
+    weekend = text_of(web.get("/?from=2026-11-28&to=2026-11-29"))
+    assert '<a href="/?from=2026-11-28&amp;to=2026-11-29" aria-current="page">Ce week-end</a>' in weekend
+
+
+def test_a_past_month_lists_its_events_and_the_grid_shows_neighbouring_days(web, events):
+    past = text_of(web.get("/mois/2026-10"))
+    assert str(escape(events["old"].title)) in past  # long gone, still shown by its month
+    december = text_of(web.get("/mois/2026-12"))
+    grid = december.split('<div class="month-list">')[0]
+    assert events["cancelled"].title in grid  # 30 November, in the grid's first week
+    assert "<strong>ANNULÉ</strong>" in grid
+
+
+def test_sources_show_by_title_and_only_with_events(sqlite_db):
+    with get_sessionmaker(sqlite_db).begin() as session:
+        busy = add_source(session, "busy-source", "Une source active")
+        add_source(session, "pes21-copie", "Jamais explorée")
+        add_event(session, "Atelier", at(TODAY + timedelta(days=1), 10), sources=[(busy, None)])
+    html = make_app(sqlite_db).test_client().get("/").get_data(as_text=True)
+    assert choices(html)[("source", "busy-source")] == ("Une source active", 1, False)
+    assert "pes21-copie" not in html and "Jamais explorée" not in html
+
+
+def test_the_mois_de_l_ess_is_a_checkbox_not_a_category(web):
+    html = web.get("/?category=mois-ess", follow_redirects=False).get_data(as_text=True)
+    assert ("category", "mois-ess") not in choices(html)
+    assert 'name="mois_ess" value="1" checked' in html

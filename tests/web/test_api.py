@@ -83,3 +83,13 @@ def test_openapi_description(web):
     assert set(document["components"]["schemas"]["Event"]["properties"]) >= set(
         web.get("/api/events").get_json()["events"][0]
     )
+
+
+def test_repeated_facets_are_described_and_answered_as_lists(web, events):
+    document = web.get("/api/openapi.json").get_json()
+    region = next(p for p in document["paths"]["/api/events"]["get"]["parameters"] if p["name"] == "region")
+    assert region["schema"]["type"] == "array" and region["explode"] is True
+    answer = web.get("/api/events?region=Guadeloupe&region=Bretagne&from=2026-11-16").get_json()
+    assert answer["filters"] == {"region": ["Bretagne", "Guadeloupe"], "from": "2026-11-16"}
+    assert {e["uid"] for e in answer["events"]} == {events[n].uid for n in ("velo", "forum", "guadeloupe")}
+    assert "region=Bretagne&region=Guadeloupe" in answer["links"]["self"]

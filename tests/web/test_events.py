@@ -56,7 +56,7 @@ def test_an_event_page_has_everything(web, events):
     }
     assert meta["og:title"] == "Atelier réparation vélo"
     assert meta["og:url"] == f"http://localhost/events/{velo.uid}"
-    assert meta["og:description"].startswith("jeudi 26 novembre 2026")
+    assert meta["og:description"].startswith("jeudi\xa026\xa0novembre\xa02026")
     data = jsonld(parsed)
     assert data["@type"] == "Event" and data["name"] == "Atelier réparation vélo"
     assert data["startDate"] == "2026-11-26T14:00:00+01:00" and data["endDate"] == "2026-11-26T18:00:00+01:00"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from werkzeug.datastructures import MultiDict, iter_multi_items
 
 from web.filters import FilterError, Filters, regions
 
@@ -29,11 +30,11 @@ def test_every_parameter_parses_and_reads_back_canonically():
     }
     filters = Filters.parse(args)
     assert filters == Filters(
-        region="Provence-Alpes-Côte d'Azur",
-        department="2A",
-        city="Brest",
-        category="Conférence / table ronde",
-        source="adess-brest",
+        region=("Provence-Alpes-Côte d'Azur",),
+        department=("2A",),
+        city=("Brest",),
+        category=("Conférence / table ronde",),
+        source=("adess-brest",),
         start=date(2026, 11, 26),
         end=date(2026, 11, 30),
         text="atelier vélo",
@@ -58,15 +59,51 @@ def test_every_parameter_parses_and_reads_back_canonically():
 def test_every_official_region_is_accepted_and_spelled_officially():
     assert len(regions()) == 18
     for name in regions():
-        assert Filters.parse({"region": name.upper()}).region == name
-    assert Filters.parse({"region": "la reunion"}).region == "La Réunion"
-    assert Filters.parse({"region": "Aquitaine"}).region == "Nouvelle-Aquitaine"
+        assert Filters.parse({"region": name.upper()}).region == (name,)
+    assert Filters.parse({"region": "la reunion"}).region == ("La Réunion",)
+    assert Filters.parse({"region": "Aquitaine"}).region == ("Nouvelle-Aquitaine",)
 
 
 def test_categories_by_slug_or_label_read_back_as_slugs():
-    assert Filters.parse({"category": "mois-ess"}).category == "Mois de l'ESS"
     filters = Filters.parse({"category": "Salon / marché"})
-    assert filters.category == "Salon / marché" and filters.to_args() == {"category": "salon-marche"}
+    assert filters.category == ("Salon / marché",) and filters.to_args() == {"category": "salon-marche"}
+
+
+def test_the_mois_de_l_ess_category_is_the_mois_ess_checkbox():
+    assert Filters.parse({"category": "mois-ess"}) == Filters(mois_ess=True)
+    assert Filters.parse({"category": ["mois-ess", "atelier"]}).to_args() == {
+        "category": "atelier",
+        "mois_ess": "1",
+    }
+
+
+def test_repeated_facets_keep_every_value_once_in_a_fixed_order():
+    args = MultiDict(
+        [("region", "Normandie"), ("region", "bretagne"), ("region", "Bretagne"), ("category", "forum")]
+    )
+    args.add("category", "atelier")
+    args.add("source", "b-source")
+    args.add("source", "a-source")
+    filters = Filters.parse(args)
+    assert filters.region == ("Bretagne", "Normandie") and filters.category == ("Atelier", "Forum")
+    assert filters.to_args() == {
+        "region": ["Bretagne", "Normandie"],
+        "category": ["atelier", "forum"],
+        "source": ["a-source", "b-source"],
+    }
+    assert filters.query_string == (
+        "region=Bretagne&region=Normandie&category=atelier&category=forum&source=a-source&source=b-source"
+    )
+    assert Filters.parse(MultiDict(list(iter_multi_items(filters.to_args())))) == filters
+    fewer = filters.without_value("region", "Normandie").without_value("category", "atelier")
+    assert fewer.to_args() == {"region": "Bretagne", "category": "forum", "source": ["a-source", "b-source"]}
+    assert ("region", "Normandie") in filters.active() and len(filters.active()) == 6
+
+
+def test_a_wrong_value_among_several_is_named():
+    with pytest.raises(FilterError) as error:
+        Filters.parse(MultiDict([("region", "Bretagne"), ("region", "Atlantide")]))
+    assert error.value.param == "region" and "Atlantide" in error.value.message
 
 
 def test_online_zero_means_in_person_and_stays_in_the_url():

@@ -1,12 +1,32 @@
-"""What discovery finds at a site's address, for the "add a source" page (aggregator.discovery)."""
+"""What discovery finds at a site's address, for the "add a source" page (aggregator.discovery).
+
+Discovery fetches a page of another site, which may take its time: it runs on a small pool of worker
+threads, never on a request's thread for longer than ``WAIT_SECONDS``. A page still running says
+so, and asking again for the same address shows the result once it is there; past ``MAX_PENDING``
+discoveries waiting, a new one is refused at once. However many operators press "Découvrir", the
+public pages keep their threads.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+
+WORKERS = 2
+MAX_PENDING = 8
+WAIT_SECONDS = 2.0
+KEEP_SECONDS = 300.0  # how long a result nobody asked for again is kept
 
 
 class DiscoveryFailed(Exception):
     """Discovery could not read the site; the message says why."""
+
+
+class DiscoveryBusy(DiscoveryFailed):
+    """Too many discoveries are running: nothing was started."""
 
 
 @dataclass(frozen=True)
@@ -17,14 +37,61 @@ class Found:
     url: str
     how: str
     guessed: bool
+    events: int  # events (posts, for a news feed) fetching it gave
+    outcome: str  # what fetching it showed: "12 events", "HTTP 404"…
 
 
-def discover_site(url: str) -> list[Found]:
-    """The event sources the page at ``url`` declares or suggests, best first."""
+def discover_site(url: str, allow_private: bool) -> list[Found]:
+    """The event sources the site at ``url`` offers, those yielding events first."""
     from aggregator.discovery import DiscoveryError, discover_url
 
     try:
-        candidates = discover_url(url)
+        candidates = discover_url(url, allow_private=allow_private)
     except DiscoveryError as exc:
         raise DiscoveryFailed(str(exc)) from exc
-    return [Found(c.kind, c.url, c.how, c.guessed) for c in candidates]
+    return [
+        Found(f.candidate.kind, f.candidate.url, f.candidate.how, f.candidate.guessed, f.events, f.outcome)
+        for f in candidates
+    ]
+
+
+class Discoveries:
+    """The discoveries of one web process: at most ``WORKERS`` at once, one per address."""
+
+    def __init__(self, workers: int = WORKERS, max_pending: int = MAX_PENDING) -> None:
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="discovery")
+        self._max_pending = max_pending
+        self._jobs: dict[tuple[str, bool], tuple[float, Future[list[Found]]]] = {}
+        self._lock = threading.Lock()
+
+    def find(self, url: str, allow_private: bool, wait: float = WAIT_SECONDS) -> list[Found] | None:
+        """What discovery found at ``url``, or None while it still runs (ask again later).
+
+        :raise DiscoveryFailed: the site cannot be read.
+        :raise DiscoveryBusy: too many discoveries are waiting already.
+        """
+        key = (url.strip(), allow_private)
+        future = self._job(key)
+        try:
+            return future.result(timeout=wait)
+        except FutureTimeout:
+            return None
+        finally:
+            if future.done():  # shown once: asking again discovers again
+                with self._lock:
+                    if key in self._jobs and self._jobs[key][1] is future:
+                        del self._jobs[key]
+
+    def _job(self, key: tuple[str, bool]) -> Future[list[Found]]:
+        now = time.monotonic()
+        with self._lock:
+            for old, (started, job) in list(self._jobs.items()):
+                if job.done() and now - started > KEEP_SECONDS:
+                    del self._jobs[old]
+            if key in self._jobs:
+                return self._jobs[key][1]
+            if sum(not job.done() for _, job in self._jobs.values()) >= self._max_pending:
+                raise DiscoveryBusy("too many discoveries are running: try again in a minute")
+            future = self._pool.submit(discover_site, *key)
+            self._jobs[key] = (now, future)
+            return future

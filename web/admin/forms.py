@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, RadioField, SelectField, StringField, SubmitField, TextAreaField
@@ -28,6 +30,24 @@ def _checked_by(check: Callable[[Any], object]) -> Callable[[FlaskForm, Field], 
     return validate
 
 
+def _public_site(_form: FlaskForm, field: Field) -> None:
+    """Unless private sources are allowed, an address whose host is on the server's own networks is
+    refused: the crawl would fetch it as discovery would."""
+    from aggregator.guarded_fetch import PrivateAddress, public_addresses
+
+    if current_app.config.get("ALLOW_PRIVATE_SOURCES"):
+        return
+    parts = urlsplit((field.data or "").strip())
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        if parts.hostname:
+            public_addresses(parts.hostname, port)
+    except PrivateAddress as exc:
+        raise ValidationError(str(exc)) from exc
+    except (OSError, ValueError):  # a name that does not resolve now is the crawl's to report
+        return
+
+
 class ActionForm(FlaskForm):
     """A button that changes something: only its CSRF token."""
 
@@ -38,7 +58,9 @@ class LoginForm(FlaskForm):
 
 
 class NewSourceForm(FlaskForm):
-    url = StringField(_l("Adresse du site"), validators=[DataRequired(), _checked_by(check_url)])
+    url = StringField(
+        _l("Adresse du site"), validators=[DataRequired(), _checked_by(check_url), _public_site]
+    )
     name = StringField(
         _l("Nom court (identifiant)"),
         description=_l("vide : tiré de l'adresse"),
@@ -56,7 +78,7 @@ class NewSourceForm(FlaskForm):
 
 class EditSourceForm(FlaskForm):
     title = StringField(_l("Titre"), validators=[Length(max=300)])
-    url = StringField(_l("Adresse"), validators=[DataRequired(), _checked_by(check_url)])
+    url = StringField(_l("Adresse"), validators=[DataRequired(), _checked_by(check_url), _public_site])
     kind = SelectField(_l("Type"), choices=list(KINDS))
     region = StringField(_l("Région par défaut"), validators=[Length(max=60)])
     schedule = StringField(

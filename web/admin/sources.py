@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import yaml
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -20,7 +20,7 @@ from aggregator.sources import SourceError
 from aggregator.types import utcnow
 from web.admin import bp
 from web.admin.deletion import deleted_message, deletion_impact
-from web.admin.discovery import DiscoveryFailed, discover_site
+from web.admin.discovery import Discoveries, DiscoveryFailed
 from web.admin.forms import ActionForm, DeleteSourceForm, EditSourceForm, NewSourceForm
 from web.db import get_session
 
@@ -58,6 +58,7 @@ def new_source() -> Response | str:
     """Add a source by URL: first see what discovery finds there, then save."""
     form = NewSourceForm()
     findings = None
+    pending = False
     if form.validate_on_submit():
         url = (form.url.data or "").strip()
         form.name.data = form.name.data or suggest_name(url)
@@ -79,11 +80,14 @@ def new_source() -> Response | str:
                 flash(_("Source %(name)s ajoutée.", name=source.name), "success")
                 return redirect(url_for("admin.source", name=source.name))
         else:
+            discoveries: Discoveries = current_app.extensions["ess_agenda_discoveries"]
             try:
-                findings = discover_site(url)
+                findings = discoveries.find(url, bool(current_app.config["ALLOW_PRIVATE_SOURCES"]))
             except DiscoveryFailed as exc:
                 flash(str(exc), "error")
-    return render_template("admin/source_new.html", form=form, findings=findings)
+            else:
+                pending = findings is None
+    return render_template("admin/source_new.html", form=form, findings=findings, pending=pending)
 
 
 @bp.get("/sources/<name>")
