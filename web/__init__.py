@@ -48,7 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         hops = int(app.config["PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    from web import db, errors, i18n, security, templating
+    from web import api_edge, db, errors, i18n, security, templating
     from web.cache import VersionedCache
     from web.http import HighWater
 
@@ -57,6 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    api_edge.init_app(app)
     app.extensions["ess_agenda_cache"] = VersionedCache()
     app.extensions["ess_agenda_last_modified"] = HighWater()
 
