@@ -64,7 +64,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["ess_agenda_cache"] = VersionedCache()
     app.extensions["ess_agenda_last_modified"] = HighWater()
 
-    from web import admin, agenda, api, events, feeds, images, map, site
+    from web import admin, agenda, api, embed, events, feeds, images, map, site
 
     app.register_blueprint(agenda.bp)
     app.register_blueprint(events.bp)
@@ -72,6 +72,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(map.bp)
     app.register_blueprint(map.api)
+    app.register_blueprint(embed.bp)
     app.register_blueprint(i18n.bp)
     app.register_blueprint(site.bp)
     app.register_blueprint(images.bp)
