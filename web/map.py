@@ -41,7 +41,7 @@ api = Blueprint("geojson", __name__, url_prefix="/api")
 
 GEOJSON_TYPE = "application/geo+json"
 MAX_AGE = 300
-LISTED = 200  # events the page lists by place, for readers without JavaScript
+LISTED = 100  # events the page lists by place, for readers without JavaScript
 COORDINATE_DECIMALS = 5  # about a metre
 
 

@@ -137,13 +137,22 @@ def test_the_map_shows_each_place_once_and_its_popup_links_to_the_event(site, ti
     name = "carte" + ("-bretagne" if query else "") + f"-{width}.png"
     page.screenshot(path=str(ARTIFACTS / name), full_page=False)
 
+    if not query:
+        # The map opens on mainland France; each overseas place has a button that brings it into view.
+        reunion = events["reunion"]
+        page.locator(".map-overseas button", has_text="Saint-Denis").click()
+        link = page.locator(".leaflet-popup-content a", has_text=reunion.title)
+        link.wait_for()
+        assert link.get_attribute("href") == f"{base}/events/{reunion.uid}"
     if query:
         # Brest and Rennes are far apart: each has its own marker; Brest's popup leads to its event.
         velo = events["velo"]
         page.locator('.place-marker[title^="Recyclerie Un peu d\'R, Brest"]').click()
         link = page.locator(".leaflet-popup-content a", has_text=velo.title)
         assert link.get_attribute("href") == f"{base}/events/{velo.uid}"
+        page.wait_for_timeout(600)  # the popup fades in, the map pans to show it
         page.screenshot(path=str(ARTIFACTS / f"carte-popup-{width}.png"), full_page=False)
+        page.locator("#map").screenshot(path=str(ARTIFACTS / f"carte-map-{width}.png"))
         link.click()
         page.wait_for_url(f"{base}/events/{velo.uid}")
         assert page.locator("h1").inner_text() == velo.title

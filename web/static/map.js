@@ -83,11 +83,36 @@
     return L.divIcon({ html: html, className: className, iconSize: L.point(size, size) });
   }
 
+  function inMainland(place) {
+    return place.lat >= 41 && place.lat <= 51.2 && place.lon >= -5.3 && place.lon <= 9.7;
+  }
+
+  function listOverseas(items) {
+    var box = document.createElement("p");
+    box.className = "map-overseas";
+    box.textContent = data.labelOverseas + " ";
+    items.forEach(function (item) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button button--small button--secondary";
+      button.textContent = item.place.label || data.labelOverseas;
+      button.addEventListener("click", function () {
+        clusters.zoomToShowLayer(item.marker, function () {
+          item.marker.openPopup();
+        });
+      });
+      box.appendChild(button);
+      box.appendChild(document.createTextNode(" "));
+    });
+    element.insertAdjacentElement("afterend", box);
+  }
+
   element.hidden = false;
   var map = L.map(element, { scrollWheelZoom: false }).setView([46.6, 2.4], 5);
   L.tileLayer(data.tiles, { attribution: data.attribution, maxZoom: 18 }).addTo(map);
   var clusters = L.markerClusterGroup({
     showCoverageOnHover: false,
+    removeOutsideVisibleBounds: false, // overseas places stay in the page, off screen
     iconCreateFunction: function (cluster) {
       var events = cluster.getAllChildMarkers().reduce(function (sum, marker) {
         return sum + marker.options.events;
@@ -107,6 +132,8 @@
     })
     .then(function (collection) {
       var found = places(collection.features);
+      var mainland = [];
+      var overseas = [];
       found.forEach(function (place) {
         var count = place.events.length;
         var label = place.label + " : " + count + " " + (count > 1 ? data.labelEvents : data.labelEvent);
@@ -118,10 +145,18 @@
         });
         marker.bindPopup(popup(place), { maxWidth: 320 });
         clusters.addLayer(marker);
+        (inMainland(place) ? mainland : overseas).push({ place: place, marker: marker });
       });
       map.addLayer(clusters);
-      if (found.length) {
-        map.fitBounds(clusters.getBounds(), { maxZoom: 12, padding: [24, 24] });
+      // Mainland France first: overseas places would zoom the map out to the whole globe; they
+      // get a button each, below the map, that brings them into view.
+      var shown = mainland.length ? mainland : overseas;
+      if (shown.length) {
+        var bounds = L.latLngBounds(shown.map(function (item) { return item.marker.getLatLng(); }));
+        map.fitBounds(bounds, { maxZoom: 12, padding: [24, 24] });
+      }
+      if (mainland.length && overseas.length) {
+        listOverseas(overseas);
       }
       element.dataset.places = String(found.length);
       element.dataset.ready = "1";
