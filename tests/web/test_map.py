@@ -112,3 +112,13 @@ def test_the_vendored_map_library_is_served_with_its_licences(web):
         response = web.get(f"/static/{path}")
         assert response.status_code == 200, path
         response.close()
+
+
+def test_the_event_page_s_map_link_shows_a_commune_centre_as_the_commune():
+    from aggregator.models import Event
+    from aggregator.normalize.geography import geography
+    from web.links import map_link
+
+    lat, lon = geography().centre("29019")
+    assert "#map=13/" in (map_link(Event(insee="29019", lat=lat, lon=lon, online=False)) or "")
+    assert "#map=17/" in (map_link(Event(insee="29019", lat=48.3904, lon=-4.4861, online=False)) or "")
