@@ -46,7 +46,9 @@ def bench(kind: str, count: int, postgres_url: str, rounds: int = 3, repeats: in
         for paths in routes.values():  # the engine's pool and the templates, not the caches
             for path in paths:
                 _timed(client, path)
-        times = {route: {phase: [] for phase in PHASES} for route in routes}
+        times: dict[str, dict[str, list[float]]] = {
+            route: {phase: [] for phase in PHASES} for route in routes
+        }
         for route, paths in routes.items():  # each route from cold caches, as bench.web's agenda
             for _ in range(rounds):
                 with app.app_context():
