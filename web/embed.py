@@ -154,9 +154,13 @@ def builder() -> str:
         f'<iframe src="{escape(src)}" title="{title}" width="100%" height="600" loading="lazy" '
         f"data-ess-agenda></iframe>"
     )
+    chosen: dict[str, list[str]] = {}
+    for param, value in filters.active():
+        chosen.setdefault(param, []).append(value)
     return render_template(
         "integrer.html",
         filters=filters,
+        chosen=chosen,
         theme=theme,
         counts=counts,
         regions=regions(),

@@ -94,3 +94,10 @@ def test_the_resizing_scripts_are_served(web):
         response = web.get(f"/static/{path}")
         assert response.status_code == 200
         response.close()
+
+
+def test_the_builder_keeps_the_chosen_filters_in_its_form(web):
+    html = web.get("/integrer?department=29&category=atelier&source=adess-brest").get_data(as_text=True)
+    assert 'name="department" value="29"' in html
+    assert '<option value="atelier" selected>' in html
+    assert '<option value="adess-brest" selected>' in html
