@@ -19,8 +19,9 @@ import time
 from collections.abc import Sequence
 from urllib.parse import quote
 
+from aggregator.clock import pin as pin_clock
 from bench.databases import POSTGRES_URL, fresh_database
-from bench.web import AGENDA_SPREAD, AGENDA_URLS, PHASES, _bump, _timed, make_app, populate, summary
+from bench.web import AGENDA_SPREAD, AGENDA_URLS, PHASES, TODAY, _bump, _timed, make_app, populate, summary
 
 # The same selections as bench.web's agenda URLs, for each pair of routes compared.
 PAIRS = {
@@ -74,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--kind", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
     args = parser.parse_args(argv)
+    pin_clock(TODAY.isoformat())  # the day the events are spread around
     figures = bench(args.kind, args.events, args.postgres_url)
     times = figures["times"]
     assert isinstance(times, dict)
