@@ -38,7 +38,7 @@ def test_places_stored_before_commune_centres_get_them(any_db_url):
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0006")
+        command.upgrade(config, "0008")
     start = datetime(2026, 11, 26, 13, tzinfo=UTC)
     with engine.begin() as connection:
         connection.execute(Source.__table__.insert().values(id=1, name="s", kind="ical", url="u"))

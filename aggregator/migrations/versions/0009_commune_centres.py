@@ -4,8 +4,8 @@ Listings and events placed in a commune without coordinates of their own are pla
 centre (aggregator/data/geography.json.gz); an event so moved renders its iCalendar anew (GEO).
 Data only: downgrading leaves the coordinates.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06 18:45:00
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
