@@ -3,7 +3,8 @@
 Headless Debian Chromium driven by Playwright against the app served on 127.0.0.1; the map's tiles
 come from a blank tile server on 127.0.0.1 and the partner site embedding the agenda is a second
 server on another port (another origin). Every request the browser makes is checked to stay on
-127.0.0.1. Screenshots go to artifacts/.
+127.0.0.1. Screenshots go where the accessibility test's do ($ESS_AGENDA_ARTIFACTS, else a temporary
+directory).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import threading
 import zlib
 from collections.abc import Iterator
 from html import unescape
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,11 +25,11 @@ from aggregator.db import dispose_engine, get_engine, get_sessionmaker
 from aggregator.models import Event
 from aggregator.normalize.geography import geography
 from aggregator.schema import upgrade
+from tests.e2e.test_accessibility import ARTIFACTS
 from tests.e2e.test_agenda_browser import watch
 from tests.web.conftest import make_app
 from tests.web.factories import seed
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
