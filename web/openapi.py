@@ -108,7 +108,9 @@ def openapi_document(server: str) -> dict[str, Any]:
             "title": "ESS Agenda API",
             "version": "1",
             "description": "Events of the French social and solidarity economy, deduplicated across "
-            "partner sites. The same filters select the agenda pages, /calendar.ics and /feed.atom.",
+            "partner sites. The same filters select the agenda pages, /calendar.ics and /feed.atom. "
+            "Every /api answer allows any origin for GET (CORS), carries an ETag (304 on If-None-Match) "
+            "and errs in JSON.",
         },
         "servers": [{"url": server}],
         "paths": {
@@ -172,6 +174,21 @@ def openapi_document(server: str) -> dict[str, Any]:
                         },
                         "301": {"description": "The UID was merged into another event."},
                         "404": {"description": "No event ever had this UID."},
+                    },
+                }
+            },
+            "/api/events.geojson": {
+                "get": {
+                    "summary": "Placed events matching the filters, from today on, as GeoJSON",
+                    "parameters": filter_parameters(),
+                    "responses": {
+                        "200": {
+                            "description": "One Point per event; its properties: uid, title, start, "
+                            "end, all_day, status, place, city, url (the event's page).",
+                            "content": {"application/geo+json": {"schema": {"type": "object"}}},
+                        },
+                        "304": {"description": "Unchanged."},
+                        "400": bad_request,
                     },
                 }
             },

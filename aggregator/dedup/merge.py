@@ -21,6 +21,7 @@ from babel.dates import format_date
 
 from aggregator.dedup.profile import Profile, clean_city
 from aggregator.models import Event, Listing
+from aggregator.normalize.geography import geography
 from spiders.constants import CANCELLED, CONFIRMED, DEFAULT_TIMEZONE, POSTPONED
 
 RETIRED_NOTE = "retiré par ses sources"
@@ -137,7 +138,12 @@ def _times(members: Sequence[Member]) -> dict[str, Any]:
 def _specificity(listing: Listing) -> int:
     return sum(
         bool(getattr(listing, name)) for name in ("address", "location_name", "postcode", "city", "insee")
-    ) + (listing.lat is not None)
+    ) + _precise(listing)
+
+
+def _precise(listing: Listing) -> bool:
+    """Coordinates of the place itself, not its commune's centre."""
+    return listing.lat is not None and not geography().is_centre(listing.insee, listing.lat, listing.lon)
 
 
 def _place(members: Sequence[Member]) -> dict[str, Any]:
@@ -151,12 +157,16 @@ def _place(members: Sequence[Member]) -> dict[str, Any]:
         return {**fields, "online": online}
     best = min(placed, key=lambda m: (-_specificity(m.listing), m.profile.news, m.speaking_order)).listing
     fields = {name: getattr(best, name) for name in PLACE_FIELDS}
+    approximate = not _precise(best)  # a commune's centre gives way to a source's own coordinates
     for other in placed:
         same_place = (other.profile.city and other.profile.city == _city(best)) or (
             other.listing.postcode and other.listing.postcode == best.postcode
         )
         if not same_place:
             continue
+        if approximate and _precise(other.listing):
+            fields.update(lat=other.listing.lat, lon=other.listing.lon)
+            approximate = False
         for name in PLACE_FIELDS:
             if fields[name] in (None, "") and getattr(other.listing, name) not in (None, ""):
                 fields[name] = getattr(other.listing, name)

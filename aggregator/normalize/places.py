@@ -5,7 +5,8 @@ the name is unambiguous or a hint (département, the région the source states, 
 région) leaves one candidate. Without a commune, the département comes from the postcode's communes,
 the city's homonyms or a "(29)"-style hint; the source's default région is the last resort, and gives
 the région only. A postcode is only ever what the source wrote. A place abroad (abroad.py) gets
-no commune, département or région.
+no commune, département or région. Coordinates are the source's own,
+else, once the commune is known, its centre (``Geography.is_centre`` tells them apart later).
 """
 
 from __future__ import annotations
@@ -94,8 +95,12 @@ def resolve_place(fields: Mapping[str, Any], default_region: str | None = None) 
     )
     if found is not None:
         department = geo.department(found.commune.department)
+        if lat is None:
+            lat, lon = geo.centre(found.commune.code) or (None, None)
         return replace(
             place,
+            lat=lat,
+            lon=lon,
             city=found.name,
             insee=found.commune.code,
             department=found.commune.department,
