@@ -60,6 +60,7 @@ def event_as_dict(event: Event) -> dict[str, Any]:
             "postcode": event.postcode,
             "department": event.department,
             "region": event.region,
+            "country": event.country,
             "lat": event.lat,
             "lon": event.lon,
         },

@@ -33,6 +33,12 @@ def filter_parameters() -> list[dict[str, Any]]:
     return [
         _facet("region", "Official région name.", type="string", enum=list(regions())),
         _facet("department", "Département code: 29, 2A, 974…", type="string", pattern="^([0-9]{2,3}|2[AB])$"),
+        _facet(
+            "country",
+            "Country of the place, ISO 3166-1 alpha-2 (FR; BE, CH, CA… for events abroad).",
+            type="string",
+            pattern="^[A-Za-z]{2}$",
+        ),
         _facet("city", "City (case-insensitive)."),
         _facet(
             "category",
@@ -53,7 +59,7 @@ LOCATION = {
     "type": "object",
     "properties": {
         name: {"type": ["string", "null"]}
-        for name in ("name", "address", "city", "postcode", "department", "region")
+        for name in ("name", "address", "city", "postcode", "department", "region", "country")
     }
     | {"lat": {"type": ["number", "null"]}, "lon": {"type": ["number", "null"]}},
 }

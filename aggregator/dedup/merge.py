@@ -29,7 +29,10 @@ RESCHEDULED_NOTE = "reporté ; initialement prévu le"
 RETIRE_AFTER_CRAWLS = 2
 
 TIME_FIELDS = ("start", "end", "all_day", "timezone")
-PLACE_FIELDS = ("location_name", "address", "postcode", "city", "insee", "department", "region", "lat", "lon")
+PLACE_FIELDS = (
+    *("location_name", "address", "postcode", "city", "insee", "department", "region", "country"),
+    *("lat", "lon"),
+)
 # What a subscriber's calendar shows: a change here is a new SEQUENCE and a new "updated".
 VISIBLE_FIELDS = ("title", "start", "end", "all_day", "timezone", "status", "online", *PLACE_FIELDS[:4])
 MERGED_FIELDS = (
@@ -153,7 +156,7 @@ def _place(members: Sequence[Member]) -> dict[str, Any]:
         online = any(m.listing.online for m in members)
         fields = dict.fromkeys(PLACE_FIELDS)
         if area is not None and not online:
-            fields.update(department=area.department, region=area.region)
+            fields.update(department=area.department, region=area.region, country=area.country)
         return {**fields, "online": online}
     best = min(placed, key=lambda m: (-_specificity(m.listing), m.profile.news, m.speaking_order)).listing
     fields = {name: getattr(best, name) for name in PLACE_FIELDS}

@@ -40,6 +40,9 @@ MAX_CITY = 200  # the column's size
 MAX_POSTCODE = 10  # the column's size
 
 
+FRANCE = "FR"
+
+
 @dataclass(frozen=True, slots=True)
 class Place:
     """The place columns of a listing."""
@@ -51,6 +54,7 @@ class Place:
     insee: str | None = None
     department: str | None = None
     region: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2: FR once a French place is found
     lat: float | None = None
     lon: float | None = None
 
@@ -65,11 +69,12 @@ def resolve_place(fields: Mapping[str, Any], default_region: str | None = None) 
         return Place()
     abroad = foreign_place(fields)
     if abroad is not None:  # neither its postcode nor the source's région says anything French
-        _, postcode, city = abroad
+        country, postcode, city = abroad
         lat, lon = coordinates(fields.get("lat"), fields.get("lon"))
         name, address = _text(fields.get("location_name")), _text(fields.get("address"))
         city = city[:MAX_CITY] if city else None
-        return Place(name, address, (postcode or "")[:MAX_POSTCODE] or None, city, lat=lat, lon=lon)
+        postcode = (postcode or "")[:MAX_POSTCODE] or None
+        return Place(name, address, postcode, city, country=country or None, lat=lat, lon=lon)
     geo = geography()
     parts = given_parts(fields)
     city, city_hint = clean_city(parts.city)
@@ -105,6 +110,7 @@ def resolve_place(fields: Mapping[str, Any], default_region: str | None = None) 
             insee=found.commune.code,
             department=found.commune.department,
             region=department.region if department else None,
+            country=FRANCE,
         )
     return _without_commune(geo, place, hint, stated_region, fallback_region)
 
@@ -212,11 +218,11 @@ def _without_commune(
         or _single(geo, _prefix_departments(geo, place.postcode))
     )
     if department is not None:
-        return replace(place, department=department.code, region=department.region)
+        return replace(place, department=department.code, region=department.region, country=FRANCE)
     region = _single_region(geo, served) or _single_region(geo, homonyms) or stated
     if region is None and not homonyms and not served:
         region = fallback  # nothing places the event elsewhere: assume the source's own région
-    return replace(place, region=region)
+    return replace(place, region=region, country=FRANCE if region else None)
 
 
 def _single(geo: Geography, codes: Iterable[str]) -> Department | None:

@@ -673,24 +673,29 @@ def test_build_derives_the_compact_file_from_the_package(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        ({"address": "123 Main St, Austin, TX 78701"}, ("78701", "Austin")),
-        ({"city": "Seattle", "postcode": "98101-1234", "country": "USA"}, ("98101-1234", "Seattle")),
-        ({"location_name": "Maison de l'ESS, Rue Haute 12, 1000 Bruxelles"}, ("1000", "Bruxelles")),
+        ({"address": "123 Main St, Austin, TX 78701"}, ("78701", "Austin", "US")),
+        ({"city": "Seattle", "postcode": "98101-1234", "country": "USA"}, ("98101-1234", "Seattle", "US")),
+        ({"location_name": "Maison de l'ESS, Rue Haute 12, 1000 Bruxelles"}, ("1000", "Bruxelles", None)),
         (
             {"address": "Rue Haute 12", "postcode": "1000", "city": "Bruxelles", "country": "BE"},
-            ("1000", "Bruxelles"),
+            ("1000", "Bruxelles", "BE"),
         ),
-        ({"address": "Rue du Rhône 8, 1204 Genève, Suisse"}, ("1204", "Genève")),
-        ({"address": "3000 rue Saint-Denis, Montréal, QC H2X 3K9, Canada"}, ("H2X 3K9", "Montréal")),
-        ({"address": "Calle 5, Ciudad de México, Mexique"}, (None, "Ciudad de México")),
+        ({"address": "Rue du Rhône 8, 1204 Genève, Suisse"}, ("1204", "Genève", "CH")),
+        ({"address": "3000 rue Saint-Denis, Montréal, QC H2X 3K9, Canada"}, ("H2X 3K9", "Montréal", "CA")),
+        ({"address": "Calle 5, Ciudad de México, Mexique"}, (None, "Ciudad de México", "MX")),
     ],
 )
 def test_a_place_abroad_gets_no_french_department_or_region(fields, expected):
     place = resolve_place(fields, default_region="Bretagne")
-    assert (place.postcode, place.city) == expected
+    assert (place.postcode, place.city, place.country) == expected
     assert (place.insee, place.department, place.region) == (None, None, None)
 
 
 def test_a_french_address_is_not_taken_for_one_abroad():
     place = resolve_place({"address": "5 rue Danton, 29200 Brest, France"})
-    assert (place.postcode, place.city, place.department) == ("29200", "Brest", "29")
+    assert (place.postcode, place.city, place.department, place.country) == ("29200", "Brest", "29", "FR")
+
+
+def test_a_place_only_known_by_its_region_is_in_france_and_an_online_one_nowhere():
+    assert resolve_place({"location_name": "Quelque part"}, default_region="Bretagne").country == "FR"
+    assert resolve_place({"location_name": "En ligne (webinaire)"}).country is None
