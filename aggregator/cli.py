@@ -268,6 +268,7 @@ def images(limit: int) -> None:
 @click.option("--json", "as_json", is_flag=True, required=True, help="Print JSON (required).")
 @click.option("--region", help="Only events in this région (any spelling).")
 @click.option("--department", help="Only events in this département (code: 29, 2A, 974).")
+@click.option("--country", help="Only events in this country (ISO code: FR, BE, CH…).")
 @click.option("--city", help="Only events in this city.")
 @click.option("--category", help="Only events of this category (slug or label).")
 @click.option("--source", help="Only events this source announces (its name).")

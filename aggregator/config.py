@@ -15,6 +15,8 @@ ESS_AGENDA_SCHEDULE_JITTER   seconds added at random to scheduled start times (d
 ESS_AGENDA_ALLOW_PRIVATE_SOURCES  discovery may fetch loopback and private addresses (default: 0)
 ESS_AGENDA_SECURE_COOKIES session cookies sent over HTTPS only (default: 1)
 ESS_AGENDA_RATELIMIT_STORAGE storage of login rate limits, e.g. redis://127.0.0.1:6379 (default: memory://)
+ESS_AGENDA_TILE_URL       map tiles, {z}/{x}/{y} template (default: the OpenStreetMap tile server)
+ESS_AGENDA_TILE_ATTRIBUTION  the tiles' attribution, HTML (default: OpenStreetMap's)
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ DEFAULT_DB_PATH = Path("var") / "ess-agenda.sqlite3"
 DEFAULT_FEED_PAST_DAYS = 400
 DEV_SECRET_KEY = "dev-insecure-key"  # public: the admin refuses to run on it outside tests
 MIN_SECRET_KEY_LENGTH = 32
+DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_TILE_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">les contributeurs d\'OpenStreetMap</a>'
+)
 
 
 def _default_database_url() -> str:
@@ -72,6 +78,10 @@ class Settings:
     )
     ratelimit_storage: str = field(
         default_factory=lambda: os.environ.get("ESS_AGENDA_RATELIMIT_STORAGE", "memory://")
+    )
+    tile_url: str = field(default_factory=lambda: os.environ.get("ESS_AGENDA_TILE_URL") or DEFAULT_TILE_URL)
+    tile_attribution: str = field(
+        default_factory=lambda: os.environ.get("ESS_AGENDA_TILE_ATTRIBUTION") or DEFAULT_TILE_ATTRIBUTION
     )
 
 

@@ -26,11 +26,16 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=PARIS)
 
 
-def _moment(event: Event, value: datetime | None) -> str | None:
+def moment_text(value: datetime | None, zone: ZoneInfo, all_day: bool) -> str | None:
+    """ISO 8601 in the event's zone; the date alone for an all-day event."""
     if value is None:
         return None
-    local = value.astimezone(event.zone)
-    return local.date().isoformat() if event.all_day else local.isoformat()
+    local = value.astimezone(zone)
+    return local.date().isoformat() if all_day else local.isoformat()
+
+
+def _moment(event: Event, value: datetime | None) -> str | None:
+    return moment_text(value, event.zone, event.all_day)
 
 
 def event_as_dict(event: Event) -> dict[str, Any]:
@@ -55,6 +60,7 @@ def event_as_dict(event: Event) -> dict[str, Any]:
             "postcode": event.postcode,
             "department": event.department,
             "region": event.region,
+            "country": event.country,
             "lat": event.lat,
             "lon": event.lon,
         },

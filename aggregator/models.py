@@ -119,6 +119,7 @@ class EventFields:
     insee: Mapped[str | None] = mapped_column(String(10))
     department: Mapped[str | None] = mapped_column(String(3), index=True)
     region: Mapped[str | None] = mapped_column(String(60), index=True)
+    country: Mapped[str | None] = mapped_column(String(2), index=True)  # ISO 3166-1 alpha-2
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     organizer: Mapped[str | None] = mapped_column(Text)

@@ -4,7 +4,8 @@ Config (from the environment through aggregator.config, overridable by ``create_
 ``DATABASE_URL``, ``SECRET_KEY``, ``FEED_PAST_DAYS`` (past days iCal feeds keep), ``PUBLIC_URL`` (the
 address absolute links say), ``PROXIES`` (trusted reverse proxies), ``ALLOW_PRIVATE_SOURCES`` (the
 admin's discovery may fetch loopback and private addresses), ``ATOM_ENTRIES``,
-``TODAY`` (pin today's date, ``YYYY-MM-DD``, for demos and tests).
+``TODAY`` (pin today's date, ``YYYY-MM-DD``, for demos and tests), ``TILE_URL`` and
+``TILE_ATTRIBUTION`` (the map's tiles).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         PROXIES=settings.proxies,
         ALLOW_PRIVATE_SOURCES=settings.allow_private_sources,
         ATOM_ENTRIES=200,
+        TILE_URL=settings.tile_url,
+        TILE_ATTRIBUTION=settings.tile_attribution,
         BABEL_DEFAULT_LOCALE="fr",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )
@@ -48,7 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         hops = int(app.config["PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    from web import db, errors, i18n, security, templating
+    from web import api_edge, db, errors, i18n, security, templating
     from web.cache import VersionedCache
     from web.http import HighWater
 
@@ -57,15 +60,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    api_edge.init_app(app)
     app.extensions["ess_agenda_cache"] = VersionedCache()
     app.extensions["ess_agenda_last_modified"] = HighWater()
 
-    from web import admin, agenda, api, events, feeds, images, site
+    from web import admin, agenda, api, embed, events, feeds, images, map, site
 
     app.register_blueprint(agenda.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(map.bp)
+    app.register_blueprint(map.api)
+    app.register_blueprint(embed.bp)
     app.register_blueprint(i18n.bp)
     app.register_blueprint(site.bp)
     app.register_blueprint(images.bp)

@@ -10,13 +10,14 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from aggregator.db import cannot_write
+from web.api_edge import under_api
 from web.filters import FilterError
 
 logger = logging.getLogger(__name__)
 
 
 def _respond(status: int, title: str, message: str, param: str | None = None) -> Response | tuple[str, int]:
-    if request.blueprint == "api":
+    if under_api():
         body = {"error": message, **({"param": param} if param else {})}
         response = jsonify(body)
         response.status_code = status

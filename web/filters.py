@@ -4,7 +4,8 @@ A page, its iCal feed, its Atom feed and its API call build their query from the
 so they can never disagree. Parameters (all optional, combinable):
 
 ``region`` official région name (any spelling the geography knows) · ``department`` code (``29``,
-``2A``, ``974``) · ``city`` · ``category`` (a slug of aggregator.normalize.categories, or its label) ·
+``2A``, ``974``) · ``country`` (ISO code of the place's country: ``FR``, ``BE``…) · ``city`` ·
+``category`` (a slug of aggregator.normalize.categories, or its label) ·
 ``source`` (a source's name) · ``from`` / ``to`` (``YYYY-MM-DD``, inclusive) ·
 ``q`` free text · ``online`` (``1`` online only, ``0`` in person only) · ``mois_ess`` (``1``: events
 of the Mois de l'ESS; ``category=mois-ess`` says the same).
@@ -51,6 +52,7 @@ MAX_TEXT = 200
 PARAMS = {
     "region": "region",
     "department": "department",
+    "country": "country",
     "city": "city",
     "category": "category",
     "source": "source",
@@ -61,7 +63,7 @@ PARAMS = {
     "mois_ess": "mois_ess",
 }
 # Facets a visitor may pick several values of (OR within one facet).
-MULTI = ("region", "department", "city", "category", "source")
+MULTI = ("region", "department", "country", "city", "category", "source")
 # What a query may give as a parameter's value: one string, or several for a repeated parameter.
 ArgValue = str | list[str]
 
@@ -110,6 +112,18 @@ def _region(value: str) -> str:
                 names=", ".join(unknown.names),
             ),
         ) from None
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 2 or code not in Locale("en").territories:
+        raise FilterError(
+            "country",
+            gettext(
+                "Pays inconnu : « %(value)s ». Donnez son code à deux lettres : FR, BE, CH…", value=value
+            ),
+        )
+    return code
 
 
 def _department(value: str) -> str:
@@ -219,6 +233,7 @@ class Filters:
 
     region: tuple[str, ...] = ()
     department: tuple[str, ...] = ()
+    country: tuple[str, ...] = ()
     city: tuple[str, ...] = ()
     category: tuple[str, ...] = ()
     source: tuple[str, ...] = ()
@@ -241,6 +256,7 @@ class Filters:
             categories = [label for label in categories if label != MOIS_ESS]
         values["region"] = _several(_region(v) for v in _all(args, "region"))
         values["department"] = _several(_department(v) for v in _all(args, "department"))
+        values["country"] = _several(_country(v) for v in _all(args, "country"))
         values["city"] = _several(_text("city", v) for v in _all(args, "city"))
         values["category"] = _several(categories, key=lambda label: category_slug(label) or label)
         values["source"] = _several(_source(v) for v in _all(args, "source"))
@@ -337,6 +353,8 @@ class Filters:
             where.append(Event.region.in_(self.region))
         if self.department:
             where.append(Event.department.in_(self.department))
+        if self.country:
+            where.append(Event.country.in_(self.country))
         if self.city:
             # SQLite's own lower() changes ASCII letters only: "Île-de-Batz" would never match.
             lower = func.unicode_lower if dialect == "sqlite" else func.lower

@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 from flask import url_for
 
 from aggregator.models import Event
+from aggregator.normalize.geography import geography
 from web.filters import Filters
 from web.ical import calendar_title, description_text, place_text
 
@@ -68,9 +69,11 @@ def google_event_link(event: Event) -> str:
 
 
 def map_link(event: Event) -> str | None:
-    """The place on OpenStreetMap: a pin when coordinates are known, else a search."""
+    """The place on OpenStreetMap: a pin when coordinates are known (the whole commune when they are
+    its centre), else a search."""
     if event.lat is not None and event.lon is not None:
-        return f"{OSM}?mlat={event.lat:.6f}&mlon={event.lon:.6f}#map=17/{event.lat:.6f}/{event.lon:.6f}"
+        zoom = 13 if geography().is_centre(event.insee, event.lat, event.lon) else 17
+        return f"{OSM}?mlat={event.lat:.6f}&mlon={event.lon:.6f}#map={zoom}/{event.lat:.6f}/{event.lon:.6f}"
     if event.online:
         return None
     town = " ".join(p for p in (event.postcode, event.city) if p)

@@ -33,6 +33,12 @@ def filter_parameters() -> list[dict[str, Any]]:
     return [
         _facet("region", "Official région name.", type="string", enum=list(regions())),
         _facet("department", "Département code: 29, 2A, 974…", type="string", pattern="^([0-9]{2,3}|2[AB])$"),
+        _facet(
+            "country",
+            "Country of the place, ISO 3166-1 alpha-2 (FR; BE, CH, CA… for events abroad).",
+            type="string",
+            pattern="^[A-Za-z]{2}$",
+        ),
         _facet("city", "City (case-insensitive)."),
         _facet(
             "category",
@@ -53,7 +59,7 @@ LOCATION = {
     "type": "object",
     "properties": {
         name: {"type": ["string", "null"]}
-        for name in ("name", "address", "city", "postcode", "department", "region")
+        for name in ("name", "address", "city", "postcode", "department", "region", "country")
     }
     | {"lat": {"type": ["number", "null"]}, "lon": {"type": ["number", "null"]}},
 }
@@ -108,7 +114,9 @@ def openapi_document(server: str) -> dict[str, Any]:
             "title": "ESS Agenda API",
             "version": "1",
             "description": "Events of the French social and solidarity economy, deduplicated across "
-            "partner sites. The same filters select the agenda pages, /calendar.ics and /feed.atom.",
+            "partner sites. The same filters select the agenda pages, /calendar.ics and /feed.atom. "
+            "Every /api answer allows any origin for GET (CORS), carries an ETag (304 on If-None-Match) "
+            "and errs in JSON.",
         },
         "servers": [{"url": server}],
         "paths": {
@@ -172,6 +180,21 @@ def openapi_document(server: str) -> dict[str, Any]:
                         },
                         "301": {"description": "The UID was merged into another event."},
                         "404": {"description": "No event ever had this UID."},
+                    },
+                }
+            },
+            "/api/events.geojson": {
+                "get": {
+                    "summary": "Placed events matching the filters, from today on, as GeoJSON",
+                    "parameters": filter_parameters(),
+                    "responses": {
+                        "200": {
+                            "description": "One Point per event; its properties: uid, title, start, "
+                            "end, all_day, status, place, city, url (the event's page).",
+                            "content": {"application/geo+json": {"schema": {"type": "object"}}},
+                        },
+                        "304": {"description": "Unchanged."},
+                        "400": bad_request,
                     },
                 }
             },

@@ -21,6 +21,7 @@ from babel.dates import format_date
 
 from aggregator.dedup.profile import Profile, clean_city
 from aggregator.models import Event, Listing
+from aggregator.normalize.geography import geography
 from spiders.constants import CANCELLED, CONFIRMED, DEFAULT_TIMEZONE, POSTPONED
 
 RETIRED_NOTE = "retiré par ses sources"
@@ -28,7 +29,10 @@ RESCHEDULED_NOTE = "reporté ; initialement prévu le"
 RETIRE_AFTER_CRAWLS = 2
 
 TIME_FIELDS = ("start", "end", "all_day", "timezone")
-PLACE_FIELDS = ("location_name", "address", "postcode", "city", "insee", "department", "region", "lat", "lon")
+PLACE_FIELDS = (
+    *("location_name", "address", "postcode", "city", "insee", "department", "region", "country"),
+    *("lat", "lon"),
+)
 # What a subscriber's calendar shows: a change here is a new SEQUENCE and a new "updated".
 VISIBLE_FIELDS = ("title", "start", "end", "all_day", "timezone", "status", "online", *PLACE_FIELDS[:4])
 MERGED_FIELDS = (
@@ -137,7 +141,12 @@ def _times(members: Sequence[Member]) -> dict[str, Any]:
 def _specificity(listing: Listing) -> int:
     return sum(
         bool(getattr(listing, name)) for name in ("address", "location_name", "postcode", "city", "insee")
-    ) + (listing.lat is not None)
+    ) + _precise(listing)
+
+
+def _precise(listing: Listing) -> bool:
+    """Coordinates of the place itself, not its commune's centre."""
+    return listing.lat is not None and not geography().is_centre(listing.insee, listing.lat, listing.lon)
 
 
 def _place(members: Sequence[Member]) -> dict[str, Any]:
@@ -147,16 +156,20 @@ def _place(members: Sequence[Member]) -> dict[str, Any]:
         online = any(m.listing.online for m in members)
         fields = dict.fromkeys(PLACE_FIELDS)
         if area is not None and not online:
-            fields.update(department=area.department, region=area.region)
+            fields.update(department=area.department, region=area.region, country=area.country)
         return {**fields, "online": online}
     best = min(placed, key=lambda m: (-_specificity(m.listing), m.profile.news, m.speaking_order)).listing
     fields = {name: getattr(best, name) for name in PLACE_FIELDS}
+    approximate = not _precise(best)  # a commune's centre gives way to a source's own coordinates
     for other in placed:
         same_place = (other.profile.city and other.profile.city == _city(best)) or (
             other.listing.postcode and other.listing.postcode == best.postcode
         )
         if not same_place:
             continue
+        if approximate and _precise(other.listing):
+            fields.update(lat=other.listing.lat, lon=other.listing.lon)
+            approximate = False
         for name in PLACE_FIELDS:
             if fields[name] in (None, "") and getattr(other.listing, name) not in (None, ""):
                 fields[name] = getattr(other.listing, name)

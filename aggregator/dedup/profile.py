@@ -24,6 +24,7 @@ from aggregator.dedup.text import (
     words,
 )
 from aggregator.models import Listing, Source
+from aggregator.normalize.geography import geography
 
 ONLINE = "online"
 UNKNOWN = "?"
@@ -202,6 +203,8 @@ def build_profile(listing: Listing, source: Source, moved_from: datetime | None 
     department = listing.department or None
     region = listing.region or None
     city = clean_city(listing.city)
+    # A commune's centre says no more than its city: distances are only measured between real places.
+    precise = not geography().is_centre(listing.insee, listing.lat, listing.lon)
     return Profile(
         id=listing.id,
         source_id=listing.source_id,
@@ -217,8 +220,8 @@ def build_profile(listing: Listing, source: Source, moved_from: datetime | None 
         region=region,
         city=city,
         postcode=listing.postcode or None,
-        lat=listing.lat,
-        lon=listing.lon,
+        lat=listing.lat if precise else None,
+        lon=listing.lon if precise else None,
         online=bool(listing.online),
         oa_uid=openagenda_uid(source.kind, raw),
         title_text=listing.title,

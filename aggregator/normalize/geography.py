@@ -1,7 +1,7 @@
 """The official geography: communes, postcodes, départements and régions, loaded once per process.
 
-The data is aggregator/data/geography.json.gz, derived from INSEE's Code officiel géographique and La
-Poste's postcodes by aggregator/data/build_geography.py.
+The data is aggregator/data/geography.json.gz, derived from INSEE's Code officiel géographique, La
+Poste's postcodes and the communes' centres (town halls) by aggregator/data/build_geography.py.
 """
 
 from __future__ import annotations
@@ -120,6 +120,9 @@ class Geography:
             for code, name, department, postcodes in data["communes"]
         }
         self._former_codes: dict[str, str] = data["former_codes"]
+        self._centres: dict[str, tuple[float, float]] = {
+            code: (lat, lon) for code, (lat, lon) in data.get("centres", {}).items()
+        }
         self._by_postcode: dict[str, list[Commune]] = defaultdict(list)
         self._by_name: dict[str, list[NamedCommune]] = defaultdict(list)
         self._by_delegated_name: dict[str, list[NamedCommune]] = defaultdict(list)
@@ -155,6 +158,16 @@ class Geography:
             return None
         code = code.strip().upper()
         return self._communes.get(code) or self._communes.get(self._former_codes.get(code, ""))
+
+    def centre(self, code: str | None) -> tuple[float, float] | None:
+        """(lat, lon) of a commune's centre, its town hall; None where the data has none."""
+        commune = self.commune(code)
+        return self._centres.get(commune.code) if commune else None
+
+    def is_centre(self, code: str | None, lat: float | None, lon: float | None) -> bool:
+        """Whether the point is the commune's centre: it then tells the commune, not the place."""
+        centre = self.centre(code)
+        return centre is not None and lat is not None and lon is not None and centre == (lat, lon)
 
     def by_postcode(self, postcode: str | None) -> list[Commune]:
         """The communes La Poste serves under ``postcode`` (none for a CEDEX code)."""

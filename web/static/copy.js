@@ -6,7 +6,7 @@
   }
   var lang = document.documentElement.lang;
   var labels = lang === "en" ? ["Copy", "Copied"] : ["Copier", "Copié"];
-  document.querySelectorAll("input[data-copy]").forEach(function (input) {
+  document.querySelectorAll("input[data-copy], textarea[data-copy]").forEach(function (input) {
     var button = document.createElement("button");
     button.type = "button";
     button.className = "button button--small";
