@@ -41,10 +41,10 @@ def classifier_figures() -> None:
 
 def crawl_prose(root: Path, database_url: str) -> None:
     from aggregator.crawl import run_crawls
+    from aggregator.db import get_engine, get_sessionmaker
     from aggregator.samples_server import serve_sites
     from aggregator.schema import upgrade
     from aggregator.sources import read_sources_file, upsert_sources
-    from aggregator.db import get_engine, get_sessionmaker
 
     upgrade(get_engine(database_url))
     with serve_sites(root / "sites") as base:
