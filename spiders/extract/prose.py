@@ -34,8 +34,10 @@ def judged_candidates(documents: list[Document]) -> list[Judged]:
 
 
 def announced_events(judged: list[Judged], title: str) -> list[Candidate]:
-    """The candidates judged events; a post announcing one event keeps its own title for it."""
+    """The candidates judged events; a post announcing one event keeps its own title for it when the
+    post's title gives its date or nothing in the layout names it."""
     events = [j.candidate for j in judged if j.verdict.event]
-    if len(events) == 1 and title and events[0].title_source in ("sentence", "document"):
+    named = events[0].title_source in ("sentence", "document") if events else False
+    if len(events) == 1 and title and (events[0].in_title or named):
         events = [replace(events[0], title=title, title_source="document")]
     return events

@@ -27,6 +27,7 @@ import feedparser
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from spiders.extract.announcements import NOT_EVENT_TITLE
 from spiders.extract.candidates import Candidate
 from spiders.extract.documents import Document, UnreadableDocument, html_document, pdf_document
 from spiders.extract.links import canonical_url, same_site, web_url
@@ -60,6 +61,12 @@ class Post:
     raw: dict[str, Any]
     html: str = ""
     whole_page: bool = False
+
+
+def is_report(title: str) -> bool:
+    """A compte-rendu, a bilan, a job offer or a call by its title (a newsletter's title is no verdict)."""
+    match = NOT_EVENT_TITLE.search(title)
+    return match is not None and not re.match(r"lettre|newsletter|au\s+sommaire", match.group(), re.I)
 
 
 class RssSpider(EventSpider):
@@ -221,7 +228,7 @@ class RssSpider(EventSpider):
         for entry in judged:
             self.count("candidate_event" if entry.verdict.event else "candidate_rejected")
         verdicts = "; ".join(j.describe() for j in judged) or "no dated candidate"
-        events = announced_events(judged, post.title)
+        events = [] if is_report(post.title) else announced_events(judged, post.title)
         self.logger.info(
             "%s: %d event(s) of %d candidate(s): %s", post.url, len(events), len(judged), verdicts
         )
@@ -236,7 +243,8 @@ class RssSpider(EventSpider):
         when, place = candidate.when, candidate.place
         key = f"{post.key}#{candidate.days.first.isoformat()}" if several else post.key
         url = post.url if candidate.document.kind != "pdf" or candidate.in_title else candidate.document.url
-        status = "cancelled" if candidate.struck else self.status_from_text(candidate.sentence)
+        said = (candidate.sentence,) if several else (post.title, candidate.sentence)
+        status = "cancelled" if candidate.struck else self.status_from_text(*said)
         return EventItem(
             key=key,
             title=candidate.title,
