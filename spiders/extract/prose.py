@@ -34,10 +34,8 @@ def judged_candidates(documents: list[Document]) -> list[Judged]:
 
 
 def announced_events(judged: list[Judged], title: str) -> list[Candidate]:
-    """The candidates judged events; a post announcing one event keeps its own title for it when the
-    post's title gives its date or nothing in the layout names it."""
+    """The candidates judged events; a post announcing one event gives it the post's own title."""
     events = [j.candidate for j in judged if j.verdict.event]
-    named = events[0].title_source in ("sentence", "document") if events else False
-    if len(events) == 1 and title and (events[0].in_title or named):
+    if len(events) == 1 and title:
         events = [replace(events[0], title=title, title_source="document")]
     return events

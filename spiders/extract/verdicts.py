@@ -65,6 +65,7 @@ _EVENT_WORDS = re.compile(
 )
 _DEADLINE_AFTER = re.compile(r"^\W{0,3}(?:à\s+\d+\s*h\s*\d*\s*)?(?:au\s+plus\s+tard|dernier\s+délai)", re.I)
 _WINDOW = 60
+_LEAD = re.compile(r"jusqu['’](?:au|à)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ def features(candidate: Candidate) -> dict[str, float]:
     sentence = candidate.sentence
     start, end = candidate.days.span
     before = sentence[max(0, start - _WINDOW) : start] if end else sentence
+    lead = _LEAD.match(sentence[start:end]) if end else None
+    before += lead.group() if lead else ""  # "jusqu’au" read as the date's own first word
     after = sentence[end : end + 40] if end else ""
     published = candidate.document.published
     ahead = (candidate.days.first - published).days

@@ -43,6 +43,7 @@ _TRUNCATED = re.compile(
 )
 FETCH_MODES = ("auto", "always", "never")
 MAX_PDFS = 2  # PDFs fetched per post
+MAX_NOTED = 30  # candidates' verdicts kept on each listing of a post
 _PDF_LINK = re.compile(r"""href=["']([^"']+\.pdf)(?:[?#][^"']*)?["']""", re.IGNORECASE)
 
 
@@ -235,9 +236,12 @@ class RssSpider(EventSpider):
         if not events:
             self.count("no_event")
             return
+        notes = [j.describe() for j in judged][:MAX_NOTED]
         for candidate in events:
             self.count("event")
-            yield self._item(post, candidate, several=len(events) > 1)
+            item = self._item(post, candidate, several=len(events) > 1)
+            item["raw"] = item["raw"] | {"verdicts": notes}
+            yield item
 
     def _item(self, post: Post, candidate: Candidate, several: bool) -> EventItem:
         when, place = candidate.when, candidate.place
