@@ -30,7 +30,7 @@ from twisted.python.failure import Failure
 from spiders.extract.announcements import NOT_EVENT_TITLE
 from spiders.extract.candidates import Candidate
 from spiders.extract.documents import Document, UnreadableDocument, html_document, pdf_document
-from spiders.extract.links import canonical_url, same_site, web_url
+from spiders.extract.links import canonical_url, pdf_links, web_url
 from spiders.extract.page import main_text, published_on
 from spiders.extract.prose import announced_events, judged_candidates
 from spiders.extract.text import clean_line, html_to_text
@@ -44,7 +44,6 @@ _TRUNCATED = re.compile(
 FETCH_MODES = ("auto", "always", "never")
 MAX_PDFS = 2  # PDFs fetched per post
 MAX_NOTED = 30  # candidates' verdicts kept on each listing of a post
-_PDF_LINK = re.compile(r"""href=["']([^"']+\.pdf)(?:[?#][^"']*)?["']""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -191,9 +190,7 @@ class RssSpider(EventSpider):
         yield from self._items(post, [document])
 
     def _pdf_links(self, post: Post) -> list[str]:
-        links = (web_url(href, post.url) for href in _PDF_LINK.findall(post.html))
-        found = [url for url in dict.fromkeys(links) if url and same_site(url, post.url)]
-        return found[:MAX_PDFS]
+        return pdf_links(post.html, post.url)[:MAX_PDFS]
 
     def _pdf_request(self, post: Post, documents: list[Document], pdfs: list[str]) -> Request:
         kwargs = {"post": post, "documents": documents, "pdfs": pdfs[1:]}
