@@ -25,8 +25,8 @@ _STREET_TYPES = (
     r"|parvis|passage|rond-point|faubourg|mail|promenade|voie|ruelle|sentier|lieu-dit|zone|ZA|ZI|ZAC"
 )
 _ADDRESS = re.compile(
-    rf"(?P<address>(?:\d+(?:\s?[-–]\s?\d+)?(?:\s?(?:bis|ter))?,?\s+)?(?:{_STREET_TYPES})\s+[^,;:()\n.]+?)"
-    rf"(?=\s*(?:[,;:()\n]|\.(?:\s|$)|\s(?:à|a)\s|$|\s\d{{5}}\s))",
+    rf"(?P<address>(?:\d+(?:\s?[-–]\s?\d+)?(?:\s?(?:bis|ter))?,?\s+)?(?<![\w-])(?:{_STREET_TYPES})\s+[^,;:()\n.·]+?)"
+    rf"(?=\s*(?:[,;:()\n·]|\.(?:\s|$)|\s(?:à|a)\s|$|\s\d{{5}}\s))",
     re.IGNORECASE,
 )
 _INTRODUCER = re.compile(

@@ -121,6 +121,13 @@ def content_links(selector: Selector, base_url: str) -> list[str]:
     ]
 
 
+def pdf_links(html: str, base_url: str) -> list[str]:
+    """Same-site links to PDFs (a newsletter, a programme, a flyer), in page order, without repeats."""
+    hrefs = Selector(text=html).xpath("//a/@href").getall() if html else []
+    links = _unique(web_url(href, base_url) for href in hrefs)
+    return [url for url in links if same_site(url, base_url) and urlsplit(url).path.lower().endswith(".pdf")]
+
+
 def same_site(url: str, other: str) -> bool:
     """Both URLs on the same host (``www.`` aside)."""
     return _host(url) == _host(other)

@@ -8,6 +8,8 @@
 3. Crawl the chosen one with the code of its own kind (the response is handed to that kind's
    ``parse``); an agenda of cards (spiders.extract.agenda_blocks) is read here, from each card's
    event page.
+4. Unless an agenda of cards was chosen, read the agenda pages explored as prose too
+   (spiders.kinds.prose_pages): an association's "Agenda" page of dated lines gives its events.
 
 What was found, tried and chosen goes with the crawl's run; the aggregator keeps it on
 ``Source.discovered`` (aggregator.discovery, aggregator.finish).
@@ -55,6 +57,7 @@ from spiders.kinds.html import HtmlSpider
 from spiders.kinds.ical import IcalSpider
 from spiders.kinds.jsonld import JsonLdSpider
 from spiders.kinds.openagenda import OpenAgendaSpider
+from spiders.kinds.prose_pages import page_items
 from spiders.kinds.rss import RssSpider
 from spiders.kinds.tribe import TribeSpider
 
@@ -85,6 +88,7 @@ class AutoSpider(EventSpider):
         self._samples: dict[str, list[str]] = {}
         self._cards: set[str] = set()  # event pages of an agenda of cards already asked for
         self._empty: list[tuple[Candidate, Response]] = []  # guessed sources that work but hold no events
+        self._agenda_pages: list[TextResponse] = []  # read as prose once a kind is chosen
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """The homepage: what it offers, then its agenda pages if it declares no calendar."""
@@ -104,6 +108,7 @@ class AutoSpider(EventSpider):
     def parse_agenda_page(self, response: Response) -> Iterator[Any]:
         """An agenda page: what it offers too, and whether it lists event pages."""
         if isinstance(response, TextResponse):
+            self._agenda_pages.append(response)
             self._explore_page(response)
         yield from self._next_step()
 
@@ -162,6 +167,10 @@ class AutoSpider(EventSpider):
             yield from self._choose(*self._empty[0])
             return
         self._record()
+        items = list(self._prose_pages())
+        yield from items
+        if items:
+            return
         self.record_error(f"{self.homepage or self.source_url}: no agenda, calendar or feed found")
 
     def parse_candidate(self, response: Response, candidate: Candidate) -> Iterator[Any]:
@@ -215,6 +224,13 @@ class AutoSpider(EventSpider):
             yield from self.parse_cards(response, more=True)
         else:
             yield from self._delegate(candidate).parse(response)
+            yield from self._prose_pages()
+
+    def _prose_pages(self) -> Iterator[Any]:
+        """The events the explored agenda pages write as prose (none when they only link to events)."""
+        pages, self._agenda_pages = self._agenda_pages, []
+        for page in pages:
+            yield from page_items(self, page)
 
     def _delegate(self, candidate: Candidate) -> EventSpider:
         """A spider of the chosen kind sharing this crawl: its errors and rejections count here."""

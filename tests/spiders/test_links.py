@@ -11,6 +11,7 @@ from spiders.extract.links import (
     LinkSelectorError,
     canonical_url,
     content_links,
+    pdf_links,
     same_site,
     select_links,
     select_values,
@@ -107,3 +108,11 @@ def test_content_links_leave_out_frame_files_and_other_sites():
 def test_same_site_ignores_www():
     assert same_site("https://www.asso.example/a", "https://asso.example/b")
     assert not same_site("https://asso.example/a", "https://autre.example/a")
+
+
+def test_pdf_links_are_the_sites_own_pdfs() -> None:
+    html = (
+        '<p><a href="/lettre/n18.pdf">La lettre</a> <a href="https://other.example/x.pdf">ailleurs</a>'
+        ' <a href="/lettre/n18.pdf?utm_source=x">encore</a> <a href="/page/">page</a></p>'
+    )
+    assert pdf_links(html, "http://127.0.0.1:8000/post/") == ["http://127.0.0.1:8000/lettre/n18.pdf"]

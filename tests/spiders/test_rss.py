@@ -69,10 +69,10 @@ ANNOUNCED = {
         "department": "39",
     },
 }
-# Posts that announce nothing: a digest of several events, a deadline, a past event, a recap, a job
-# offer, a call for projects, the minutes of a meeting.
+# A digest's dates are each judged (no veto by its title).
+SEVERAL = "/pole-ess/actualites/agenda-decembre/"
+# Posts that announce nothing: a deadline, a past event, a recap, a job offer, the minutes of a meeting.
 NOT_ANNOUNCED = (
-    "/pole-ess/actualites/agenda-decembre/",
     "/pole-ess/actualites/prix-innovation-sociale/",
     "/pole-ess/actualites/rencontres-lorient-video/",
     "/pole-ess/actualites/retour-forum-emploi/",
@@ -111,8 +111,14 @@ def test_announced_event(fixture_listings: dict[str, Row[Any]], path: str) -> No
 
 def test_only_announcements_are_listed(fixture_listings: dict[str, Row[Any]]) -> None:
     paths = set(fixture_listings)
-    assert paths == set(ANNOUNCED)
+    assert paths == {*ANNOUNCED, SEVERAL}
     assert not paths & set(NOT_ANNOUNCED)
+
+
+def test_a_digest_is_read_date_by_date(fixture_db: str) -> None:
+    found = [row for row in listings(fixture_db, "pole-ess-lorient") if urlsplit(row.key).path == SEVERAL]
+    # Each is judged on its own words: the one said with its kind of event and place is kept.
+    assert [(row.city, row.all_day) for row in found] == [("Quimperlé", True)]
 
 
 def test_key_is_the_canonical_post_url(fixture_listings: dict[str, Row[Any]]) -> None:
