@@ -49,16 +49,18 @@ class NormalizePipeline:
         adapter = ItemAdapter(item)
         # A shallow copy: asdict() walks every nested value of the raw payload.
         given = dict(adapter.items())
-        # URLs that are not http(s) are left out and counted on the run (aggregator.runs).
-        dropped = spider.dropped_urls if isinstance(spider, EventSpider) else None
+        dropped: list[str] = []
         try:
-            return normalize_item(
+            fields = normalize_item(
                 given, default_region=region, default_zone=source_zone(spider), dropped=dropped
             )
         except NormalizationError as exc:
             if isinstance(spider, EventSpider):
                 spider.reject(rejection(given, exc), key=adapter.get("key"))
             raise DropItem(f"Invalid event: {exc}") from exc
+        if isinstance(spider, EventSpider):  # URLs that are not http(s), counted on the run
+            spider.dropped_urls.extend(dropped)
+        return fields
 
 
 class StorePipeline:
