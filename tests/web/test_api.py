@@ -69,6 +69,7 @@ def test_openapi_description(web):
     assert parameters == {
         "region",
         "department",
+        "country",
         "city",
         "category",
         "source",
