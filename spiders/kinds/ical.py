@@ -377,7 +377,8 @@ def _series_between(
     """
     query = recurring_ical_events.of(calendar, skip_bad_series=True)
     found: dict[str, icalendar.Event] = {}  # an occurrence spanning two windows is met twice
-    begin, span = first, 1
+    # From the series' own start when it is later: the windows before it would only grow empty.
+    begin, span = max(first, _series_start(calendar) or first), 1
     while begin <= last and len(found) < enough:
         stop = min(begin + timedelta(days=span), last + timedelta(days=1))  # between() leaves out stop
         for occurrence in query.between(begin, stop):
@@ -385,6 +386,19 @@ def _series_between(
             found.setdefault(_recurrence_text(moment), occurrence)
         begin, span = stop, span * 2
     return list(found.values())
+
+
+def _series_start(calendar: icalendar.Calendar) -> date | None:
+    """The first day any of the calendar's events starts on, if they say."""
+    days = []
+    for event in calendar.walk("VEVENT"):
+        start = event.get("DTSTART")
+        value = getattr(start, "dt", None)
+        if isinstance(value, datetime):
+            days.append(value.date())
+        elif isinstance(value, date):
+            days.append(value)
+    return min(days, default=None)
 
 
 def _readable(text: str) -> bool:
