@@ -2,7 +2,8 @@
 
 Usage: python -m bench.learn_verdicts [--list] [--check]
 
-The labelled set is ``bench/labelled/labels.json``: documents of ``bench/labelled/documents`` (pages,
+The labelled set is ``bench/labelled/labels.json``: documents of ``bench/labelled/documents``, or the
+repository's own files they are (an entry's ``source``: sample sites, prose fixtures) (pages,
 post contents, PDFs, plain text), each with its publication date, its split (``train`` or ``test``:
 the test documents are kept apart for measurement only) and, for each date its candidates start on,
 what it is: ``event`` or the kind of trap (``past``, ``deadline``, ``hours``, ``publication``,
@@ -28,6 +29,7 @@ from spiders.extract.documents import Document, html_document, pdf_document, tex
 from spiders.extract.verdicts import WEIGHTS_FILE, Model, features
 
 LABELLED = Path(__file__).with_name("labelled")
+ROOT = LABELLED.parents[1]
 PRECISION_FLOOR = 0.97
 EPOCHS, RATE, PENALTY = 3000, 0.3, 0.003
 
@@ -45,16 +47,19 @@ class Example:
 
 
 def read_document(entry: dict[str, str]) -> Document:
-    path = LABELLED / "documents" / entry["file"]
+    """A labelled document: its copy in ``documents``, or the repository's file it is (``source``),
+    read under its labelled name either way."""
+    name = entry["file"]
+    path = ROOT / entry["source"] if "source" in entry else LABELLED / "documents" / name
     published = date.fromisoformat(entry["published"])
     title = entry.get("title", "")
-    form = entry.get("format") or path.suffix.lstrip(".")
+    form = entry.get("format") or Path(name).suffix.lstrip(".")
     if form == "pdf":
-        return pdf_document(path.read_bytes(), path.name, title, published)
+        return pdf_document(path.read_bytes(), name, title, published)
     if form == "txt":
-        return text_document(path.read_text(encoding="utf-8"), path.name, title, published)
+        return text_document(path.read_text(encoding="utf-8"), name, title, published)
     whole = form != "fragment"
-    return html_document(path.read_text(encoding="utf-8"), path.name, title, published, whole_page=whole)
+    return html_document(path.read_text(encoding="utf-8"), name, title, published, whole_page=whole)
 
 
 def examples(strict: bool = True) -> list[Example]:
