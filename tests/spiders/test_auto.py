@@ -260,7 +260,7 @@ SOURCES = [
     {"name": "a-rss", "kind": "auto", "url": "{base}/rss-site/"},
     {"name": "a-nothing", "kind": "auto", "url": "{base}/nothing/"},
     {"name": "a-direct", "kind": "auto", "url": "{base}/tribe-site/agenda.ics"},
-    {"name": "a-cards", "kind": "auto", "url": "{base}/ess-sud/"},
+    {"name": "a-cards", "kind": "auto", "url": "{prose}/ess-sud/"},
     {"name": "a-empty-export", "kind": "auto", "url": "{base}/em-empty/"},
     *({"name": f"a-{site}", "kind": "auto", "url": f"{{base}}/{site}/"} for site in PLUGIN_SITES),
     {"name": "a-portal", "kind": "auto", "url": "{base}/portail/"},
@@ -271,11 +271,15 @@ SOURCES = [
 def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, dict[str, CrawlRun]]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('auto') / 'db.sqlite3'}"
     upgrade(get_engine(url))
-    with serve_sites(FIXTURES / "auto") as base, pytest.MonkeyPatch.context() as patch:
+    with (
+        serve_sites(FIXTURES / "auto") as base,
+        serve_sites(FIXTURES / "prose" / "sites") as prose,
+        pytest.MonkeyPatch.context() as patch,
+    ):
         # The OpenAgenda embed points to openagenda.com: its exports are served here instead.
         patch.setenv("ESS_AGENDA_OPENAGENDA_URL", f"{base}/openagenda")
         patch.setenv("ESS_AGENDA_GOOGLE_CALENDAR_URL", f"{base}/google")
-        runs = crawl(url, base, SOURCES)
+        runs = crawl(url, base, [{**s, "url": s["url"].replace("{prose}", prose)} for s in SOURCES])
     yield url, base, runs
     dispose_engine(url)
 
@@ -368,7 +372,8 @@ def test_an_empty_export_the_markup_suggests_gives_way_to_events_on_the_page(sit
 
 # -- agendas of cards ---------------------------------------------------------------------------
 
-# The ess-sud site of the prose corpus: the homepage's 4 cards, 3 more on "Voir tout l'agenda".
+# The ess-sud site of the prose corpus (tests/fixtures/prose): the homepage's 4 cards, 3 more on
+# "Voir tout l'agenda".
 ESS_SUD = {
     "Petit-déjeuner des financeurs solidaires": ("2027-02-04T08:30", "2027-02-04T10:30", "13003"),
     "Atelier « Mesurer son impact social »": ("2027-02-18T14:00", "2027-02-18T17:00", "06300"),
