@@ -21,12 +21,10 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # Scrapy starts this many asyncio workers for every response's output; the pipelines are
-# synchronous, so more than one only costs time (the default, 100, cost a third of a crawl's CPU;
-# 4 cost 2 % more instructions than 1).
+# synchronous, so more than one only costs time (bench/crawl.py shows it).
 CONCURRENT_ITEMS = 1
 # Scrapy's check for generator callbacks returning a value re-reads the callback's source whenever
-# its weak cache loses the bound method, that is on nearly every response: about a sixth of a
-# parse-only crawl's CPU.
+# its weak cache loses the bound method, that is on nearly every response.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5

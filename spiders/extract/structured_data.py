@@ -98,7 +98,7 @@ def page_nodes(html: str, base_url: str) -> tuple[list[dict[str, Any]], list[str
     # lxml refuses text with an XML encoding declaration: it gets UTF-8 bytes instead.
     data = html.encode("utf-8", "replace")
     # Only the syntaxes the page can hold: most pages carry neither, and each costs a pass. (Bytes
-    # lower only ASCII letters, which is all the markers hold, in a third of the time text takes.)
+    # lower only ASCII letters, which is all the markers hold, faster than text does.)
     lowered = data.lower()
     syntaxes = [syntax for syntax, marker in MARKERS.items() if marker in lowered]
     if not syntaxes:
