@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from aggregator.db import get_sessionmaker, retrying
 from aggregator.models import CrawlRun, Source
-from aggregator.store import DuplicateKey, ListingStore, Outcome
+from aggregator.store import Batch, DuplicateKey, ListingStore, Outcome
 from aggregator.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -120,64 +120,69 @@ class CrawlRecorder:
         session.commit()  # no connection is held between writes
         return cls(session, run, store, notes or CrawlNotes(), max(1, batch_size), closes_itself=not run_id)
 
-    def save(self, fields: Mapping[str, Any]) -> Outcome:
-        """Queue one listing; writes a batch when it is full or a little time has passed.
+    def add(self, fields: Mapping[str, Any]) -> bool:
+        """Classify one listing; True when a batch is ready to ``take`` (full, or a little time
+        passed since the last write).
 
         :raise DuplicateKey: when the crawl already gave this key.
         """
         try:
-            outcome = self.store.add(fields)
+            self.store.add(fields)
         except DuplicateKey:
             self.duplicates += 1
             raise
-        if self.store.pending >= self.batch_size:
-            self.write()
-        else:
-            self.write_when_due()
-        return outcome
+        return self.store.pending >= self.batch_size or self.due()
 
-    def write_when_due(self) -> None:
-        """Write what is queued and the run's progress if a little time passed since the last write
-        (also called on every page, so that a crawl finding nothing for a while still shows life)."""
-        if time.monotonic() - self._last_commit > COMMIT_EVERY_SECONDS:
+    def save(self, fields: Mapping[str, Any]) -> None:
+        """Classify one listing and write the batch when it is ready, in the calling thread."""
+        if self.add(fields):
             self.write()
+
+    def due(self) -> bool:
+        """Whether a little time passed since the last write: progress shows even while a crawl
+        finds nothing (the caller writes then)."""
+        return time.monotonic() - self._last_commit > COMMIT_EVERY_SECONDS
 
     def keep(self, key: str) -> None:
         """A listing the source still shows but whose new version was rejected: not removed."""
         self.store.keep(key)
 
-    def write(self) -> None:
-        """Write and commit what is queued with the run's progress. A busy database is waited for
-        (aggregator.db.retrying); a batch it refuses is retried row by row, and a row it still
-        refuses is lost, with the database's reason on the run."""
+    def take(self) -> Batch:
+        """What was classified since the last ``take``, for ``write`` (in the thread that writes)."""
+        return self.store.take()
+
+    def write(self, batch: Batch | None = None) -> None:
+        """Write and commit a batch (by default everything classified) with the run's progress.
+        A busy database is waited for (aggregator.db.retrying); a batch it refuses is retried row by
+        row, and a row it still refuses is lost, with the database's reason on the run."""
+        batch = self.take() if batch is None else batch
         started = time.monotonic()
         try:
-            retrying(self.session, self._flush)
+            retrying(self.session, lambda: self._commit(batch))
         except SQLAlchemyError:
-            self._write_one_by_one()
+            self._write_one_by_one(batch)
         self._last_commit = time.monotonic()
         self.seconds += self._last_commit - started
 
-    def _flush(self) -> None:
-        self.store.flush()
+    def _commit(self, batch: Batch) -> None:
+        self.store.write(batch)
         self._note_progress()
         self.session.commit()
-        self.store.written()
 
-    def _write_one_by_one(self) -> None:
-        for outcome, fields in self.store.take_pending():
+    def _write_one_by_one(self, batch: Batch) -> None:
+        for outcome, fields in batch.listings:
 
-            def write_one(outcome: Outcome = outcome, fields: Mapping[str, Any] = fields) -> None:
-                self.store.write_one(outcome, fields)
+            def write_one(outcome: Outcome = outcome, fields: dict[str, Any] = fields) -> None:
+                self.store.write(Batch([(outcome, fields)]))
                 self.session.commit()
 
             try:
                 retrying(self.session, write_one)
             except SQLAlchemyError as exc:
-                self.store.forget(outcome, fields)
+                self.store.forget(batch, outcome, fields)
                 reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
                 self.lost.append(f"{fields.get('title')!r} cannot be stored: {reason}")
-        retrying(self.session, self._flush)
+        retrying(self.session, lambda: self._commit(Batch(touched=batch.touched)))
 
     def _note_progress(self) -> None:
         """The run's counters and errors as they stand (the caller commits)."""

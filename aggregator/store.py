@@ -1,9 +1,10 @@
 """Store listings: upsert by (source, key) with a content hash; mark what a complete crawl missed.
 
 One crawl of one source goes through one ``ListingStore``. It loads the source's keys and content
-hashes once, so each listing is classified (new, updated, unchanged) without a query; changes are
-written in batches by ``flush``: one upsert statement for new and changed listings, one UPDATE of
-``last_seen`` per chunk of unchanged ones. Unchanged listings are never rewritten. After a complete
+hashes once, so each listing is classified (new, updated, unchanged) without a query; ``take`` hands
+what was classified over as a ``Batch``, which ``write`` writes (in whichever thread owns the session):
+one upsert statement for new and changed listings, one UPDATE of ``last_seen`` per chunk of unchanged
+ones. Unchanged listings are never rewritten. After a complete
 crawl, ``mark_unseen`` marks removed what it did not see (its ``last_seen`` older than the crawl).
 """
 
@@ -64,7 +65,7 @@ def upsert_listings(session: Session, rows: Sequence[Mapping[str, Any]]) -> list
     """Insert or update one source's listings by (source_id, key); returns their (id, key) pairs.
 
     On conflict every column is replaced except the key and ``first_seen``. A plain executemany
-    and one SELECT of the ids cost a third less than RETURNING through insertmanyvalues.
+    and one SELECT of the ids cost less than RETURNING through insertmanyvalues.
     """
     if not rows:
         return []
@@ -82,8 +83,20 @@ def upsert_listings(session: Session, rows: Sequence[Mapping[str, Any]]) -> list
 
 
 @dataclass
+class Batch:
+    """Listings classified by ``ListingStore.add``, handed over to be written together."""
+
+    listings: list[tuple[Outcome, dict[str, Any]]] = field(default_factory=list)
+    touched: list[str] = field(default_factory=list)  # keys seen unchanged: only ``last_seen`` moves
+
+    def __len__(self) -> int:
+        return len(self.listings) + len(self.touched)
+
+
+@dataclass
 class ListingStore:
-    """Writes one crawl's listings of one source; ``flush`` writes, ``mark_missing`` closes."""
+    """Writes one crawl's listings of one source: ``add`` classifies, ``write`` writes a ``Batch``
+    taken from it, ``mark_missing`` closes."""
 
     session: Session
     source_id: int
@@ -92,8 +105,7 @@ class ListingStore:
     seen: set[str] = field(default_factory=set)
     changed_ids: set[int] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in Outcome})
-    _pending: list[tuple[Outcome, dict[str, Any]]] = field(default_factory=list)
-    _touched: list[str] = field(default_factory=list)
+    _batch: Batch = field(default_factory=Batch)
 
     def __post_init__(self) -> None:
         if self.known is None:
@@ -106,8 +118,8 @@ class ListingStore:
 
     @property
     def pending(self) -> int:
-        """Listings classified but not yet written."""
-        return len(self._pending) + len(self._touched)
+        """Listings classified but not yet handed over."""
+        return len(self._batch)
 
     def add(self, fields: Mapping[str, Any]) -> Outcome:
         """Classify one listing and queue its write; an unchanged one is only marked as seen.
@@ -127,12 +139,12 @@ class ListingStore:
             outcome = Outcome.UPDATED
         if outcome is Outcome.UNCHANGED:
             assert known is not None
-            self._touched.append(key)
+            self._batch.touched.append(key)
             if not known.linked:  # stored by a crawl that died before deduplication
                 self.changed_ids.add(known.id)
         else:
             row = {name: value for name, value in fields.items() if name in LISTING_COLUMNS}
-            self._pending.append((outcome, row))
+            self._batch.listings.append((outcome, row))
         self.counts[outcome.value] += 1
         return outcome
 
@@ -141,40 +153,35 @@ class ListingStore:
         if key not in self.seen:
             self.seen.add(key)
             if key in self._known:
-                self._touched.append(key)
+                self._batch.touched.append(key)
 
-    def flush(self) -> None:
-        """Write what ``add`` queued (the caller commits, then calls ``written``; after a rollback
-        the same writes can be flushed again)."""
+    def take(self) -> Batch:
+        """Hand over what ``add`` queued since the last ``take``."""
+        batch, self._batch = self._batch, Batch()
+        return batch
+
+    def write(self, batch: Batch) -> None:
+        """Write a batch (the caller commits; after a rollback the same batch can be written again)."""
         now = utcnow()
-        if self._pending:
-            self._write([fields for _, fields in self._pending], now)
-        for keys in chunks(self._touched):
+        if batch.listings:
+            self._write([fields for _, fields in batch.listings], now)
+        for keys in chunks(batch.touched):
             self.session.execute(
                 update(Listing)
                 .where(Listing.source_id == self.source_id, Listing.key.in_(keys))
                 .values(last_seen=now, missed_crawls=0)
             )
 
-    def written(self) -> None:
-        """What ``flush`` wrote is committed."""
-        self._pending.clear()
-        self._touched.clear()
+    def flush(self) -> None:
+        """Write everything queued (the caller commits)."""
+        self.write(self.take())
 
-    def take_pending(self) -> list[tuple[Outcome, dict[str, Any]]]:
-        """Hand over the queued new and changed listings, to write them one at a time."""
-        pending, self._pending = self._pending, []
-        return pending
-
-    def write_one(self, outcome: Outcome, fields: Mapping[str, Any]) -> None:
-        """Write one listing handed over by ``take_pending`` (the caller commits)."""
-        self._write([fields], utcnow())
-
-    def forget(self, outcome: Outcome, fields: Mapping[str, Any]) -> None:
-        """Uncount a listing that could not be written; it stays seen, so it is not marked removed."""
+    def forget(self, batch: Batch, outcome: Outcome, fields: Mapping[str, Any]) -> None:
+        """Uncount a listing of ``batch`` that could not be written; it stays seen (its key touched
+        with the batch), so it is not marked removed."""
         self.counts[outcome.value] -= 1
         if fields["key"] in self._known:
-            self._touched.append(fields["key"])
+            batch.touched.append(fields["key"])
 
     def _write(self, batch: Sequence[Mapping[str, Any]], now: datetime) -> None:
         # One statement per set of columns: an executemany needs the same keys in every row, and a
@@ -209,7 +216,6 @@ class ListingStore:
         Only call after a crawl that completed successfully and found listings.
         """
         self.flush()
-        self.written()
         newly = mark_unseen(self.session, self.source_id, self.started_at)
         self.changed_ids.update(newly)
         return len(newly)

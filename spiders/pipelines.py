@@ -2,7 +2,9 @@
 
 The store pipeline opens its database session when the spider opens, writes listings in batches with
 the run's counters, and records how the crawl ended when it closes; the aggregator, in the process
-that launched the crawl, then finishes the run (aggregator.finish).
+that launched the crawl, then finishes the run (aggregator.finish). Batches are written by one
+thread of their own, in order: the crawl goes on fetching and parsing while the database commits,
+instead of waiting on every write with the whole event loop.
 
 Settings read: ESS_DATABASE_URL, ESS_STORE_ENABLED, ESS_STORE_BATCH_SIZE.
 """
@@ -10,6 +12,7 @@ Settings read: ESS_DATABASE_URL, ESS_STORE_ENABLED, ESS_STORE_BATCH_SIZE.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -17,6 +20,10 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.spiders import Spider
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred
+from twisted.internet.threads import deferToThreadPool
+from twisted.python.threadpool import ThreadPool
 
 from aggregator.normalize import NormalizationError, normalize_item
 from aggregator.normalize.listing import rejection
@@ -64,13 +71,19 @@ class NormalizePipeline:
 
 
 class StorePipeline:
-    """Stores normalized items as listings of the crawl's run (aggregator.runs.CrawlRecorder)."""
+    """Stores normalized items as listings of the crawl's run (aggregator.runs.CrawlRecorder).
+
+    The recorder classifies each item in the crawl's thread; its session is used, after it is
+    opened, only by the writer: a pool of one thread, so batches are written one after the other.
+    """
 
     def __init__(self, crawler: Crawler, database_url: str | None, batch_size: int) -> None:
         self.crawler = crawler
         self.database_url = database_url
         self.batch_size = batch_size
         self.recorder: CrawlRecorder | None = None
+        self.writer = ThreadPool(minthreads=1, maxthreads=1, name="ess-store")
+        self.writing: Deferred[object] | None = None  # the last batch handed to the writer
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -107,33 +120,63 @@ class StorePipeline:
             )
         except LookupError as exc:  # an ad hoc crawl (-a url=...) has no source to store under
             spider.record_error(f"nothing is stored: {exc}")
+            return
+        self.writer.start()
 
     def process_item(self, item: Any) -> Any:
         if self.recorder is None:
             raise DropItem("nothing is stored for this crawl")
         try:
-            self.recorder.save(item)
+            ready = self.recorder.add(item)
         except DuplicateKey as exc:  # counted by the recorder, reported on the run
             logger.debug("%s", exc)
-        return item
+            return item
+        if not ready:
+            return item
+        # The item waits for its batch: a database slower than the site holds the crawl back
+        # rather than piling batches up in memory.
+        return self._write(self.recorder).addCallback(lambda _: item)
 
     def response_received(self) -> None:
         """The run's page count and heartbeat follow the crawl even between items."""
-        if self.recorder is not None:
-            self.recorder.write_when_due()
+        if self.recorder is not None and self.writing is None and self.recorder.due():
+            self._write(self.recorder)
 
-    def close_spider(self) -> None:
+    def close_spider(self) -> Deferred[object] | None:
         spider = self.crawler.spider
-        if self.recorder is not None and isinstance(spider, EventSpider):
-            for key in sorted(spider.rejected_keys):
-                self.recorder.keep(key)
-            self.recorder.write()
+        if self.recorder is None or not isinstance(spider, EventSpider):
+            return None
+        for key in sorted(spider.rejected_keys):
+            self.recorder.keep(key)
+        return self._write(self.recorder)
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Record how the crawl ended and close the session."""
+    def spider_closed(self, spider: Spider, reason: str) -> Deferred[object] | None:
+        """Record how the crawl ended and close the session, after the batches handed over."""
         recorder, self.recorder = self.recorder, None
         if recorder is None:
-            return
-        recorder.end(reason)
-        if self.crawler.stats:
-            self.crawler.stats.set_value("ess/write_seconds", round(recorder.seconds, 3))
+            return None
+        ended = self._in_writer(lambda: recorder.end(reason))
+
+        def stop(result: object) -> object:
+            self.writer.stop()
+            if self.crawler.stats:
+                self.crawler.stats.set_value("ess/write_seconds", round(recorder.seconds, 3))
+            return result
+
+        return ended.addBoth(stop)
+
+    def _write(self, recorder: CrawlRecorder) -> Deferred[object]:
+        batch = recorder.take()
+        return self._in_writer(lambda: recorder.write(batch))
+
+    def _in_writer(self, work: Callable[[], object]) -> Deferred[object]:
+        """Run ``work`` after every write handed over before it; the Deferred fires when it ran."""
+        done: Deferred[object] = deferToThreadPool(reactor, self.writer, work)
+        self.writing = done
+
+        def finished(result: object) -> object:
+            if self.writing is done:
+                self.writing = None
+            return result
+
+        return done.addBoth(finished)
