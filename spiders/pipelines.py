@@ -11,8 +11,10 @@ Settings read: ESS_DATABASE_URL, ESS_STORE_ENABLED, ESS_STORE_BATCH_SIZE.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -20,10 +22,6 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.spiders import Spider
-from twisted.internet import reactor
-from twisted.internet.defer import Deferred
-from twisted.internet.threads import deferToThreadPool
-from twisted.python.threadpool import ThreadPool
 
 from aggregator.normalize import NormalizationError, normalize_item
 from aggregator.normalize.listing import rejection
@@ -74,7 +72,7 @@ class StorePipeline:
     """Stores normalized items as listings of the crawl's run (aggregator.runs.CrawlRecorder).
 
     The recorder classifies each item in the crawl's thread; its session is used, after it is
-    opened, only by the writer: a pool of one thread, so batches are written one after the other.
+    opened, only by the writer: one thread, so batches are written one after the other.
     """
 
     def __init__(self, crawler: Crawler, database_url: str | None, batch_size: int) -> None:
@@ -82,8 +80,8 @@ class StorePipeline:
         self.database_url = database_url
         self.batch_size = batch_size
         self.recorder: CrawlRecorder | None = None
-        self.writer = ThreadPool(minthreads=1, maxthreads=1, name="ess-store")
-        self.writing: Deferred[object] | None = None  # the last batch handed to the writer
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ess-store")
+        self.writing: asyncio.Future[object] | None = None  # the last work handed to the writer
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -120,10 +118,8 @@ class StorePipeline:
             )
         except LookupError as exc:  # an ad hoc crawl (-a url=...) has no source to store under
             spider.record_error(f"nothing is stored: {exc}")
-            return
-        self.writer.start()
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if self.recorder is None:
             raise DropItem("nothing is stored for this crawl")
         try:
@@ -131,52 +127,53 @@ class StorePipeline:
         except DuplicateKey as exc:  # counted by the recorder, reported on the run
             logger.debug("%s", exc)
             return item
-        if not ready:
-            return item
-        # The item waits for its batch: a database slower than the site holds the crawl back
-        # rather than piling batches up in memory.
-        return self._write(self.recorder).addCallback(lambda _: item)
+        if ready:
+            # The item waits for its batch: a database slower than the site holds the crawl back
+            # rather than piling batches up in memory.
+            await self._write(self.recorder)
+        return item
 
     def response_received(self) -> None:
         """The run's page count and heartbeat follow the crawl even between items."""
         if self.recorder is not None and self.writing is None and self.recorder.due():
-            self._write(self.recorder)
+            self._write(self.recorder).add_done_callback(_log_failure)
 
-    def close_spider(self) -> Deferred[object] | None:
+    async def close_spider(self) -> None:
         spider = self.crawler.spider
         if self.recorder is None or not isinstance(spider, EventSpider):
-            return None
+            return
         for key in sorted(spider.rejected_keys):
             self.recorder.keep(key)
-        return self._write(self.recorder)
+        await self._write(self.recorder)
 
-    def spider_closed(self, spider: Spider, reason: str) -> Deferred[object] | None:
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
         """Record how the crawl ended and close the session, after the batches handed over."""
         recorder, self.recorder = self.recorder, None
-        if recorder is None:
-            return None
-        ended = self._in_writer(lambda: recorder.end(reason))
+        try:
+            if recorder is not None:
+                await self._in_writer(lambda: recorder.end(reason))
+                if self.crawler.stats:
+                    self.crawler.stats.set_value("ess/write_seconds", round(recorder.seconds, 3))
+        finally:
+            self.writer.shutdown()
 
-        def stop(result: object) -> object:
-            self.writer.stop()
-            if self.crawler.stats:
-                self.crawler.stats.set_value("ess/write_seconds", round(recorder.seconds, 3))
-            return result
-
-        return ended.addBoth(stop)
-
-    def _write(self, recorder: CrawlRecorder) -> Deferred[object]:
+    def _write(self, recorder: CrawlRecorder) -> asyncio.Future[object]:
         batch = recorder.take()
         return self._in_writer(lambda: recorder.write(batch))
 
-    def _in_writer(self, work: Callable[[], object]) -> Deferred[object]:
-        """Run ``work`` after every write handed over before it; the Deferred fires when it ran."""
-        done: Deferred[object] = deferToThreadPool(reactor, self.writer, work)
+    def _in_writer(self, work: Callable[[], object]) -> asyncio.Future[object]:
+        """Run ``work`` after everything handed to the writer before it."""
+        done = asyncio.get_running_loop().run_in_executor(self.writer, work)
         self.writing = done
 
-        def finished(result: object) -> object:
-            if self.writing is done:
+        def finished(future: asyncio.Future[object]) -> None:
+            if self.writing is future:
                 self.writing = None
-            return result
 
-        return done.addBoth(finished)
+        done.add_done_callback(finished)
+        return done
+
+
+def _log_failure(future: asyncio.Future[object]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.error("cannot write the crawl's listings", exc_info=future.exception())
