@@ -1,7 +1,9 @@
-"""Caches keyed by the data version: anything derived from events stays valid until events change.
+"""The web's one cache: what a view derives from events, keyed by (view, what it shows, data version).
 
 The aggregator bumps ``DataVersion`` whenever an event changes, so a key holding the version never
-serves stale data, and every worker process can keep its own cache without coordination.
+serves stale data, and every worker process can keep its own cache without coordination. Counts,
+page ids, feeds and GeoJSON are all kept here (``versioned_key`` is the one key recipe); facet counts
+alone are served stale while a background thread counts them again.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app, g
 from sqlalchemy import Connection, select
@@ -23,6 +25,8 @@ from aggregator.models import DataVersion
 from web.db import get_engine
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -134,3 +138,14 @@ def current_state() -> DataState:
             g.data_state = data_state(connection)
     state: DataState = g.data_state
     return state
+
+
+def versioned_key(view: str, *parts: Hashable) -> tuple[Hashable, ...]:
+    """The key of what ``view`` shows for ``parts`` (filters, day…) at the current data version."""
+    return (view, *parts, current_state().version)
+
+
+def cached(key: Hashable, build: Callable[[], T], size: Callable[[T], int] | None = None) -> T:
+    """The value cached under ``key``, built on a miss."""
+    value: T = app_cache().get_or_build(key, build, size)
+    return value

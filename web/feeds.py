@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from flask import (
@@ -31,12 +30,12 @@ from werkzeug.wrappers import Response as BaseResponse
 from aggregator.export import local_midnight
 from aggregator.models import Event, EventAlias, Listing
 from spiders.extract.text import XML_ILLEGAL
-from web.cache import app_cache, current_state
+from web.cache import current_state, versioned_key
 from web.dates import today
 from web.db import get_session
 from web.filters import Filters, check_sources, describe, source_titles
 from web.fragments import load_fragments
-from web.http import HighWater, Representation, etag_for, send
+from web.http import HighWater, Representation, cached_representation, etag_for, send
 from web.ical import HOME_ZONE, assemble
 from web.links import filtered_url
 from web.queries import where
@@ -80,17 +79,12 @@ def calendar_name(filters: Filters, titles: dict[str, str]) -> str:
     return f"{SITE_NAME} — {words}" if words else SITE_NAME
 
 
-def _cached(key: tuple[object, ...], build: Callable[[], Representation]) -> Representation:
-    representation: Representation = app_cache().get_or_build(key, build, size=lambda r: r.size)
-    return representation
-
-
 @bp.get("/calendar.ics")
 def calendar() -> Response:
     """The events of any agenda view, from a week ago on, as an iCalendar subscription."""
     filters = Filters.parse(request.args)
     start = feed_start()
-    key = ("ics", filters.query_string, start, current_state().version)
+    key = versioned_key("ics", filters.query_string, start)
 
     def build() -> Representation:
         session = get_session()
@@ -100,7 +94,7 @@ def calendar() -> Response:
         body = assemble(calendar_name(filters, titles), fragments)
         return Representation(body, etag_for(*key), last_modified(today()), ICAL_TYPE)
 
-    return send(_cached(key, build), MAX_AGE)
+    return send(cached_representation(key, build), MAX_AGE)
 
 
 @bp.get("/feed.atom")
@@ -108,7 +102,7 @@ def atom() -> Response:
     """The next events of any agenda view as an Atom feed."""
     filters = Filters.parse(request.args)
     start = today()
-    key = ("atom", filters.query_string, start, current_state().version, request.host_url)
+    key = versioned_key("atom", filters.query_string, start, request.host_url)
 
     def build() -> Representation:
         session = get_session()
@@ -135,7 +129,7 @@ def atom() -> Response:
         body = XML_ILLEGAL.sub("", body)
         return Representation(body.encode("utf-8"), etag_for(*key), updated, ATOM_TYPE)
 
-    return send(_cached(key, build), MAX_AGE)
+    return send(cached_representation(key, build), MAX_AGE)
 
 
 @bp.get("/events/<uid>.ics")
@@ -148,14 +142,14 @@ def event_calendar(uid: str) -> BaseResponse:
         if alias is None:
             abort(404, gettext("Aucun événement n'a l'identifiant %(uid)s.", uid=uid))
         return redirect(url_for("feeds.event_calendar", uid=alias.event.uid), 301)
-    key = ("event-ics", uid, current_state().version)
+    key = versioned_key("event-ics", uid)
 
     def build() -> Representation:
         fragments = load_fragments(session, [Event.id == event.id])
         body = assemble(None, fragments, event.timezone or HOME_ZONE)
         return Representation(body, etag_for(*key), last_modified(today()), ICAL_TYPE)
 
-    return send(_cached(key, build), MAX_AGE, filename=f"{_slug(event.title)}.ics")
+    return send(cached_representation(key, build), MAX_AGE, filename=f"{_slug(event.title)}.ics")
 
 
 def _slug(title: str) -> str:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import Response, request
 from werkzeug.http import http_date
+
+from web.cache import cached
 
 GZIP_MIN_BYTES = 1024
 
@@ -34,6 +37,11 @@ class Representation:
     @property
     def size(self) -> int:
         return len(self.body) + len(self._gzipped or b"")
+
+
+def cached_representation(key: Hashable, build: Callable[[], Representation]) -> Representation:
+    """The representation cached under ``key`` (web.cache), rendered on a miss."""
+    return cached(key, build, lambda representation: representation.size)
 
 
 class HighWater:

@@ -25,13 +25,13 @@ from aggregator.export import moment_text
 from aggregator.models import Event
 from aggregator.normalize.folding import fold
 from web.agenda import LIST_ONLY, canonical_redirect
-from web.cache import app_cache, current_state
+from web.cache import versioned_key
 from web.dates import today
 from web.db import get_session
 from web.facets import facet_counts
 from web.feeds import last_modified
 from web.filters import Filters, check_sources, describe, regions, source_titles
-from web.http import Representation, etag_for, send
+from web.http import Representation, cached_representation, etag_for, send
 from web.links import filtered_url
 from web.queries import load_in_order, page_ids, where
 from web.security import policy
@@ -113,7 +113,7 @@ def events() -> Response:
     """Placed events matching the filters, from today on, as a GeoJSON FeatureCollection."""
     filters = Filters.parse(request.args)
     start = today()
-    key = ("geojson", filters.query_string, start, current_state().version, request.host_url)
+    key = versioned_key("geojson", filters.query_string, start, request.host_url)
 
     def build() -> Representation:
         session = get_session()
@@ -121,8 +121,7 @@ def events() -> Response:
         body = json.dumps(feature_collection(filters, start), ensure_ascii=False, separators=(",", ":"))
         return Representation(body.encode(), etag_for(*key), last_modified(start), GEOJSON_TYPE)
 
-    representation: Representation = app_cache().get_or_build(key, build, size=lambda r: r.size)
-    return send(representation, MAX_AGE)
+    return send(cached_representation(key, build), MAX_AGE)
 
 
 def feature_collection(filters: Filters, start: date) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from aggregator.export import local_midnight
 from aggregator.models import Event
-from web.cache import app_cache, current_state
+from web.cache import cached, versioned_key
 from web.filters import Filters
 
 
@@ -26,7 +26,7 @@ def dialect_of(session: Session) -> str:
 def earliest_start(session: Session, day: date) -> datetime:
     """The earliest start among the events still running on ``day`` (or its midnight)."""
     midnight = local_midnight(day)
-    key = ("earliest", day, current_state().version)
+    key = versioned_key("earliest", day)
 
     def build() -> datetime:
         # Read from the (end, start) index: the few events that began before the day and end in it
@@ -34,8 +34,7 @@ def earliest_start(session: Session, day: date) -> datetime:
         running = session.scalars(select(Event.start).where(Event.end >= midnight, Event.start < midnight))
         return min([midnight, *running])
 
-    earliest: datetime = app_cache().get_or_build(key, build)
-    return earliest
+    return cached(key, build)
 
 
 def where(session: Session, filters: Filters, start: date | None) -> list[ColumnElement[bool]]:
@@ -47,18 +46,17 @@ def where(session: Session, filters: Filters, start: date | None) -> list[Column
 
 def count_matching(session: Session, filters: Filters, start: date | None) -> int:
     """How many events match."""
-    key = ("count", filters.query_string, start, current_state().version)
+    key = versioned_key("count", filters.query_string, start)
 
     def build() -> int:
         return session.scalar(select(func.count(Event.id)).where(*where(session, filters, start))) or 0
 
-    total: int = app_cache().get_or_build(key, build)
-    return total
+    return cached(key, build)
 
 
 def page_ids(session: Session, filters: Filters, start: date | None, page: int, size: int) -> list[int]:
     """The ids of one page of matching events, by start."""
-    key = ("page", filters.query_string, start, page, size, current_state().version)
+    key = versioned_key("page", filters.query_string, start, page, size)
 
     def build() -> list[int]:
         query = (
@@ -70,8 +68,7 @@ def page_ids(session: Session, filters: Filters, start: date | None, page: int, 
         )
         return list(session.scalars(query))
 
-    ids: list[int] = app_cache().get_or_build(key, build)
-    return ids
+    return cached(key, build)
 
 
 def load_in_order(session: Session, ids: Sequence[int], *options: ORMOption) -> list[Event]:
