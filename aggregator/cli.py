@@ -278,14 +278,14 @@ def images(limit: int) -> None:
 def events(as_json: bool, **options: str | None) -> None:
     """Print canonical events as JSON, selected as the web's filters select them."""
     from aggregator.export import event_as_dict, events_where
-    from web.filters import FilterError, check_sources, source_titles
+    from web.filters import FilterError, checked_titles
 
     filters = _filters(
         **{"from": options.pop("start"), "to": options.pop("end"), "q": options.pop("text")}, **options
     )
     with _database()() as session:
         try:
-            check_sources(filters, source_titles(session))
+            checked_titles(session, filters)
         except FilterError as exc:
             raise click.UsageError(f"--{exc.param}: {exc.message}") from exc
         dialect = session.get_bind().dialect.name

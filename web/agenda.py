@@ -18,7 +18,7 @@ from aggregator.models import Event
 from web.dates import iso_week, today, weekend_of
 from web.db import get_session
 from web.facets import facet_counts
-from web.filters import PARAMS, FilterError, Filters, check_sources, describe, regions, source_titles
+from web.filters import PARAMS, FilterError, Filters, checked_titles, describe, regions
 from web.images import kept_images
 from web.links import filtered_url
 from web.queries import load_in_order, page_ids, where
@@ -66,8 +66,7 @@ def index() -> Response | str:
     if moved is not None:
         return moved
     session = get_session()
-    titles = source_titles(session)
-    check_sources(filters, titles)
+    titles = checked_titles(session, filters)
     start = today()
     counts = facet_counts(session, filters, start)
     pages = max(1, -(-counts.total // PER_PAGE))
@@ -121,8 +120,7 @@ def month(month: str) -> Response | str:
     if moved is not None:
         return moved
     session = get_session()
-    titles = source_titles(session)
-    check_sources(filters, titles)
+    titles = checked_titles(session, filters)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     ranged = filters.between(first, last)
     days = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
@@ -200,8 +198,7 @@ def week(week: str) -> Response | str:
     if moved is not None or week != canonical:
         return moved or redirect(filtered_url("agenda.week", filters, week=canonical))
     session = get_session()
-    titles = source_titles(session)
-    check_sources(filters, titles)
+    titles = checked_titles(session, filters)
     sunday = monday + timedelta(days=6)
     events = _events_between(filters, monday, sunday, WITH_EXCERPT)
     week_days = [monday + timedelta(days=n) for n in range(7)]

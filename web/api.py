@@ -19,7 +19,7 @@ from web.agenda import page_number
 from web.dates import today
 from web.db import get_session
 from web.events import find_event
-from web.filters import FilterError, Filters, check_sources, source_titles
+from web.filters import FilterError, Filters, checked_titles
 from web.links import filtered_url
 from web.openapi import openapi_document
 from web.queries import count_matching, load_in_order, page_ids
@@ -56,7 +56,7 @@ def events() -> Response:
     filters = Filters.parse(request.args)
     page, size = page_number(), per_page()
     session = get_session()
-    check_sources(filters, source_titles(session))
+    checked_titles(session, filters)
     start = today()
     total = count_matching(session, filters, start)
     ids = page_ids(session, filters, start, page, size)

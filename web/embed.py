@@ -22,7 +22,7 @@ from web.agenda import LIST_ONLY, by_day
 from web.dates import today
 from web.db import get_session
 from web.facets import facet_counts
-from web.filters import FilterError, Filters, check_sources, describe, regions, source_titles
+from web.filters import FilterError, Filters, checked_titles, describe, regions
 from web.links import filtered_url
 from web.queries import count_matching, load_in_order, page_ids
 from web.security import policy
@@ -107,8 +107,7 @@ def agenda() -> Response:
     filters = Filters.parse(request.args)
     theme = Theme.parse(request.args)
     session = get_session()
-    titles = source_titles(session)
-    check_sources(filters, titles)
+    titles = checked_titles(session, filters)
     start = today()
     events = load_in_order(session, page_ids(session, filters, start, 1, theme.limit), *LIST_ONLY)
     body = render_template(
@@ -144,8 +143,7 @@ def builder() -> str:
     filters = Filters.parse(request.args)
     theme = Theme.parse(request.args)
     session = get_session()
-    titles = source_titles(session)
-    check_sources(filters, titles)
+    titles = checked_titles(session, filters)
     counts = facet_counts(session, filters, today())
     src = embed_url(filters, theme, _external=True)
     script = url_for("static", filename="embed-resize.js", _external=True)

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from aggregator.models import Event, EventAlias, Listing
 from web.db import get_session
-from web.filters import Filters, check_sources, describe, source_titles
+from web.filters import Filters, checked_titles, describe
 from web.ical import place_text, sources_of
 from web.images import kept_images
 from web.jsonld import event_jsonld
@@ -49,8 +49,7 @@ def show(uid: str) -> Response | str:
         args: dict[str, Any] = filters.to_args()
         return redirect(url_for("events.show", uid=found, **args), 301)
     event = found
-    titles = source_titles(get_session())
-    check_sources(filters, titles)
+    titles = checked_titles(get_session(), filters)
     page_url = url_for("events.show", uid=event.uid, _external=True)
     return render_template(
         "events/show.html",

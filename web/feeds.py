@@ -33,7 +33,7 @@ from spiders.extract.text import XML_ILLEGAL
 from web.cache import current_state, versioned_key
 from web.dates import today
 from web.db import get_session
-from web.filters import Filters, check_sources, describe, source_titles
+from web.filters import Filters, checked_titles, describe
 from web.fragments import load_fragments
 from web.http import HighWater, Representation, cached_representation, etag_for, send
 from web.ical import HOME_ZONE, assemble
@@ -88,8 +88,7 @@ def calendar() -> Response:
 
     def build() -> Representation:
         session = get_session()
-        titles = source_titles(session)
-        check_sources(filters, titles)
+        titles = checked_titles(session, filters)
         fragments = load_fragments(session, where(session, filters, start))
         body = assemble(calendar_name(filters, titles), fragments)
         return Representation(body, etag_for(*key), last_modified(today()), ICAL_TYPE)
@@ -106,8 +105,7 @@ def atom() -> Response:
 
     def build() -> Representation:
         session = get_session()
-        titles = source_titles(session)
-        check_sources(filters, titles)
+        titles = checked_titles(session, filters)
         events = session.scalars(
             select(Event)
             .where(*where(session, filters, start))

@@ -390,11 +390,14 @@ def source_titles(session: Session) -> dict[str, str]:
     return dict(sorted(((r.name, r.title or r.name) for r in rows), key=lambda pair: pair[1].casefold()))
 
 
-def check_sources(filters: Filters, titles: Mapping[str, str]) -> None:
-    """A source filter must name a known source (the only check that needs the database)."""
+def checked_titles(session: Session, filters: Filters) -> dict[str, str]:
+    """Source name → display title, once every source the filters name is known to be one of them
+    (the only check of the filters that needs the database)."""
+    titles = source_titles(session)
     for name in filters.source:
         if name not in titles:
             raise FilterError("source", gettext("Source inconnue : « %(value)s ».", value=name))
+    return titles
 
 
 def describe(filters: Filters, titles: Mapping[str, str], locale: Locale | str | None = None) -> str:

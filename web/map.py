@@ -30,7 +30,7 @@ from web.dates import today
 from web.db import get_session
 from web.facets import facet_counts
 from web.feeds import last_modified
-from web.filters import Filters, check_sources, describe, regions, source_titles
+from web.filters import Filters, checked_titles, describe, regions
 from web.http import Representation, cached_representation, etag_for, send
 from web.links import filtered_url
 from web.queries import load_in_order, page_ids, where
@@ -84,8 +84,7 @@ def index() -> Response | str:
     if moved is not None:
         return moved
     session = get_session()
-    titles = source_titles(session)
-    check_sources(filters, titles)
+    titles = checked_titles(session, filters)
     start = today()
     counts = facet_counts(session, filters, start)
     listed = load_in_order(session, page_ids(session, filters, start, 1, LISTED), *LIST_ONLY)
@@ -117,7 +116,7 @@ def events() -> Response:
 
     def build() -> Representation:
         session = get_session()
-        check_sources(filters, source_titles(session))
+        checked_titles(session, filters)
         body = json.dumps(feature_collection(filters, start), ensure_ascii=False, separators=(",", ":"))
         return Representation(body.encode(), etag_for(*key), last_modified(start), GEOJSON_TYPE)
 
