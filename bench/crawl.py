@@ -287,7 +287,8 @@ def _bare_spider(scrapy: Any, job: dict[str, Any]) -> type:
     return BareSpider
 
 
-def _fresh_database(folder: Path, base: str, name: str) -> str:
+def fresh_database(folder: Path, name: str, specs: list[dict[str, Any]]) -> str:
+    """A new SQLite database ``folder/name`` holding the sources ``specs``; its URL."""
     from aggregator.db import dispose_engine, get_engine, get_sessionmaker
     from aggregator.schema import upgrade
     from aggregator.sources import upsert_sources, validate_source
@@ -296,7 +297,7 @@ def _fresh_database(folder: Path, base: str, name: str) -> str:
     url = f"sqlite:///{folder / name}"
     upgrade(get_engine(url))
     with get_sessionmaker(url).begin() as session:
-        upsert_sources(session, [validate_source(spec) for spec in sources(base)])
+        upsert_sources(session, [validate_source(spec) for spec in specs])
     dispose_engine(url)
     return url
 
@@ -323,7 +324,9 @@ def run(events: int, feed_events: int, rounds: int) -> list[Measure]:
                 for spec in sources(base):
                     for mode in MODES:
                         if mode != "again":  # a re-crawl reuses the full crawl's database
-                            database = _fresh_database(Path(tmp), base, f"{round_}-{spec['kind']}-{mode}.db")
+                            database = fresh_database(
+                                Path(tmp), f"{round_}-{spec['kind']}-{mode}.db", sources(base)
+                            )
                         measure = crawl(round_, mode, spec["kind"], spec["url"], spec["options"], database)
                         print(f"  round {round_ + 1} {spec['kind']:<6} {measure}", flush=True)
                         measures.append(measure)
@@ -343,9 +346,30 @@ def report(measures: list[Measure]) -> None:
             print(f"  {m.mode:<5} {rates}  ({m.seconds:.2f} s)")
         rounds = _by_round(measures, kind)
         if kind == "jsonld":  # a feed is one page: its pages/s only time the download
-            _ratio("full/bare pages/s ", full, bare, rounds, "pages_per_second", f"(target ≥ {TARGET})")
-            _ratio("again/bare pages/s", again, bare, rounds, "pages_per_second", "(unchanged site: 304s)")
-        _ratio("full/parse items/s", full, parse, rounds, "items_per_second", "(the pipelines' own cost)")
+            ratio(
+                "full/bare pages/s ",
+                full,
+                bare,
+                _pairs(rounds, "full", "bare"),
+                "pages_per_second",
+                f"(target ≥ {TARGET})",
+            )
+            ratio(
+                "again/bare pages/s",
+                again,
+                bare,
+                _pairs(rounds, "again", "bare"),
+                "pages_per_second",
+                "(unchanged site: 304s)",
+            )
+        ratio(
+            "full/parse items/s",
+            full,
+            parse,
+            _pairs(rounds, "full", "parse"),
+            "items_per_second",
+            "(the pipelines' own cost)",
+        )
 
 
 def _by_round(measures: list[Measure], kind: str) -> list[dict[str, Measure]]:
@@ -356,11 +380,15 @@ def _by_round(measures: list[Measure], kind: str) -> list[dict[str, Measure]]:
     return [rounds[r] for r in sorted(rounds)]
 
 
-def _ratio(
-    label: str, top: Measure, bottom: Measure, rounds: list[dict[str, Measure]], rate: str, note: str
+def _pairs(rounds: list[dict[str, Measure]], top: str, bottom: str) -> list[tuple[Measure, Measure]]:
+    return [(r[top], r[bottom]) for r in rounds]
+
+
+def ratio(
+    label: str, top: Measure, bottom: Measure, pairs: list[tuple[Measure, Measure]], rate: str, note: str
 ) -> None:
-    """A ratio between best rounds, then the median of the rounds' own ratios."""
-    each = sorted(getattr(r[top.mode], rate) / getattr(r[bottom.mode], rate) for r in rounds)
+    """A ratio between best rounds, then the median of the rounds' own ratios (``pairs``: top, bottom)."""
+    each = sorted(getattr(t, rate) / getattr(b, rate) for t, b in pairs)
     best = getattr(top, rate) / getattr(bottom, rate)
     median = f"{statistics.median(each):.2f} median (rounds {each[0]:.2f}–{each[-1]:.2f})"
     print(f"  {label} {best:.2f} best of each, {median}  {note}")

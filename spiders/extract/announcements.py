@@ -38,7 +38,12 @@ ANNOUNCE = re.compile(
     r"|apéro|portes\s+ouvertes|remise|temps\s+fort|év[éè]nement|manifestation|programme",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[^a-zà-ÿ\s])|\n+")
+# A sentence ends at a stop followed by a capital or a digit, but not after an abbreviated weekday or
+# month ("Sam. 5/12", "déc. 2026").
+_SENTENCE = re.compile(
+    r"(?<=[.!?…])(?<!\b(?i:lun|mar|mer|jeu|ven|sam|dim|avr|oct|nov|déc|dec)\.)(?<!\b(?i:janv|févr|fevr|juil|sept)\.)"
+    r"\s+(?=[^a-zà-ÿ\s])|\n+"
+)
 
 
 def sentences(text: str) -> list[str]:

@@ -46,7 +46,10 @@ _SENTENCE_NAME = re.compile(
 )
 _LEAD_PUNCTUATION = " \t·|–—-:,.;📅🗓"
 _NOISE = re.compile(r"^(?:annul[ée]e?s?\*?|complet|nouveau|gratuit|save the date)\W*$", re.IGNORECASE)
-_CLAUSE_END = re.compile(r"\s(?:pour|avec|suivie?|animée?|sur)\s")
+# Where a title's clause ends: its audience, its host, or its place ("… à la Maison de l’ESS").
+_CLAUSE_END = re.compile(
+    r"\s(?:pour|avec|suivie?|animée?|sur|au|à\s+la|en\s+ligne|en\s+visio\w*)\s|\sà\s+l['’]|\sen\s+visio\w*$"
+)
 _TRAILING_NOISE = re.compile(r"\s+(?:annul[ée]e?s?|complet|reporté)\W*$", re.IGNORECASE)
 _PARIS_TIME = re.compile(r"heure\s+de\s+(?:Paris|métropole|l['’]Hexagone)", re.IGNORECASE)
 
@@ -230,7 +233,9 @@ def _title(document: Document, block: Block, sentence: str, days: DateMatch) -> 
             remainder = _without_dates(span, document)
             if len(remainder.split()) >= 2 and not _is_place(remainder):
                 return _tidy(remainder), "strong"
-            after = _first_clause(block.text[len(span) :]) if block.text.startswith(span) else ""
+            # "Sam. 5/12 — 14h30-17h : atelier couture" names its event after its hours.
+            rest = _without_dates(block.text[len(span) :], document)
+            after = _first_clause(rest) if block.text.startswith(span) else ""
             if not remainder and after:
                 return _tidy(after), "strong"
         elif (block.text.startswith(span) or span in sentence) and _good_strong(span):

@@ -20,7 +20,7 @@ Calendar embeds are read).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from scrapy.http import Request, Response, TextResponse
@@ -223,14 +223,19 @@ class AutoSpider(EventSpider):
         if candidate.kind == BLOCKS:
             yield from self.parse_cards(response, more=True)
         else:
-            yield from self._delegate(candidate).parse(response)
-            yield from self._prose_pages()
+            outputs = list(self._delegate(candidate).parse(response))
+            yield from outputs
+            # A feed's post that was explored as an agenda page is read once, as the feed's post.
+            covered = {o.url if isinstance(o, Request) else o.get("url") for o in outputs}
+            yield from self._prose_pages({canonical_url(url) for url in covered if url})
 
-    def _prose_pages(self) -> Iterator[Any]:
-        """The events the explored agenda pages write as prose (none when they only link to events)."""
+    def _prose_pages(self, covered: Collection[str] = ()) -> Iterator[Any]:
+        """The events the explored agenda pages write as prose (none when they only link to events),
+        but for the pages the chosen source reads itself (``covered``)."""
         pages, self._agenda_pages = self._agenda_pages, []
         for page in pages:
-            yield from page_items(self, page)
+            if canonical_url(page.url) not in covered:
+                yield from page_items(self, page)
 
     def _delegate(self, candidate: Candidate) -> EventSpider:
         """A spider of the chosen kind sharing this crawl: its errors and rejections count here."""
