@@ -6,8 +6,10 @@ Usage: python -m bench.web [--feed-events 10000] [--agenda-events 100000] [--yea
 0. Feed size: the unfiltered ``/calendar.ics`` of a busy year (``--year-events`` over the days feeds
    keep and the coming year), plain and gzipped, as a subscribing client downloads it.
 
-1. Feed render, 10,000 events: ``/calendar.ics`` built from stored VEVENT fragments (database read
-   included) against a bare icalendar build of the same, already loaded, events. Target ≤ 0.2.
+1. Feed render, 10,000 events: the aggregator renders their VEVENT fragments once, as after the crawl
+   that changed them; then the first ``/calendar.ics`` request (database read included), assembled
+   from those fragments, against a bare icalendar build of the same, already loaded, events.
+   Target ≤ 0.2.
 2. Cached feed over real HTTP on 127.0.0.1 (waitress in its own process): requests/s of
    ``/calendar.ics`` against a view returning the same bytes from memory. Target ≥ 0.5.
 3. Agenda page with 100,000 events on SQLite and PostgreSQL (three years of history and the next
@@ -43,6 +45,7 @@ from sqlalchemy.orm import selectinload
 from aggregator.clock import pin as pin_clock
 from aggregator.config import DEFAULT_FEED_PAST_DAYS
 from aggregator.db import ROWS_PER_STATEMENT, chunks, connection_problem, get_engine, get_sessionmaker
+from aggregator.fragments import render_all
 from aggregator.models import DataVersion, Event, Listing, Source
 from aggregator.schema import upgrade
 from bench.databases import POSTGRES_URL, fresh_database
@@ -295,11 +298,16 @@ def bench_render(count: int) -> tuple[dict[str, float], bytes]:
                 return calendar.to_ical()
 
             baseline = best_of(3, bare)
+        # What the aggregator does once the crawl that changed these events has ended.
+        with get_sessionmaker(url).begin() as session:
+            started = time.perf_counter()
+            render_all(session)
+            aggregator_render = time.perf_counter() - started
         app = make_app(url)
         client = app.test_client()
         started = time.perf_counter()
-        first = client.get("/calendar.ics").data  # renders and stores every fragment
-        first_render = time.perf_counter() - started
+        first = client.get("/calendar.ics").data  # the first request after the change
+        first_request = time.perf_counter() - started
 
         def from_fragments() -> bytes:
             with app.app_context():
@@ -310,7 +318,8 @@ def bench_render(count: int) -> tuple[dict[str, float], bytes]:
         assert from_fragments() == first
         return {
             "baseline_s": baseline,
-            "first_render_s": first_render,
+            "aggregator_render_s": aggregator_render,
+            "first_request_s": first_request,
             "render_s": ours,
             "ratio": ours / baseline,
             "bytes": len(first),
@@ -534,8 +543,13 @@ def report_render(count: int) -> list[str]:
     print(f"1. feed render, {count} events ({render['bytes'] / 1e6:.1f} MB):")
     print(
         f"   bare icalendar build {render['baseline_s']:.3f} s "
-        f"({count / render['baseline_s']:.0f} events/s); first feed (renders and stores "
-        f"fragments) {render['first_render_s']:.3f} s; feed from fragments {render['render_s']:.3f} s"
+        f"({count / render['baseline_s']:.0f} events/s); the aggregator renders the fragments once "
+        f"after the crawl {render['aggregator_render_s']:.3f} s"
+    )
+    print(
+        f"   first /calendar.ics after the crawl {render['first_request_s']:.3f} s "
+        f"({render['first_request_s'] / render['baseline_s']:.3f} of the bare build); "
+        f"feed from fragments, best of 5 {render['render_s']:.3f} s"
     )
     print(f"   ratio {render['ratio']:.3f} (target ≤ {TARGETS['render']})")
     return ["render"] if render["ratio"] > TARGETS["render"] else []
