@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from aggregator.export import local_midnight
 from aggregator.models import Event, EventAlias, Listing
-from spiders.extract.text import XML_ILLEGAL
+from core.text import XML_ILLEGAL
 from web.cache import app_cache, current_state
 from web.dates import today
 from web.db import get_session

@@ -20,8 +20,8 @@ from aggregator.normalize.places import resolve_place
 from aggregator.normalize.status import event_status
 from aggregator.normalize.times import TimeError, normalize_times
 from aggregator.normalize.zones import event_zone, stated_zone
-from spiders.constants import WEB_SCHEMES
-from spiders.extract.text import plain_line, plain_text
+from core.http import WEB_SCHEMES
+from core.text import plain_line, plain_text
 
 URL_FIELDS = ("url", "image")
 PLACE_LINES = ("location_name", "address", "postcode", "city")  # the place fields given as text

@@ -20,10 +20,10 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from aggregator.normalize.abroad import foreign_place
-from aggregator.normalize.folding import fold
 from aggregator.normalize.geography import Commune, Department, Geography, NamedCommune, geography
 from aggregator.normalize.location_line import LocationParts, parse_location, split_department_hint
 from aggregator.normalize.online import is_online
+from core.folding import fold
 
 _POSTCODE = re.compile(r"^\d{5}$")
 _CEDEX = re.compile(r"\s+cedex(?:\s*\d{1,3})?\s*$", re.IGNORECASE)

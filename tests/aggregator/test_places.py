@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from aggregator.data import build_geography
-from aggregator.normalize.folding import fold
 from aggregator.normalize.geography import geography
 from aggregator.normalize.location_line import LocationParts, parse_location
 from aggregator.normalize.online import is_online, is_online_title
 from aggregator.normalize.places import clean_address, coordinates, resolve_place
 from aggregator.normalize.zones import event_zone
+from core.folding import fold
 
 OFFICIAL_REGIONS = {
     "Auvergne-Rhône-Alpes",

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from aggregator.source_admin import check_name, check_schedule, check_url, parse_options
 from aggregator.sources import SourceError
-from spiders.constants import KINDS
+from core.kinds import KINDS
 
 
 def _checked_by(check: Callable[[Any], object]) -> Callable[[FlaskForm, Field], None]:
