@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,6 +26,9 @@ from aggregator.db import get_sessionmaker, retrying
 from aggregator.models import CrawlRun, Source
 from aggregator.store import DuplicateKey, ListingStore, Outcome
 from aggregator.types import utcnow
+
+if TYPE_CHECKING:
+    from aggregator.normalize.listing import ListingFields
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +123,7 @@ class CrawlRecorder:
         session.commit()  # no connection is held between writes
         return cls(session, run, store, notes or CrawlNotes(), max(1, batch_size), closes_itself=not run_id)
 
-    def save(self, fields: Mapping[str, Any]) -> Outcome:
+    def save(self, fields: ListingFields) -> Outcome:
         """Queue one listing; writes a batch when it is full or a little time has passed.
 
         :raise DuplicateKey: when the crawl already gave this key.
@@ -167,7 +170,7 @@ class CrawlRecorder:
     def _write_one_by_one(self) -> None:
         for outcome, fields in self.store.take_pending():
 
-            def write_one(outcome: Outcome = outcome, fields: Mapping[str, Any] = fields) -> None:
+            def write_one(outcome: Outcome = outcome, fields: ListingFields = fields) -> None:
                 self.store.write_one(outcome, fields)
                 self.session.commit()
 
@@ -176,7 +179,7 @@ class CrawlRecorder:
             except SQLAlchemyError as exc:
                 self.store.forget(outcome, fields)
                 reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-                self.lost.append(f"{fields.get('title')!r} cannot be stored: {reason}")
+                self.lost.append(f"{fields['title']!r} cannot be stored: {reason}")
         retrying(self.session, self._flush)
 
     def _note_progress(self) -> None:

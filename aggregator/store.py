@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,8 +23,10 @@ from aggregator.db import chunks
 from aggregator.models import Listing
 from aggregator.types import utcnow
 
+if TYPE_CHECKING:
+    from aggregator.normalize.listing import ListingFields
+
 LISTING_TABLE = cast(Table, Listing.__table__)
-LISTING_COLUMNS = frozenset(LISTING_TABLE.columns.keys()) - {"id", "event_id"}
 _KEPT_ON_CONFLICT = {"source_id", "key", "first_seen"}
 
 
@@ -92,7 +94,7 @@ class ListingStore:
     seen: set[str] = field(default_factory=set)
     changed_ids: set[int] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in Outcome})
-    _pending: list[tuple[Outcome, dict[str, Any]]] = field(default_factory=list)
+    _pending: list[tuple[Outcome, ListingFields]] = field(default_factory=list)
     _touched: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -109,7 +111,7 @@ class ListingStore:
         """Listings classified but not yet written."""
         return len(self._pending) + len(self._touched)
 
-    def add(self, fields: Mapping[str, Any]) -> Outcome:
+    def add(self, fields: ListingFields) -> Outcome:
         """Classify one listing and queue its write; an unchanged one is only marked as seen.
 
         :raise DuplicateKey: when this crawl already gave the same key.
@@ -131,8 +133,7 @@ class ListingStore:
             if not known.linked:  # stored by a crawl that died before deduplication
                 self.changed_ids.add(known.id)
         else:
-            row = {name: value for name, value in fields.items() if name in LISTING_COLUMNS}
-            self._pending.append((outcome, row))
+            self._pending.append((outcome, fields))
         self.counts[outcome.value] += 1
         return outcome
 
@@ -161,22 +162,22 @@ class ListingStore:
         self._pending.clear()
         self._touched.clear()
 
-    def take_pending(self) -> list[tuple[Outcome, dict[str, Any]]]:
+    def take_pending(self) -> list[tuple[Outcome, ListingFields]]:
         """Hand over the queued new and changed listings, to write them one at a time."""
         pending, self._pending = self._pending, []
         return pending
 
-    def write_one(self, outcome: Outcome, fields: Mapping[str, Any]) -> None:
+    def write_one(self, outcome: Outcome, fields: ListingFields) -> None:
         """Write one listing handed over by ``take_pending`` (the caller commits)."""
         self._write([fields], utcnow())
 
-    def forget(self, outcome: Outcome, fields: Mapping[str, Any]) -> None:
+    def forget(self, outcome: Outcome, fields: ListingFields) -> None:
         """Uncount a listing that could not be written; it stays seen, so it is not marked removed."""
         self.counts[outcome.value] -= 1
         if fields["key"] in self._known:
             self._touched.append(fields["key"])
 
-    def _write(self, batch: Sequence[Mapping[str, Any]], now: datetime) -> None:
+    def _write(self, batch: Sequence[ListingFields], now: datetime) -> None:
         # One statement per set of columns: an executemany needs the same keys in every row, and a
         # column a row does not give must keep its default rather than be set to NULL.
         groups: dict[frozenset[str], list[dict[str, Any]]] = {}
@@ -189,8 +190,8 @@ class ListingStore:
                 self.changed_ids.add(id_)
                 self._known[key] = Known(id_, hashes[key], False, True)
 
-    def _row(self, fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-        row = dict(fields)
+    def _row(self, fields: ListingFields, now: datetime) -> dict[str, Any]:
+        row: dict[str, Any] = dict(fields)
         row.update(
             source_id=self.source_id,
             first_seen=now,

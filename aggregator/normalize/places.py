@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -57,10 +56,6 @@ class Place:
     country: str | None = None  # ISO 3166-1 alpha-2: FR once a French place is found
     lat: float | None = None
     lon: float | None = None
-
-    def columns(self) -> dict[str, Any]:
-        # Flat values only: no need for asdict, which deep-copies each of them.
-        return {field.name: getattr(self, field.name) for field in dataclass_fields(self)}
 
 
 def resolve_place(fields: Mapping[str, Any], default_region: str | None = None) -> Place:
