@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
+from aggregator.clock import HOME_ZONE
 from aggregator.export import local_midnight
 from aggregator.models import Event, EventAlias, Listing
 from core.text import XML_ILLEGAL
@@ -37,7 +38,7 @@ from web.db import get_session
 from web.filters import Filters, check_sources, describe, source_titles
 from web.fragments import load_fragments
 from web.http import HighWater, Representation, etag_for, send
-from web.ical import HOME_ZONE, assemble
+from web.ical import assemble
 from web.links import filtered_url
 from web.queries import where
 
