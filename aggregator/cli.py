@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -20,6 +21,9 @@ from aggregator.schema import schema_problem, upgrade
 from aggregator.sources import SourceError, read_sources_file, source_as_dict, upsert_sources
 
 if TYPE_CHECKING:
+    from flask import Flask
+
+    from web.admin.discovery import Found
     from web.filters import Filters
 
 # Operators read times in French time, the zone named.
@@ -309,6 +313,29 @@ def feeds_render() -> None:
     click.echo(f"{count} events rendered")
 
 
+def web_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """The web app with its admin's discovery: discovery reads pages with the spiders' extractors,
+    which the web does not import, so it is handed to the app here."""
+    from web import create_app
+
+    return create_app(test_config, discover=discover_site)
+
+
+def discover_site(url: str, allow_private: bool) -> list[Found]:
+    """What aggregator.discovery finds at ``url``, as the admin shows it (web.admin.discovery)."""
+    from aggregator.discovery import DiscoveryError, discover_url
+    from web.admin.discovery import DiscoveryFailed, Found
+
+    try:
+        findings = discover_url(url, allow_private=allow_private)
+    except DiscoveryError as exc:
+        raise DiscoveryFailed(str(exc)) from exc
+    return [
+        Found(f.candidate.kind, f.candidate.url, f.candidate.how, f.candidate.guessed, f.events, f.outcome)
+        for f in findings
+    ]
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
@@ -317,9 +344,7 @@ def serve(host: str, port: int, threads: int) -> None:
     """Serve the agenda and its feeds (production WSGI server)."""
     from waitress import serve as waitress_serve
 
-    from web import create_app
-
-    app = create_app()
+    app = web_app()
     if app.config["ADMIN_REFUSAL"]:
         click.echo(f"the admin is closed: {app.config['ADMIN_REFUSAL']} (see the README)", err=True)
     click.echo(f"ESS Agenda on http://{host}:{port}/")

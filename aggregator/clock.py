@@ -19,9 +19,11 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from core.zones import DEFAULT_TIMEZONE
+
 NOW_ENV = "ESS_AGENDA_NOW"
 ANCHOR_ENV = "ESS_AGENDA_NOW_ANCHOR"
-HOME_ZONE = "Europe/Paris"
+HOME_ZONE = DEFAULT_TIMEZONE  # where the agenda's "today" is
 
 
 class ClockError(ValueError):

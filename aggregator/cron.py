@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-PARIS = ZoneInfo("Europe/Paris")
+from aggregator.clock import HOME_ZONE
+
+PARIS = ZoneInfo(HOME_ZONE)
 DEFAULT_EVERY_HOURS = 6
 FIELDS = ("minute", "hour", "day", "month", "day_of_week")
 # cron numbers days of the week from Sunday (0 or 7); APScheduler 3 numbers them from Monday.

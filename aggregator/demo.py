@@ -224,7 +224,7 @@ def running_scheduler(database_url: str) -> Iterator[None]:
 def _serve(port: int, echo: Echo) -> None:
     from waitress import serve
 
-    from web import create_app
+    from aggregator.cli import web_app
 
     home = f"http://127.0.0.1:{port}"
     echo(f"\nagenda:    {home}/")
@@ -233,6 +233,6 @@ def _serve(port: int, echo: Echo) -> None:
     echo(f"subscribe: webcal://127.0.0.1:{port}/calendar.ics")
     echo("Ctrl-C to stop.")
     try:
-        serve(create_app(), host="127.0.0.1", port=port, threads=8)
+        serve(web_app(), host="127.0.0.1", port=port, threads=8)
     except KeyboardInterrupt:
         echo("stopped")

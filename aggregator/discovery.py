@@ -20,13 +20,12 @@ from w3lib.encoding import html_to_unicode
 from aggregator.config import get_settings
 from aggregator.guarded_fetch import DiscoveryError, fetch
 from aggregator.types import utcnow
+from core.http import USER_AGENT, WEB_SCHEMES
+from core.kinds import BLOCKS, JSONLD, RSS
 from spiders.extract.discover import (
-    BLOCKS,
     GOOGLE_CALENDAR_URL,
-    JSONLD,
     OPENAGENDA_URL,
     RANK,
-    RSS,
     Candidate,
     agenda_pages,
     discover,
@@ -36,8 +35,7 @@ from spiders.extract.discover import (
     sniff,
 )
 from spiders.extract.encoding import actual_encoding, decode
-from spiders.extract.links import WEB_SCHEMES, canonical_url, content_links
-from spiders.settings import USER_AGENT
+from spiders.extract.links import canonical_url, content_links
 
 MAX_PAGE_BYTES = 2 * 1024 * 1024
 TIMEOUT_SECONDS = 15.0

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import selectinload
 
+from aggregator.clock import HOME_ZONE
 from aggregator.models import Event, Listing
 
-PARIS = ZoneInfo("Europe/Paris")
+PARIS = ZoneInfo(HOME_ZONE)
 
 
 def events_where(conditions: Sequence[ColumnElement[bool]]) -> Select[Event]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from aggregator.db import chunks
 from aggregator.models import Event, Listing
-from spiders.constants import CANCELLED, CONFIRMED, POSTPONED
+from core.status import CANCELLED, CONFIRMED, POSTPONED
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 STATUS = {CANCELLED: "CANCELLED", POSTPONED: "TENTATIVE"}

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from spiders.extract.links import WEB_SCHEMES
+from core.http import WEB_SCHEMES
 
 
 class DiscoveryError(ValueError):

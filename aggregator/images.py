@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from aggregator.clock import now
 from aggregator.models import Event, Image
-from spiders.settings import USER_AGENT
+from core.http import USER_AGENT
 
 logger = logging.getLogger(__name__)
 

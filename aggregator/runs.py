@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,6 +26,9 @@ from aggregator.db import get_sessionmaker, retrying
 from aggregator.models import CrawlRun, Source
 from aggregator.store import Batch, DuplicateKey, ListingStore, Outcome
 from aggregator.types import utcnow
+
+if TYPE_CHECKING:
+    from aggregator.normalize.listing import ListingFields
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +123,7 @@ class CrawlRecorder:
         session.commit()  # no connection is held between writes
         return cls(session, run, store, notes or CrawlNotes(), max(1, batch_size), closes_itself=not run_id)
 
-    def add(self, fields: Mapping[str, Any]) -> bool:
+    def add(self, fields: ListingFields) -> bool:
         """Classify one listing; True when a batch is ready to ``take`` (full, or a little time
         passed since the last write).
 
@@ -133,7 +136,7 @@ class CrawlRecorder:
             raise
         return self.store.pending >= self.batch_size or self.due()
 
-    def save(self, fields: Mapping[str, Any]) -> None:
+    def save(self, fields: ListingFields) -> None:
         """Classify one listing and write the batch when it is ready, in the calling thread."""
         if self.add(fields):
             self.write()
@@ -172,7 +175,7 @@ class CrawlRecorder:
     def _write_one_by_one(self, batch: Batch) -> None:
         for outcome, fields in batch.listings:
 
-            def write_one(outcome: Outcome = outcome, fields: dict[str, Any] = fields) -> None:
+            def write_one(outcome: Outcome = outcome, fields: ListingFields = fields) -> None:
                 self.store.write(Batch([(outcome, fields)]))
                 self.session.commit()
 
@@ -181,7 +184,7 @@ class CrawlRecorder:
             except SQLAlchemyError as exc:
                 self.store.forget(batch, outcome, fields)
                 reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-                self.lost.append(f"{fields.get('title')!r} cannot be stored: {reason}")
+                self.lost.append(f"{fields['title']!r} cannot be stored: {reason}")
         retrying(self.session, lambda: self._commit(Batch(touched=batch.touched)))
 
     def _note_progress(self) -> None:

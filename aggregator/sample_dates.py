@@ -17,7 +17,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from aggregator.clock import HOME_ZONE
+
+PARIS = ZoneInfo(HOME_ZONE)
 FRENCH_MONTHS = [
     "janvier",
     "février",

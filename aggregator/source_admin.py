@@ -16,10 +16,10 @@ from aggregator.dedup.forget import Forgotten, forget_listings
 from aggregator.models import CrawlRun, Listing, Source
 from aggregator.runs import RUNNING
 from aggregator.sources import SourceError, check_region, retitle
-from spiders.constants import KINDS
+from core.kinds import AUTO, KINDS
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
-DEFAULT_KIND = "auto"
+DEFAULT_KIND = AUTO
 MAX_OPTIONS_CHARS = 20_000
 
 

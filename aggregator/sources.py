@@ -13,7 +13,7 @@ from aggregator.dedup.identity import clear_source_fragments
 from aggregator.fragments import render_missing
 from aggregator.models import Source
 from aggregator.normalize.geography import UnknownRegion, official_region
-from spiders.constants import KINDS
+from core.kinds import KINDS
 
 FIELDS = ("title", "kind", "url", "region", "schedule", "options")
 

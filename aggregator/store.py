@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,8 +24,10 @@ from aggregator.db import chunks
 from aggregator.models import Listing
 from aggregator.types import utcnow
 
+if TYPE_CHECKING:
+    from aggregator.normalize.listing import ListingFields
+
 LISTING_TABLE = cast(Table, Listing.__table__)
-LISTING_COLUMNS = frozenset(LISTING_TABLE.columns.keys()) - {"id", "event_id"}
 _KEPT_ON_CONFLICT = {"source_id", "key", "first_seen"}
 
 
@@ -86,7 +88,7 @@ def upsert_listings(session: Session, rows: Sequence[Mapping[str, Any]]) -> list
 class Batch:
     """Listings classified by ``ListingStore.add``, handed over to be written together."""
 
-    listings: list[tuple[Outcome, dict[str, Any]]] = field(default_factory=list)
+    listings: list[tuple[Outcome, ListingFields]] = field(default_factory=list)
     touched: list[str] = field(default_factory=list)  # keys seen unchanged: only ``last_seen`` moves
 
     def __len__(self) -> int:
@@ -121,7 +123,7 @@ class ListingStore:
         """Listings classified but not yet handed over."""
         return len(self._batch)
 
-    def add(self, fields: Mapping[str, Any]) -> Outcome:
+    def add(self, fields: ListingFields) -> Outcome:
         """Classify one listing and queue its write; an unchanged one is only marked as seen.
 
         :raise DuplicateKey: when this crawl already gave the same key.
@@ -143,8 +145,7 @@ class ListingStore:
             if not known.linked:  # stored by a crawl that died before deduplication
                 self.changed_ids.add(known.id)
         else:
-            row = {name: value for name, value in fields.items() if name in LISTING_COLUMNS}
-            self._batch.listings.append((outcome, row))
+            self._batch.listings.append((outcome, fields))
         self.counts[outcome.value] += 1
         return outcome
 
@@ -176,14 +177,14 @@ class ListingStore:
         """Write everything queued (the caller commits)."""
         self.write(self.take())
 
-    def forget(self, batch: Batch, outcome: Outcome, fields: Mapping[str, Any]) -> None:
+    def forget(self, batch: Batch, outcome: Outcome, fields: ListingFields) -> None:
         """Uncount a listing of ``batch`` that could not be written; it stays seen (its key touched
         with the batch), so it is not marked removed."""
         self.counts[outcome.value] -= 1
         if fields["key"] in self._known:
             batch.touched.append(fields["key"])
 
-    def _write(self, batch: Sequence[Mapping[str, Any]], now: datetime) -> None:
+    def _write(self, batch: Sequence[ListingFields], now: datetime) -> None:
         # One statement per set of columns: an executemany needs the same keys in every row, and a
         # column a row does not give must keep its default rather than be set to NULL.
         groups: dict[frozenset[str], list[dict[str, Any]]] = {}
@@ -196,8 +197,8 @@ class ListingStore:
                 self.changed_ids.add(id_)
                 self._known[key] = Known(id_, hashes[key], False, True)
 
-    def _row(self, fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-        row = dict(fields)
+    def _row(self, fields: ListingFields, now: datetime) -> dict[str, Any]:
+        row: dict[str, Any] = dict(fields)
         row.update(
             source_id=self.source_id,
             first_seen=now,

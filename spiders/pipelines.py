@@ -24,7 +24,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.spiders import Spider
 
 from aggregator.normalize import NormalizationError, normalize_item
-from aggregator.normalize.listing import rejection
+from aggregator.normalize.listing import ListingFields, rejection
 from aggregator.runs import DEFAULT_BATCH_SIZE, CrawlNotes, CrawlRecorder
 from aggregator.store import DuplicateKey
 from spiders.kinds.base import EventSpider
@@ -48,7 +48,7 @@ class NormalizePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    def process_item(self, item: Any) -> dict[str, Any]:
+    def process_item(self, item: Any) -> ListingFields:
         spider = self.crawler.spider
         region = getattr(spider, "region", None)
         adapter = ItemAdapter(item)

@@ -7,13 +7,15 @@ spiders.kinds.base.
 
 import os
 
+# The name every fetch goes under (ESS_CONTACT_URL from ESS_AGENDA_CONTACT_URL), settings of the crawl too.
+from core.http import ESS_CONTACT_URL as ESS_CONTACT_URL
+from core.http import USER_AGENT as USER_AGENT
+
 BOT_NAME = "ess_agenda"
 SPIDER_MODULES = ["spiders.kinds"]
 NEWSPIDER_MODULE = "spiders.kinds"
 SPIDER_LOADER_WARN_ONLY = True  # a kind that fails to import must not stop the other kinds' crawls
 
-ESS_CONTACT_URL = os.environ.get("ESS_AGENDA_CONTACT_URL", "https://ess-agenda.fr/contact")
-USER_AGENT = f"ESS-Agenda/0.1 (ESS Agenda, agenda of the social and solidarity economy; +{ESS_CONTACT_URL})"
 ROBOTSTXT_USER_AGENT = "ESS-Agenda"  # the token partner sites name in their robots.txt
 
 # Politeness: partner sites are small associations' servers.

@@ -20,12 +20,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from aggregator.config import get_settings
 from web import origin
+from web.admin.discovery import Discover
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: defaults from the environment, then ``test_config``, then the blueprints."""
+def create_app(test_config: Mapping[str, Any] | None = None, discover: Discover | None = None) -> Flask:
+    """Build the app: defaults from the environment, then ``test_config``, then the blueprints;
+    ``discover`` is the admin's discovery (``aggregator.cli.web_app`` gives it)."""
     settings = get_settings()
     app = Flask(__name__)
     app.config.from_mapping(
@@ -76,5 +78,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(i18n.bp)
     app.register_blueprint(site.bp)
     app.register_blueprint(images.bp)
-    admin.init_app(app)
+    admin.init_app(app, discover)
     return app

@@ -14,10 +14,10 @@ from babel import Locale
 from babel.dates import format_date, format_time, get_timezone_location
 from flask_babel import force_locale, get_locale, gettext
 
+from aggregator.clock import HOME_ZONE
 from aggregator.clock import today as clock_today
 from aggregator.models import EventFields
 
-HOME_ZONE = "Europe/Paris"
 NBSP = "\u00a0"
 
 

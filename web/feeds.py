@@ -27,16 +27,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
+from aggregator.clock import HOME_ZONE
 from aggregator.export import local_midnight
 from aggregator.models import Event, EventAlias, Listing
-from spiders.extract.text import XML_ILLEGAL
+from core.text import XML_ILLEGAL
 from web.cache import current_state, versioned_key
 from web.dates import today
 from web.db import get_session
 from web.filters import Filters, checked_titles, describe
 from web.fragments import load_fragments
 from web.http import HighWater, Representation, cached_representation, etag_for, send
-from web.ical import HOME_ZONE, assemble
+from web.ical import assemble
 from web.links import filtered_url
 from web.queries import where
 

@@ -33,8 +33,8 @@ from sqlalchemy.orm import Session
 from aggregator.export import local_midnight
 from aggregator.models import Event, Listing, Source
 from aggregator.normalize.categories import BY_LABEL, BY_SLUG, CATEGORIES, MOIS_ESS
-from aggregator.normalize.folding import fold
 from aggregator.normalize.geography import UnknownRegion, geography, official_region, official_regions
+from core.folding import fold
 from web.dates import date_range, day_label
 from web.labels import category_name
 from web.search import has_category, text_match

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import icalendar
 
+from aggregator.clock import HOME_ZONE
 from aggregator.fragments import (
     Fragment,
     calendar_title,
@@ -26,7 +27,6 @@ from web.vtimezone import vtimezone
 
 PRODID = "-//ESS Agenda//Agenda de l'ESS//FR"
 REFRESH = timedelta(hours=6)
-HOME_ZONE = "Europe/Paris"
 CRLF = "\r\n"
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aggregator.models import Event
-from spiders.constants import CANCELLED, POSTPONED
+from core.status import CANCELLED, POSTPONED
 from web.ical import sources_of
 
 EVENT_STATUS = {

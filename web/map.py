@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 
 from aggregator.export import moment_text
 from aggregator.models import Event
-from aggregator.normalize.folding import fold
+from core.folding import fold
 from web.agenda import LIST_ONLY, canonical_redirect
 from web.cache import versioned_key
 from web.dates import today

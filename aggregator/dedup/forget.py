@@ -24,7 +24,7 @@ from aggregator.dedup.merge import RETIRED_NOTE, apply_fields, is_past
 from aggregator.fragments import render_missing
 from aggregator.models import Event, Listing
 from aggregator.types import utcnow
-from spiders.constants import CANCELLED
+from core.status import CANCELLED
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from babel.dates import format_date
 from aggregator.dedup.profile import Profile, clean_city
 from aggregator.models import Event, Listing
 from aggregator.normalize.geography import geography
-from spiders.constants import CANCELLED, CONFIRMED, DEFAULT_TIMEZONE, POSTPONED
+from core.status import CANCELLED, CONFIRMED, POSTPONED
+from core.zones import DEFAULT_TIMEZONE
 
 RETIRED_NOTE = "retiré par ses sources"
 RESCHEDULED_NOTE = "reporté ; initialement prévu le"

@@ -2,7 +2,8 @@
 aggregators; and which listings are news posts rather than agenda entries.
 
 A source states its role in its options (``role: organizer | regional | national``); without one,
-an OpenAgenda export counts as a national aggregator and any other kind as the organizer's own.
+its kind's role counts (core.kinds: an OpenAgenda export is a national aggregator, any other kind the
+organizer's own).
 """
 
 from __future__ import annotations
@@ -10,19 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-ORGANIZER = "organizer"
-REGIONAL = "regional"
-NATIONAL = "national"
+from core.kinds import NATIONAL, ORGANIZER, REGIONAL, default_role, is_news_kind
+
 ROLE_RANKS = {ORGANIZER: 3, REGIONAL: 2, NATIONAL: 1}
-KIND_ROLES = {"openagenda": NATIONAL}
-NEWS_KINDS = frozenset({"rss"})
 NEWS_MARKERS = frozenset({"rss", "atom", "news", "post", "article"})
 NEWS_KEYS = ("guid", "evidence", "published", "kind", "origin")  # a payload with none is no news post
 
 
 def source_role(kind: str, options: Mapping[str, Any] | None) -> str:
     role = str((options or {}).get("role") or "").strip().lower()
-    return role if role in ROLE_RANKS else KIND_ROLES.get(kind, ORGANIZER)
+    return role if role in ROLE_RANKS else default_role(kind)
 
 
 def source_rank(kind: str, options: Mapping[str, Any] | None) -> int:
@@ -32,7 +30,7 @@ def source_rank(kind: str, options: Mapping[str, Any] | None) -> int:
 
 def is_news(kind: str, raw: Mapping[str, Any] | None) -> bool:
     """A news post that mentions an event: its title and times are the least reliable."""
-    if kind in NEWS_KINDS:
+    if is_news_kind(kind):
         return True
     raw = raw or {}
     marker = str(raw.get("kind") or raw.get("origin") or "").lower()

@@ -16,15 +16,16 @@ from aggregator.dedup.text import (
     acronyms_in,
     antonym_sides,
     capitalized,
-    fold,
     numbering,
     stem,
+    straight_apostrophes,
     weighted_words,
     word_weight,
     words,
 )
 from aggregator.models import Listing, Source
 from aggregator.normalize.geography import geography
+from core.folding import lower_unaccented
 
 ONLINE = "online"
 UNKNOWN = "?"
@@ -100,7 +101,7 @@ class Profile:
 
     @cached_property
     def organizer(self) -> str:
-        return fold(self.organizer_text).strip()
+        return lower_unaccented(straight_apostrophes(self.organizer_text)).strip()
 
     @cached_property
     def url(self) -> str | None:

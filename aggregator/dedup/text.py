@@ -8,9 +8,10 @@ not reproduce the clusters that incremental runs built.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+
+from core.folding import lower_unaccented
 
 _WORD = re.compile(r"[a-z0-9]+")
 _RAW_WORD = re.compile(r"[^\W_]+")
@@ -140,20 +141,16 @@ ANTONYMS = (
 )
 
 
-def fold(text: str | None) -> str:
-    """Lower case, no accents, straight apostrophes, « œ » spelled out."""
-    if not text:
-        return ""
-    text = text.translate(_APOSTROPHES).replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae")
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+def straight_apostrophes(text: str) -> str:
+    """``text`` with its curly and backquote apostrophes written ``'``."""
+    return text.translate(_APOSTROPHES)
 
 
 @lru_cache(maxsize=65536)
 def words(text: str | None) -> tuple[str, ...]:
     """The folded words of ``text``, in order, abbreviations spelled out."""
     found: list[str] = []
-    for word in _WORD.findall(fold(text)):
+    for word in _WORD.findall(lower_unaccented(text or "")):
         found.extend(ABBREVIATIONS.get(word, (word,)))
     return tuple(found)
 
@@ -231,7 +228,7 @@ def capitalized(title: str) -> tuple[list[str], list[str]]:
     names: list[str] = []
     upper: list[str] = []
     segment_start = True
-    for token in _SEGMENT.split(title.translate(_APOSTROPHES)):
+    for token in _SEGMENT.split(straight_apostrophes(title)):
         if not token.strip():
             continue
         if _SEGMENT_BREAK.fullmatch(token.strip()):

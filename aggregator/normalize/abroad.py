@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from aggregator.normalize.folding import fold
+from core.folding import fold
 
 # Country names as addresses end with them, folded.
 COUNTRIES = {

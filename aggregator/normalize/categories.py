@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from aggregator.normalize.folding import fold
+from core.folding import fold
 
 
 @dataclass(frozen=True, slots=True)

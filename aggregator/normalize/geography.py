@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from aggregator.collector import collector_paused
-from aggregator.normalize.folding import fold
+from core.folding import fold
 
 DATA_FILE = "geography.json.gz"
 _LEADING_ARTICLE = re.compile(r"^(la|le|les|l) ")

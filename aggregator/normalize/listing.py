@@ -11,7 +11,8 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 from aggregator.normalize.categories import categorize
@@ -20,8 +21,8 @@ from aggregator.normalize.places import resolve_place
 from aggregator.normalize.status import event_status
 from aggregator.normalize.times import TimeError, normalize_times
 from aggregator.normalize.zones import event_zone, stated_zone
-from spiders.constants import WEB_SCHEMES
-from spiders.extract.text import plain_line, plain_text
+from core.http import WEB_SCHEMES
+from core.text import plain_line, plain_text
 
 URL_FIELDS = ("url", "image")
 PLACE_LINES = ("location_name", "address", "postcode", "city")  # the place fields given as text
@@ -43,6 +44,37 @@ MAX_DESCRIPTION = 20_000
 _SURROGATES = re.compile("[\ud800-\udfff]")
 # Browsers drop these from a URL before reading it: "java\tscript:" is "javascript:".
 _URL_CONTROLS = re.compile("[\x00-\x1f\x7f]")
+
+
+class ListingFields(TypedDict):
+    """A normalized listing: the columns of aggregator.models.Listing that its source's item gives
+    (the store adds the source and the dates it was seen)."""
+
+    key: str
+    title: str
+    description: str
+    start: datetime
+    end: datetime | None
+    all_day: bool
+    timezone: str
+    url: str | None
+    image: str | None
+    status: str
+    online: bool
+    location_name: str | None
+    address: str | None
+    postcode: str | None
+    city: str | None
+    insee: str | None
+    department: str | None
+    region: str | None
+    country: str | None
+    lat: float | None
+    lon: float | None
+    organizer: str | None
+    categories: list[str]
+    raw: Any
+    content_hash: str  # of every other column but raw
 
 
 class NormalizationError(ValueError):
@@ -80,7 +112,7 @@ def normalize_item(
     default_region: str | None = None,
     default_zone: str | None = None,
     dropped: list[str] | None = None,
-) -> dict[str, Any]:
+) -> ListingFields:
     """The Listing columns for ``item``; raises NormalizationError on what cannot be stored.
 
     The place is resolved first, since it decides the zone that naive local times are read in:
@@ -110,16 +142,14 @@ def normalize_item(
 
     description = plain_text(item.get("description"))[:MAX_DESCRIPTION]
     source_categories = [c for c in (_line(c, 100) for c in item.get("categories") or []) if c]
-    fields: dict[str, Any] = {name: web_address(item.get(name)) for name in URL_FIELDS}
+    urls = {name: web_address(item.get(name)) for name in URL_FIELDS}
     if dropped is not None:
         dropped.extend(
             f"{title!r}: {name} {str(item[name])[:80]!r}"
             for name in URL_FIELDS
-            if fields[name] is None and _text(item.get(name))
+            if urls[name] is None and _text(item.get(name))
         )
-    fields["organizer"] = _line(item.get("organizer"))
-    fields.update(place.columns())
-    fields.update(
+    fields = ListingFields(
         key=key,
         title=title,
         description=description,
@@ -127,10 +157,24 @@ def normalize_item(
         end=end,
         all_day=all_day,
         timezone=tz.key,
-        online=online,
-        categories=categorize(title, source_categories, description),
+        url=urls["url"],
+        image=urls["image"],
         status=event_status(item.get("status"), title, description),
+        online=online,
+        location_name=place.location_name,
+        address=place.address,
+        postcode=place.postcode,
+        city=place.city,
+        insee=place.insee,
+        department=place.department,
+        region=place.region,
+        country=place.country,
+        lat=place.lat,
+        lon=place.lon,
+        organizer=_line(item.get("organizer")),
+        categories=categorize(title, source_categories, description),
         raw=_jsonable(item.get("raw") or {}),
+        content_hash="",
     )
     fields["content_hash"] = content_hash(fields)
     return fields

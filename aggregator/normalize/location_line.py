@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aggregator.normalize.folding import fold
 from aggregator.normalize.geography import geography
+from core.folding import fold
 
 _SEPARATORS = re.compile(r"\s*(?:\\?,|;|\n|\s[–—-]\s)\s*")
 _POSTCODE_FIRST = re.compile(r"^(?P<postcode>\d{5})\s+(?P<city>\D.*)$")

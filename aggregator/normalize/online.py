@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from aggregator.normalize.folding import fold, strip_accents
+from core.folding import fold, lower_unaccented
 
 # In a location field these words leave no doubt; a postcode beside them means a real place too.
 _ONLINE_PLACE = re.compile(
@@ -39,7 +39,7 @@ def is_online_title(title: str | None) -> bool:
         return False
     if _ONLINE_TITLE.search(folded):
         return True
-    return bool(_ONLINE_TITLE_APART.search(strip_accents(title).lower()))
+    return bool(_ONLINE_TITLE_APART.search(lower_unaccented(title)))
 
 
 def is_online(fields: Mapping[str, Any]) -> bool:

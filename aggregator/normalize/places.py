@@ -14,16 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
 from aggregator.normalize.abroad import foreign_place
-from aggregator.normalize.folding import fold
 from aggregator.normalize.geography import Commune, Department, Geography, NamedCommune, geography
 from aggregator.normalize.location_line import LocationParts, parse_location, split_department_hint
 from aggregator.normalize.online import is_online
+from core.folding import fold
 
 _POSTCODE = re.compile(r"^\d{5}$")
 _CEDEX = re.compile(r"\s+cedex(?:\s*\d{1,3})?\s*$", re.IGNORECASE)
@@ -57,10 +56,6 @@ class Place:
     country: str | None = None  # ISO 3166-1 alpha-2: FR once a French place is found
     lat: float | None = None
     lon: float | None = None
-
-    def columns(self) -> dict[str, Any]:
-        # Flat values only: no need for asdict, which deep-copies each of them.
-        return {field.name: getattr(self, field.name) for field in dataclass_fields(self)}
 
 
 def resolve_place(fields: Mapping[str, Any], default_region: str | None = None) -> Place:

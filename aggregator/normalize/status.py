@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aggregator.normalize.folding import fold
-from spiders.constants import CANCELLED, CONFIRMED, POSTPONED
+from core.folding import fold
+from core.status import CANCELLED, CONFIRMED, POSTPONED
 
 # Structured statuses as sources write them: iCal STATUS, schema.org eventStatus, OpenAgenda codes.
 _STRUCTURED = {

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from spiders.constants import DEFAULT_TIMEZONE
+from core.zones import DEFAULT_TIMEZONE, named_zone
 
 # Overseas départements and collectivités keep their own local time; the rest of France is on Paris.
 DEPARTMENT_ZONES = {
@@ -37,10 +37,7 @@ def stated_zone(name: str | None) -> ZoneInfo | None:
     """The zone a source names, if it is a real, non-neutral IANA zone."""
     if not name or name.strip() in NEUTRAL_ZONES:
         return None
-    try:
-        return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+    return named_zone(name.strip())
 
 
 def place_zone(department: str | None, region: str | None = None, source: str | None = None) -> ZoneInfo:

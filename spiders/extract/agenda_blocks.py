@@ -15,7 +15,6 @@ A badge without a year is read against the reference day (the clock unless pinne
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,10 +22,11 @@ from datetime import date, datetime
 from lxml import html as lxml_html
 from lxml.etree import ParserError, _Element
 
+from core.folding import lower_unaccented
+from core.text import clean_line, html_to_text
 from spiders.extract.french_dates import When, combine, find_dates, parse_field_dates, times_near
 from spiders.extract.french_places import Place, parse_location
 from spiders.extract.links import canonical_url, same_site, web_url
-from spiders.extract.text import clean_line, html_to_text
 
 MAX_BADGE_CHARS = 24  # "MARS 16 au 18", "jeu. 04 févr. 2027"
 MIN_CARDS = 2  # a block is repeated cards; a lone dated link is a news item as often as not
@@ -191,9 +191,9 @@ def _link(card: _Element, base_url: str) -> tuple[_Element, str] | None:
 def _is_agenda(parent: _Element, cards: list[_Element], base_url: str) -> bool:
     """Whether a block's words say agenda rather than news: heading, classes, paths, "voir tout"."""
     words = [_heading_before(parent), *(_classes(n) for n in _ancestors(parent, 3)), _classes(cards[0])]
-    words += [_text(a) for a in parent.iter("a") if _MORE.search(_fold(_text(a)))]
+    words += [_text(a) for a in parent.iter("a") if _MORE.search(lower_unaccented(_text(a)))]
     words += [(a.get("href") or "").rsplit("/", 1)[0] for card in cards for a in card.iter("a")]
-    folded = _fold(" ".join(words))
+    folded = lower_unaccented(" ".join(words))
     return len(_AGENDA_WORDS.findall(folded)) > len(_NEWS_WORDS.findall(folded))
 
 
@@ -218,8 +218,10 @@ def _more_links(parent: _Element, base_url: str) -> list[str]:
     scopes = [parent, *(s for s in (parent.getnext(), parent.getparent()) if s is not None)]
     found = []
     for anchor in (a for scope in scopes for a in scope.iter("a")):
-        words = _fold(_text(anchor))
-        if _MORE.search(words) and _AGENDA_WORDS.search(words + " " + _fold(anchor.get("href") or "")):
+        words = lower_unaccented(_text(anchor))
+        if _MORE.search(words) and _AGENDA_WORDS.search(
+            words + " " + lower_unaccented(anchor.get("href") or "")
+        ):
             url = web_url(anchor.get("href") or "", base_url)
             if url and same_site(url, base_url):
                 found.append(canonical_url(url))
@@ -251,7 +253,7 @@ def _badge_day_in_prose(main: _Element, badge: When, reference: date) -> tuple[W
 
 
 def _label_kind(label: str) -> str | None:
-    folded = _fold(label).strip(" .")
+    folded = lower_unaccented(label).strip(" .")
     kinds = (
         ("date", _DATE_LABELS),
         ("time", _TIME_LABELS),
@@ -317,8 +319,3 @@ def _ancestors(node: _Element, count: int) -> list[_Element]:
 
 def _in_frame(node: _Element) -> bool:
     return any(a.tag in _FRAME_TAGS for a in node.iterancestors())
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -24,19 +24,14 @@ from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 from parsel import Selector
 
 from aggregator import clock
-from spiders.constants import DEFAULT_TIMEZONE
+from core.kinds import BLOCKS, DISCOVERY_ORDER, ICAL, JSONLD, OPENAGENDA, RSS, TRIBE
+from core.zones import DEFAULT_TIMEZONE
 from spiders.extract.agenda_blocks import agenda_cards
 from spiders.extract.encoding import decode
 from spiders.extract.links import canonical_url, same_site, web_url
 from spiders.extract.structured_data import page_events
 
-TRIBE = "tribe"
-OPENAGENDA = "openagenda"
-ICAL = "ical"
-JSONLD = "jsonld"
-BLOCKS = "blocks"  # an agenda of cards read by its shape (spiders.extract.agenda_blocks), no kind of its own
-RSS = "rss"
-RANK = {TRIBE: 0, OPENAGENDA: 1, ICAL: 2, JSONLD: 3, BLOCKS: 4, RSS: 5}
+RANK = {kind: index for index, kind in enumerate(DISCOVERY_ORDER)}
 
 OPENAGENDA_URL = "https://openagenda.com"
 GOOGLE_CALENDAR_URL = "https://calendar.google.com"

@@ -24,7 +24,7 @@ from pdfminer.layout import LAParams, LTChar, LTTextBox, LTTextLine
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 
-from spiders.extract.text import clean_line
+from core.text import clean_line
 
 HEADING, PARAGRAPH, ITEM, ROW = "heading", "paragraph", "item", "row"
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}

@@ -13,13 +13,14 @@ date), unless that is further away than FUTURE_WINDOW_DAYS: then it is the lates
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import dateparser
 from babel.dates import get_day_names, get_month_names
+
+from core.folding import lower_unaccented
 
 FUTURE_WINDOW_DAYS = 300
 # A weekday that contradicts the inferred year may point at another year, but not at any year.
@@ -30,10 +31,10 @@ MAX_RANGE_DAYS = 62
 _DATEPARSER_SETTINGS = {"STRICT_PARSING": True, "DATE_ORDER": "DMY", "RETURN_AS_TIMEZONE_AWARE": False}
 
 
-def _fold(word: str) -> str:
-    """Lower case without accents or trailing dot: "Févr." → "fevr"."""
-    decomposed = unicodedata.normalize("NFKD", word.lower().rstrip("."))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+def _word_key(word: str) -> str:
+    """A month or weekday as the tables hold it: lower case without accents or trailing dot ("Févr." →
+    "fevr")."""
+    return lower_unaccented(word.rstrip("."))
 
 
 def _month_words() -> dict[str, int]:
@@ -41,7 +42,7 @@ def _month_words() -> dict[str, int]:
     words: dict[str, int] = {}
     for width in ("wide", "abbreviated"):
         for number, name in get_month_names(width, locale="fr").items():
-            words[_fold(name)] = number
+            words[_word_key(name)] = number
     variants = {"janv": 1, "jan": 1, "fev": 2, "fevr": 2, "avr": 4, "juil": 7, "juill": 7, "aou": 8}
     variants |= {"sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12}
     words.update(variants)
@@ -52,7 +53,7 @@ def _weekday_words() -> dict[str, int]:
     words: dict[str, int] = {}
     for width in ("wide", "abbreviated"):
         for number, name in get_day_names(width, locale="fr").items():
-            words[_fold(name)] = number
+            words[_word_key(name)] = number
     return words
 
 
@@ -206,7 +207,7 @@ def _parse_tokens(tokens: list[re.Match[str]], loose: bool) -> list[_Run]:
             continue
         if kind == "after":
             if run.elements or not current.empty():
-                run.after, run.end = _fold(value), token.end()
+                run.after, run.end = _word_key(value), token.end()
             continue
         if kind == "bar":
             continue
@@ -236,12 +237,12 @@ def _set_year(element: _Element | None, value: str) -> None:
 
 def _set_part(element: _Element, kind: str, value: str) -> None:
     if kind == "weekday":
-        element.weekday = WEEKDAYS[_fold(value)]
+        element.weekday = WEEKDAYS[_word_key(value)]
     elif kind == "day":
         element.day = int(re.sub(r"\D.*", "", value))
         element.month_first = element.month is not None
     elif kind == "month":
-        element.month = MONTHS[_fold(value)]
+        element.month = MONTHS[_word_key(value)]
     elif kind == "num":
         parts = [int(p) for p in _PARTS.split(value)]
         element.day, element.month, element.numeric = parts[0], parts[1], True

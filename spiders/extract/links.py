@@ -15,7 +15,7 @@ from cssselect import SelectorError
 from parsel import Selector
 from w3lib.url import canonicalize_url
 
-from spiders.constants import WEB_SCHEMES
+from core.http import WEB_SCHEMES
 
 # Analytics and campaign parameters: they change nothing in the page but would split one event
 # into several listings. Matomo (pk_, mtm_) and AT Internet (xtor, at_) are common on French sites.

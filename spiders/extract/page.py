@@ -8,7 +8,7 @@ from cssselect import SelectorError
 from scrapy.http import Response
 
 from aggregator import clock
-from spiders.extract.text import html_to_text
+from core.text import html_to_text
 
 # Where WordPress, Drupal, SPIP and most themes put a post's text, most specific first.
 CONTENT_SELECTORS = (

@@ -14,10 +14,10 @@ from typing import Any
 from dateutil.parser import isoparse
 
 from aggregator.normalize.times import loose_iso
-from spiders.constants import CANCELLED, CONFIRMED, POSTPONED
+from core.status import CANCELLED, CONFIRMED, POSTPONED
+from core.text import clean_line, html_to_text
 from spiders.extract.links import canonical_url, web_url
 from spiders.extract.structured_data import schema_name, types_of
-from spiders.extract.text import clean_line, html_to_text
 
 STATUSES = {
     "EventScheduled": CONFIRMED,

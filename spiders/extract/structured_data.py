@@ -20,7 +20,7 @@ import lxml.html
 from lxml import etree
 from parsel import Selector
 
-from spiders.extract.text import HTML_PARSER
+from core.text import HTML_PARSER
 
 MARKERS = {"json-ld": b"ld+json", "microdata": b"itemscope"}  # syntax → what a page holding it contains
 SCHEMA_PREFIXES = (

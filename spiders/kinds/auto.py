@@ -27,17 +27,12 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from aggregator.discovery import CHOSEN, discovery_report
+from core.kinds import AUTO, BLOCKS, ICAL, JSONLD, OPENAGENDA, RSS, TRIBE
 from spiders.extract.agenda_blocks import Card, agenda_cards, event_details
 from spiders.extract.discover import (
-    BLOCKS,
     GOOGLE_CALENDAR_URL,
-    ICAL,
-    JSONLD,
-    OPENAGENDA,
     OPENAGENDA_URL,
     RANK,
-    RSS,
-    TRIBE,
     Candidate,
     agenda_pages,
     confirms,
@@ -71,8 +66,7 @@ KINDS: dict[str, type[EventSpider]] = {
 
 
 class AutoSpider(EventSpider):
-    name = "auto"
-    kind = "auto"
+    name = kind = AUTO
     max_agenda_pages = 2  # agenda pages read when the homepage declares no calendar
     max_samples = 3  # pages linked from an agenda page fetched to see whether they carry events
 

@@ -30,7 +30,7 @@ from twisted.python.failure import Failure
 
 from aggregator.normalize.status import status_from_text as status_words
 from aggregator.normalize.zones import stated_zone
-from spiders.constants import DEFAULT_TIMEZONE
+from core.zones import DEFAULT_TIMEZONE
 from spiders.extract.encoding import actual_encoding, charset_note, decode
 from spiders.extract.page import reference_day
 

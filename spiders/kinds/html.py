@@ -26,11 +26,12 @@ from cssselect import SelectorError
 from parsel import Selector
 from scrapy.http import Request, Response, TextResponse
 
+from core.kinds import HTML
+from core.text import clean_line, html_to_text
 from spiders.extract.french_dates import When, combine, find_dates, parse_field_dates, times_near
 from spiders.extract.french_places import Place, find_place, is_online, parse_location
 from spiders.extract.links import LinkSelectorError, canonical_url, select_values, web_url
 from spiders.extract.page import main_text
-from spiders.extract.text import clean_line, html_to_text
 from spiders.items import EventItem
 from spiders.kinds.base import EventSpider
 
@@ -38,8 +39,7 @@ REQUIRED_OPTIONS = ("item", "title")
 
 
 class HtmlSpider(EventSpider):
-    name = "html"
-    kind = "html"
+    name = kind = HTML
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[EventItem | Request]:
         if not isinstance(response, TextResponse):

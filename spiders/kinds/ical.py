@@ -28,7 +28,7 @@ import warnings
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
@@ -38,7 +38,9 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from scrapy.http import Response
 
 from aggregator import clock
-from spiders.constants import CANCELLED
+from core.kinds import ICAL
+from core.status import CANCELLED
+from core.zones import named_zone
 from spiders.items import EventItem
 from spiders.kinds.base import EventSpider
 
@@ -62,16 +64,11 @@ def iana_zone(name: str | None) -> str | None:
     if not name:
         return None
     name = WINDOWS_TO_OLSON.get(name.strip(), name.strip())
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name
+    return name if named_zone(name) else None
 
 
 class IcalSpider(EventSpider):
-    name = "ical"
-    kind = "ical"
+    name = kind = ICAL
 
     def parse(self, response: Response, **kwargs: Any) -> list[EventItem]:
         with warnings.catch_warnings():

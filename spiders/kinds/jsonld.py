@@ -24,6 +24,7 @@ from typing import Any
 from parsel import Selector
 from scrapy.http import Request, Response, TextResponse
 
+from core.kinds import JSONLD
 from spiders.extract.french_dates import combine, find_dates, times_near
 from spiders.extract.links import (
     LinkSelectorError,
@@ -43,8 +44,7 @@ SELECTOR_OPTIONS = ("follow", "next")
 
 
 class JsonLdSpider(EventSpider):
-    name = "jsonld"
-    kind = "jsonld"
+    name = kind = JSONLD
     # rel="next" links, and the pagination WordPress and Drupal themes print without one.
     default_next = 'link[rel~="next"], a[rel~="next"], a.next.page-numbers, li.pager__item--next a'
 

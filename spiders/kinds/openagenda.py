@@ -20,7 +20,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import markdown
 from scrapy.http import Request, Response
 
-from spiders.constants import CANCELLED, CONFIRMED, POSTPONED
+from core.kinds import OPENAGENDA
+from core.status import CANCELLED, CONFIRMED, POSTPONED
 from spiders.items import EventItem
 from spiders.kinds.base import EventSpider
 
@@ -33,8 +34,7 @@ PUBLIC_EVENT_URL = "https://openagenda.com/{agenda}/events/{event}"
 
 
 class OpenAgendaSpider(EventSpider):
-    name = "openagenda"
-    kind = "openagenda"
+    name = kind = OPENAGENDA
 
     @property
     def language(self) -> str:

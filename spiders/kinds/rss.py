@@ -27,13 +27,14 @@ import feedparser
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from core.kinds import RSS
+from core.text import clean_line, html_to_text
 from spiders.extract.announcements import NOT_EVENT_TITLE
 from spiders.extract.candidates import Candidate
 from spiders.extract.documents import Document, UnreadableDocument, html_document, pdf_document
 from spiders.extract.links import canonical_url, pdf_links, web_url
 from spiders.extract.page import main_text, published_on
 from spiders.extract.prose import announced_events, judged_candidates
-from spiders.extract.text import clean_line, html_to_text
 from spiders.items import EventItem
 from spiders.kinds.base import EventSpider
 
@@ -70,8 +71,7 @@ def is_report(title: str) -> bool:
 
 
 class RssSpider(EventSpider):
-    name = "rss"
-    kind = "rss"
+    name = kind = RSS
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[EventItem | Request]:
         feed = feedparser.parse(

@@ -12,11 +12,13 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from scrapy.http import Request, Response
 
-from spiders.constants import CANCELLED, POSTPONED
+from core.kinds import TRIBE
+from core.status import CANCELLED, POSTPONED
+from core.zones import named_zone
 from spiders.items import EventItem
 from spiders.kinds.base import EventSpider
 
@@ -26,8 +28,7 @@ STATUS_WORDS = {"canceled": CANCELLED, "cancelled": CANCELLED, "postponed": POST
 
 
 class TribeSpider(EventSpider):
-    name = "tribe"
-    kind = "tribe"
+    name = kind = TRIBE
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[EventItem | Request]:
         data = self._parse_page(response)
@@ -165,8 +166,4 @@ def _iana(name: Any) -> str | None:
     """The event's zone when it is an IANA name (WordPress also allows "UTC+1" offsets)."""
     if not isinstance(name, str) or "/" not in name:
         return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name
+    return name if named_zone(name) else None

@@ -18,9 +18,9 @@ from sqlalchemy.orm import selectinload
 from aggregator.db import get_sessionmaker
 from aggregator.models import Listing
 from aggregator.normalize import NormalizationError, normalize_item
-from aggregator.normalize.folding import fold
 from aggregator.normalize.geography import geography
 from aggregator.samples_server import EXPECTED_FILE
+from core.folding import fold
 
 PLACE = ("location_name", "address", "postcode", "city", "insee", "department", "region")
 

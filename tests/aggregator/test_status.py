@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from aggregator.normalize.status import event_status, status_from_source, status_from_text
-from spiders.constants import CANCELLED, CONFIRMED, POSTPONED
+from core.status import CANCELLED, CONFIRMED, POSTPONED
 from spiders.kinds.base import EventSpider
 
 

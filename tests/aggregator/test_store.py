@@ -18,6 +18,7 @@ from aggregator.dedup.merge import RETIRED_NOTE
 from aggregator.executors import CrawlJob, Outcome
 from aggregator.models import CrawlRun, Event, Listing, Source
 from aggregator.normalize import normalize_item
+from aggregator.normalize.listing import ListingFields
 from aggregator.runs import CrawlNotes, CrawlRecorder
 from aggregator.store import DuplicateKey
 
@@ -43,9 +44,16 @@ def ended(job: CrawlJob, recorder: CrawlRecorder, reason: str = "finished") -> C
         return run
 
 
-def event(key: str, title: str = "Atelier vélo", **extra: Any) -> dict[str, Any]:
+def event(key: str, title: str = "Atelier vélo", **extra: Any) -> ListingFields:
     item = {"key": key, "title": title, "start": datetime(2026, 12, 5, 14), "timezone": "Europe/Paris"}
     return normalize_item(item | {"city": "Brest", "postcode": "29200"} | extra)
+
+
+def test_a_normalized_listing_gives_every_column_but_those_of_the_store_and_the_dedup():
+    # The store writes what normalization gives as it is: a field the Listing table lacks would fail.
+    not_given = {"id", "source_id", "event_id", "first_seen", "last_seen", "changed_at", "removed"}
+    not_given |= {"removed_at", "missed_crawls", "moved_from"}
+    assert ListingFields.__required_keys__ == set(Listing.__table__.columns.keys()) - not_given
 
 
 @pytest.fixture

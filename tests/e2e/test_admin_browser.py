@@ -11,11 +11,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import make_server
 
+from aggregator.cli import web_app
 from aggregator.db import get_sessionmaker
 from aggregator.scheduler import CrawlScheduler, Timing
 from aggregator.users import add_user
 from tests.crawl_helpers import wait_for
-from web import create_app
 
 PASSWORD = "correct horse battery"
 
@@ -28,7 +28,7 @@ def admin_site(sqlite_db: str) -> Iterator[str]:
     server = make_server(
         "127.0.0.1",
         0,
-        create_app({"DATABASE_URL": sqlite_db, "SECRET_KEY": "e2e-" + "k" * 40}),
+        web_app({"DATABASE_URL": sqlite_db, "SECRET_KEY": "e2e-" + "k" * 40}),
         threaded=True,
     )
     threading.Thread(target=server.serve_forever, daemon=True).start()

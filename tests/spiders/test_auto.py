@@ -18,13 +18,8 @@ from aggregator.discovery import DiscoveryError, discover_url, discovery_report
 from aggregator.models import CrawlRun, Listing, Source
 from aggregator.samples_server import EXPECTED_FILE, serve_sites
 from aggregator.schema import upgrade
+from core.kinds import BLOCKS, ICAL, JSONLD, OPENAGENDA, RSS, TRIBE
 from spiders.extract.discover import (
-    BLOCKS,
-    ICAL,
-    JSONLD,
-    OPENAGENDA,
-    RSS,
-    TRIBE,
     Candidate,
     agenda_pages,
     confirms,

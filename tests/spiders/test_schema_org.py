@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import extruct
 import pytest
 
-from spiders.constants import CANCELLED, CONFIRMED, POSTPONED
+from core.status import CANCELLED, CONFIRMED, POSTPONED
 from spiders.extract.schema_org import (
     categories_of,
     event_fields,

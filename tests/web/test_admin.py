@@ -12,6 +12,7 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from aggregator.cli import web_app
 from aggregator.db import get_sessionmaker
 from aggregator.models import CrawlRun, DedupCorrection, Event, Listing, Source, User
 from aggregator.types import utcnow
@@ -26,7 +27,7 @@ URL_ARGS = {"name": "watched", "run_id": 1, "listing_id": 1}
 
 
 def make_admin_app(url: str, **config: Any) -> Flask:
-    return create_app({"TESTING": True, "DATABASE_URL": url, "SECURE_COOKIES": False, **config})
+    return web_app({"TESTING": True, "DATABASE_URL": url, "SECURE_COOKIES": False, **config})
 
 
 def csrf_token(page: str) -> str:
@@ -240,6 +241,14 @@ def test_add_a_source_by_url_after_seeing_what_discovery_found(admin, admin_db, 
         )
     taken = post_form(admin, "/admin/sources/new", {**form, "save": "1"}).get_data(as_text=True)
     assert "already exists" in taken
+
+
+def test_an_app_built_without_discovery_says_so_rather_than_discovering(admin_db, samples_base):
+    client = create_app({"TESTING": True, "DATABASE_URL": admin_db, "SECURE_COOKIES": False}).test_client()
+    assert login(client).status_code == 302
+    form = {"url": f"{samples_base}/adess-brest/", "name": "", "kind": "auto", "discover": "1"}
+    page = post_form(client, "/admin/sources/new", form).get_data(as_text=True)
+    assert "started without discovery" in page and "Ce que la découverte a trouvé" not in page
 
 
 def test_the_best_lead_is_what_yields_events_not_an_endpoint_answering_404(admin, samples_base):

@@ -9,6 +9,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from aggregator.cli import web_app
 from aggregator.config import DEV_SECRET_KEY
 from aggregator.db import get_sessionmaker
 from aggregator.models import Source
@@ -132,7 +133,7 @@ def test_a_source_on_the_servers_networks_is_refused(sqlite_db: str, address: st
         add_user(session, "alice", PASSWORD)
         add_source(session, "watched")
     config = {"TESTING": True, "DATABASE_URL": sqlite_db, "SECURE_COOKIES": False}
-    with serving(create_app({**config, "ALLOW_PRIVATE_SOURCES": False})) as base:
+    with serving(web_app({**config, "ALLOW_PRIVATE_SOURCES": False})) as base:
         browser, _ = sign_in(base, "alice", PASSWORD)
         for page, data in [
             (f"{base}/admin/sources/new", {"url": address, "name": "probe", "kind": "auto", "discover": "1"}),

@@ -15,12 +15,12 @@ import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from aggregator.cli import web_app
 from aggregator.db import get_sessionmaker
 from aggregator.discovery import DiscoveryError, discover_url
 from aggregator.guarded_fetch import PrivateAddress
 from aggregator.users import add_user
 from tests.web.live import csrf_token, serving_with_threads, sign_in
-from web import create_app
 
 PASSWORD = "correct horse battery"
 PAGE = '<html><head><link rel="alternate" type="text/calendar" href="/agenda.ics"></head></html>'
@@ -103,7 +103,7 @@ def test_slow_discoveries_leave_the_public_site_its_threads(sqlite_db: str, part
     with get_sessionmaker(sqlite_db).begin() as session:
         add_user(session, "alice", PASSWORD)
     config = {"TESTING": True, "DATABASE_URL": sqlite_db, "SECURE_COOKIES": False}
-    with serving_with_threads(create_app({**config, "ALLOW_PRIVATE_SOURCES": True}), threads=4) as site:
+    with serving_with_threads(web_app({**config, "ALLOW_PRIVATE_SOURCES": True}), threads=4) as site:
         browser, _ = sign_in(site, "alice", PASSWORD)
         token = csrf_token(browser.get(f"{site}/admin/sources/new", timeout=10).text)
         cookies = browser.cookies.get_dict()

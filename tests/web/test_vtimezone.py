@@ -10,7 +10,7 @@ import icalendar
 import pytest
 
 from aggregator.normalize.zones import DEPARTMENT_ZONES
-from spiders.constants import DEFAULT_TIMEZONE
+from core.zones import DEFAULT_TIMEZONE
 from web.ical import vtimezone_text
 from web.vtimezone import transitions
 

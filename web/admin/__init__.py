@@ -22,6 +22,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
 from aggregator.config import get_settings, secret_key_problem
+from web.admin.discovery import Discover
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 csrf = CSRFProtect()
@@ -53,8 +54,9 @@ def admin_refusal(app: Flask) -> str | None:
     return secret_key_problem(app.config.get("SECRET_KEY"))
 
 
-def init_app(app: Flask) -> None:
-    """Register the admin: blueprint, sign-in, CSRF, rate limits and cookie hardening."""
+def init_app(app: Flask, discover: Discover | None = None) -> None:
+    """Register the admin: blueprint, sign-in, CSRF, rate limits and cookie hardening; ``discover``
+    reads what a site offers (web.admin.discovery)."""
     settings = get_settings()
     secure = bool(app.config.get("SECURE_COOKIES", settings.secure_cookies))
     app.config.update(
@@ -71,8 +73,8 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
     from web.admin import auth, corrections, labels, runs, sources  # noqa: F401  (they join bp)
-    from web.admin.discovery import Discoveries
+    from web.admin.discovery import Discoveries, no_discovery
 
     auth.init_app(app)
-    app.extensions["ess_agenda_discoveries"] = Discoveries()
+    app.extensions["ess_agenda_discoveries"] = Discoveries(discover or no_discovery)
     app.register_blueprint(bp)

@@ -14,7 +14,7 @@ from aggregator.dedup.forget import Forgotten
 from aggregator.dedup.merge import RETIRED_NOTE, event_end
 from aggregator.models import Event, Listing, Source
 from aggregator.source_admin import crawl_running
-from spiders.constants import CANCELLED
+from core.status import CANCELLED
 
 
 @dataclass(frozen=True)

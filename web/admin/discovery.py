@@ -1,4 +1,8 @@
-"""What discovery finds at a site's address, for the "add a source" page (aggregator.discovery).
+"""What discovery finds at a site's address, for the "add a source" page.
+
+Discovery reads pages with the spiders' extractors, which the web does not import: the composition
+root that builds the app (``aggregator.cli.web_app``) hands it ``aggregator.discovery``'s, as a
+``Discover``.
 
 Discovery fetches a page of another site, which may take its time: it runs on a small pool of worker
 threads, never on a request's thread for longer than ``WAIT_SECONDS``. A page still running says
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -41,24 +46,21 @@ class Found:
     outcome: str  # what fetching it showed: "12 events", "HTTP 404"…
 
 
-def discover_site(url: str, allow_private: bool) -> list[Found]:
-    """The event sources the site at ``url`` offers, those yielding events first."""
-    from aggregator.discovery import DiscoveryError, discover_url
+# The event sources the site at an address offers (``allow_private``: loopback and private addresses
+# may be fetched), those yielding events first; raises DiscoveryFailed when the site cannot be read.
+Discover = Callable[[str, bool], list[Found]]
 
-    try:
-        candidates = discover_url(url, allow_private=allow_private)
-    except DiscoveryError as exc:
-        raise DiscoveryFailed(str(exc)) from exc
-    return [
-        Found(f.candidate.kind, f.candidate.url, f.candidate.how, f.candidate.guessed, f.events, f.outcome)
-        for f in candidates
-    ]
+
+def no_discovery(url: str, allow_private: bool) -> list[Found]:
+    """The discovery of an app built without one (``create_app`` alone)."""
+    raise DiscoveryFailed("this server was started without discovery (see ess-agenda serve)")
 
 
 class Discoveries:
     """The discoveries of one web process: at most ``WORKERS`` at once, one per address."""
 
-    def __init__(self, workers: int = WORKERS, max_pending: int = MAX_PENDING) -> None:
+    def __init__(self, discover: Discover, workers: int = WORKERS, max_pending: int = MAX_PENDING) -> None:
+        self._discover = discover
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="discovery")
         self._max_pending = max_pending
         self._jobs: dict[tuple[str, bool], tuple[float, Future[list[Found]]]] = {}
@@ -92,6 +94,6 @@ class Discoveries:
                 return self._jobs[key][1]
             if sum(not job.done() for _, job in self._jobs.values()) >= self._max_pending:
                 raise DiscoveryBusy("too many discoveries are running: try again in a minute")
-            future = self._pool.submit(discover_site, *key)
+            future = self._pool.submit(self._discover, *key)
             self._jobs[key] = (now, future)
             return future

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from aggregator.source_admin import check_name, check_schedule, check_url, parse_options
 from aggregator.sources import SourceError
-from spiders.constants import KINDS
+from core.kinds import AUTO, KINDS
 
 
 def _checked_by(check: Callable[[Any], object]) -> Callable[[FlaskForm, Field], None]:
@@ -66,7 +66,7 @@ class NewSourceForm(FlaskForm):
         description=_l("vide : tiré de l'adresse"),
         validators=[Optional(), _checked_by(check_name)],
     )
-    kind = SelectField(_l("Type"), choices=list(KINDS), default="auto")
+    kind = SelectField(_l("Type"), choices=list(KINDS), default=AUTO)
     title = StringField(_l("Titre"), validators=[Length(max=300)])
     region = StringField(_l("Région par défaut"), validators=[Length(max=60)])
     schedule = StringField(

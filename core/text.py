@@ -1,4 +1,5 @@
-"""HTML and entity-laden strings to clean text."""
+"""HTML and entity-laden strings to clean text: the rules the spiders read pages with, normalization
+cleans every listing with, and the feeds keep XML with."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Folding French text for matching: no accents, no case, no punctuation, "Saint" spelled "st"."""
+"""Folding French text for matching: no accents, no case; ``fold`` also drops punctuation and spells
+"Saint" "st"."""
 
 from __future__ import annotations
 
@@ -23,6 +24,12 @@ def strip_accents(text: str) -> str:
     text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     # NFKD leaves "œ" whole; a translation table is slow, so only where one is.
     return text.translate(_LIGATURES) if _LIGATURE.search(text) else text
+
+
+def lower_unaccented(text: str) -> str:
+    """``text`` in lower case without diacritics or ligatures, punctuation and spacing kept: what
+    patterns written in plain lower-case French read ("Févr." → "fevr.")."""
+    return (text if text.isascii() else strip_accents(text)).lower()
 
 
 def fold(text: str) -> str:
