@@ -70,7 +70,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
 
-    from web.admin import auth, corrections, labels, runs, sources  # noqa: F401  (they join bp)
+    from web.admin import auth, corrections, events, labels, runs, sources  # noqa: F401  (they join bp)
     from web.admin.discovery import Discoveries
 
     auth.init_app(app)
