@@ -1,4 +1,5 @@
-"""The operators' admin under /admin: sources and their health, crawl runs, dedup corrections.
+"""The operators' admin under /admin: sources and their health, crawl runs, dedup corrections, and
+each event's sources with where they disagree.
 
 Every request to the blueprint but the login page needs a signed-in operator, and every request that
 changes something needs the form's CSRF token (Flask-WTF); both checks run before any view, so no
