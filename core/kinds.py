@@ -1,9 +1,9 @@
 """The source kinds, each registered here once with what the other layers need to know of it.
 
-A kind names the spider that reads its sources (``scrapy crawl KIND``). The table says, for each, the
-role its sources play when their options state none (aggregator.dedup.precedence: whose word comes
-first for an event) and whether its entries are news posts rather than agenda entries; discovery
-ranks what it finds on a site by ``DISCOVERY_ORDER``.
+A kind names the spider that reads its sources (``scrapy crawl KIND``). The table says, for each,
+whether its sources are a platform hosting every organizer's pages (so a page's site says nothing of
+whose the event is: aggregator.dedup.precedence) and whether its entries are news posts rather than
+agenda entries; discovery ranks what it finds on a site by ``DISCOVERY_ORDER``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ BLOCKS = "blocks"
 @dataclass(frozen=True)
 class Kind:
     name: str
-    role: str = ORGANIZER  # the role of its sources when their options state none
+    platform: bool = False  # its sources' pages are a platform's, whoever the organizer is
     news: bool = False  # its entries are news posts that mention events, not agenda entries
 
 
@@ -40,7 +40,7 @@ REGISTRY = (
     Kind(ICAL),
     Kind(JSONLD),
     Kind(TRIBE),
-    Kind(OPENAGENDA, role=NATIONAL),  # an export of the agendas others publish on OpenAgenda
+    Kind(OPENAGENDA, platform=True),  # an export of the agendas organizers publish on OpenAgenda
     Kind(RSS, news=True),
     Kind(HTML),
 )
@@ -51,10 +51,10 @@ BY_NAME = {kind.name: kind for kind in REGISTRY}
 DISCOVERY_ORDER = (TRIBE, OPENAGENDA, ICAL, JSONLD, BLOCKS, RSS)
 
 
-def default_role(kind: str) -> str:
-    """The role of a source of ``kind`` whose options state none."""
+def is_platform_kind(kind: str) -> bool:
+    """Whether the pages of a source of ``kind`` are a platform's, whoever organizes the event."""
     found = BY_NAME.get(kind)
-    return found.role if found else ORGANIZER
+    return found is not None and found.platform
 
 
 def is_news_kind(kind: str) -> bool:

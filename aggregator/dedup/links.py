@@ -1,4 +1,5 @@
-"""URLs as identities: canonical forms, the URLs a listing links to, its OpenAgenda uid."""
+"""URLs as identities: canonical forms, the site a page is on, the URLs a listing links to, its
+OpenAgenda uid."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from tldextract import TLDExtract
+
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'()\[\]{}]+", re.IGNORECASE)
 _TRACKING = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid", "xtor", "ref", "at_medium", "at_campaign"})
 MAX_LINKS = 50
 MAX_DEPTH = 4
+# The Public Suffix List as the package ships it: nothing fetched, nothing cached on disk. Its private
+# part counts too: two blogs on one hosting service ("x.github.io", "y.github.io") are two sites.
+_SUFFIXES = TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 
 @lru_cache(maxsize=8192)  # a listing's own URL is met again in its raw record
@@ -40,6 +46,19 @@ def canonical_url(url: str | None) -> str | None:
         return None
     netloc = f"{host}:{port}" if port and port not in (80, 443) else host
     return f"{netloc}{path}" + (f"?{urlencode(query)}" if query else "")
+
+
+@lru_cache(maxsize=8192)
+def site(url: str | None) -> str | None:
+    """The site a page is on: its registrable domain ("agenda.pes21.fr" → "pes21.fr"), else its host
+    (an address, "localhost")."""
+    try:
+        host = (urlsplit(url.strip()).hostname or "").lower().removeprefix("www.") if url else ""
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return _SUFFIXES(host).top_domain_under_public_suffix or host
 
 
 def _strings(value: Any, depth: int = 0) -> Iterator[str]:

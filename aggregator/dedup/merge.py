@@ -1,17 +1,20 @@
 """The canonical fields of an event from its listings, each field from the source that knows best.
 
 Speaking order: agenda entries before news posts, then the organizer's own source before regional
-networks before national aggregators. Times: a precise time over a whole day; places: the most
-specific; the description: the longest. Status: cancelled when a source cancels, unless another
-source changed its listing since, even once the event is over (a source first crawled after it
-may say so); cancelled too, with a note, when every source of a coming event has dropped it for
-two successful crawls. An event a source moved to another day is confirmed there, its note
-saying the day it was first planned for.
+networks before national aggregators (precedence.py). Times and place, when the sources disagree:
+agenda entries first, then the source speaking first by its role (declared, or the organizer's own
+inferred), then the value most sources agree on, then the most specific (a precise time over a whole
+day, a known end; the most specific place); each choice says which of these decided it. The
+description: the longest. Status: cancelled when a source cancels, unless another source changed
+its listing since, even once the event is over (a source first crawled after it may say so);
+cancelled too, with a note, when every source of a coming event has dropped it for two successful
+crawls. An event a source moved to another day is confirmed there, its note saying the day it was
+first planned for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +31,14 @@ from core.zones import DEFAULT_TIMEZONE
 RETIRED_NOTE = "retiré par ses sources"
 RESCHEDULED_NOTE = "reporté ; initialement prévu le"
 RETIRE_AFTER_CRAWLS = 2
+
+# What decided a choice between disagreeing values, in the order the rules apply.
+AGENDA = "agenda"  # an agenda entry over a news post
+DECLARED = "declared"  # the role an operator gave the source
+OWN = "own"  # the organizer's own source, inferred
+MAJORITY = "majority"  # the value most sources give
+SPECIFIC = "specific"  # the most specific value
+ORDER = "order"  # nothing else did: the sources' order
 
 TIME_FIELDS = ("start", "end", "all_day", "timezone")
 PLACE_FIELDS = (
@@ -76,10 +87,53 @@ def is_past(event: Event, now: datetime) -> bool:
     return event_end(event.start, event.end, event.all_day) <= now
 
 
+@dataclass(frozen=True)
+class Choice:
+    """The listing whose value of a field group (times, place) the event takes, every candidate best
+    first, those whose value differs from it, and what decided (None when none differs)."""
+
+    chosen: Member
+    candidates: tuple[Member, ...]
+    rivals: tuple[Member, ...]
+    reason: str | None
+
+
+Agree = Callable[[Listing, Listing], bool]
+
+
+def choose(candidates: Sequence[Member], agree: Agree, detail: Callable[[Listing], Any]) -> Choice:
+    """The candidate speaking first: an agenda entry, by its source's role, by the number of sources
+    agreeing with its value, by ``detail`` (lower is more specific), by the sources' order."""
+
+    def key(member: Member) -> tuple[Any, ...]:
+        listing, profile = member.listing, member.profile
+        agreeing = {other.listing.source_id for other in candidates if agree(listing, other.listing)}
+        return (profile.news, -profile.rank, -len(agreeing), detail(listing), member.speaking_order)
+
+    keys = {id(member): key(member) for member in candidates}
+    ranked = tuple(sorted(candidates, key=lambda m: keys[id(m)]))
+    chosen = ranked[0]
+    rivals = tuple(m for m in ranked if not agree(chosen.listing, m.listing))
+    if not rivals:
+        return Choice(chosen, ranked, (), None)
+    best, runner_up = keys[id(chosen)], keys[id(rivals[0])]
+    step = next(i for i, (a, b) in enumerate(zip(best, runner_up, strict=True)) if a != b)
+    reason = (AGENDA, OWN, MAJORITY, SPECIFIC, ORDER)[step]
+    if reason == OWN and chosen.profile.role.declared:
+        reason = DECLARED
+    return Choice(chosen, ranked, rivals, reason)
+
+
+def active_members(members: Sequence[Member]) -> list[Member]:
+    """The listings in speaking order, those their sources still show (all when none does)."""
+    ordered = sorted(members, key=lambda m: m.speaking_order)
+    return [m for m in ordered if not m.listing.removed] or ordered
+
+
 def canonical_fields(members: Sequence[Member], now: datetime) -> dict[str, Any]:
     """Every merged field of the event these listings describe."""
     ordered = sorted(members, key=lambda m: m.speaking_order)
-    active = [m for m in ordered if not m.listing.removed] or ordered
+    active = active_members(ordered)
     first = active[0].listing
     fields: dict[str, Any] = {
         "title": first.title,
@@ -119,21 +173,32 @@ def _stale(members: Sequence[Member]) -> set[int]:
     }
 
 
-def _time_precedence(member: Member) -> tuple[Any, ...]:
-    """A precise time first, then agenda entries, the organizer's source, a known end."""
-    listing, profile = member.listing, member.profile
-    return (listing.all_day, profile.news, -profile.rank, listing.end is None, member.speaking_order)
+def same_time(a: Listing, b: Listing) -> bool:
+    """One start, both timed or both whole days, and no two different ends."""
+    ends_agree = a.end is None or b.end is None or a.end == b.end
+    return a.start == b.start and a.all_day == b.all_day and ends_agree
+
+
+def _time_detail(listing: Listing) -> tuple[bool, bool]:
+    """A precise time before a whole day, a known end before none."""
+    return (listing.all_day, listing.end is None)
+
+
+def time_choice(members: Sequence[Member]) -> Choice:
+    """Whose times the event takes, among the listings not left on a day the event moved from."""
+    stale = _stale(members)
+    current = [m for m in members if m.listing.id not in stale] or list(members)
+    return choose(current, same_time, _time_detail)
 
 
 def _times(members: Sequence[Member]) -> dict[str, Any]:
-    stale = _stale(members)
-    current = [m for m in members if m.listing.id not in stale] or list(members)
-    chosen = min(current, key=_time_precedence).listing
+    choice = time_choice(members)
+    chosen = choice.chosen.listing
     end = chosen.end
     if end is None:
         end = _first(
             m.listing.end
-            for m in current
+            for m in choice.candidates
             if m.listing.start == chosen.start and m.listing.all_day == chosen.all_day
         )
     return {"start": chosen.start, "end": end, "all_day": chosen.all_day, "timezone": chosen.timezone}
@@ -150,23 +215,34 @@ def _precise(listing: Listing) -> bool:
     return listing.lat is not None and not geography().is_centre(listing.insee, listing.lat, listing.lon)
 
 
-def _place(members: Sequence[Member]) -> dict[str, Any]:
+def same_place(a: Listing, b: Listing) -> bool:
+    """One city, or one postcode."""
+    city = _city(a)
+    return bool(city and city == _city(b)) or bool(a.postcode and a.postcode == b.postcode)
+
+
+def place_choice(members: Sequence[Member]) -> Choice | None:
+    """Whose place the event takes, among the listings placing it; None when none does."""
     placed = [m for m in members if not m.listing.online and _specificity(m.listing)]
     if not placed:
+        return None
+    return choose(placed, same_place, lambda listing: -_specificity(listing))
+
+
+def _place(members: Sequence[Member]) -> dict[str, Any]:
+    choice = place_choice(members)
+    if choice is None:
         area = next((m.listing for m in members if m.listing.department or m.listing.region), None)
         online = any(m.listing.online for m in members)
         fields = dict.fromkeys(PLACE_FIELDS)
         if area is not None and not online:
             fields.update(department=area.department, region=area.region, country=area.country)
         return {**fields, "online": online}
-    best = min(placed, key=lambda m: (-_specificity(m.listing), m.profile.news, m.speaking_order)).listing
+    best = choice.chosen.listing
     fields = {name: getattr(best, name) for name in PLACE_FIELDS}
     approximate = not _precise(best)  # a commune's centre gives way to a source's own coordinates
-    for other in placed:
-        same_place = (other.profile.city and other.profile.city == _city(best)) or (
-            other.listing.postcode and other.listing.postcode == best.postcode
-        )
-        if not same_place:
+    for other in choice.candidates:
+        if not same_place(best, other.listing):
             continue
         if approximate and _precise(other.listing):
             fields.update(lat=other.listing.lat, lon=other.listing.lon)

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aggregator.dedup.links import canonical_url, linked_urls, openagenda_uid
-from aggregator.dedup.precedence import is_news, source_rank
+from aggregator.dedup.precedence import Role, is_news, listing_role
 from aggregator.dedup.text import (
     STOPWORDS,
     acronyms_in,
@@ -63,7 +63,7 @@ class Profile:
     source_name: str
     key: str
     first_seen: datetime
-    rank: int
+    role: Role
     news: bool
     removed: bool
     timings: tuple[Timing, ...]  # the listing's own first, then the day it moved from
@@ -83,6 +83,11 @@ class Profile:
     page: str | None = field(repr=False)
     description: str = field(repr=False)
     raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def rank(self) -> int:
+        """Higher speaks first: the organizer's own, regional networks, national aggregators."""
+        return self.role.rank
 
     @cached_property
     def title(self) -> dict[str, float]:
@@ -212,7 +217,7 @@ def build_profile(listing: Listing, source: Source, moved_from: datetime | None 
         source_name=source.name,
         key=listing.key,
         first_seen=listing.first_seen,
-        rank=source_rank(source.kind, source.options),
+        role=listing_role(source, listing),
         news=is_news(source.kind, raw),
         removed=bool(listing.removed),
         timings=tuple(timings),

@@ -205,7 +205,7 @@ def add_sources(session: Session, specs: Mapping[str, Mapping[str, Any]]) -> dic
             name=name,
             title=name,
             kind=spec["kind"],
-            url=f"http://127.0.0.1/{name}",
+            url=spec.get("url") or f"http://127.0.0.1/{name}",
             region=spec.get("region"),
             options=dict(spec.get("options") or {}),
         )

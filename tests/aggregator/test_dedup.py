@@ -21,8 +21,8 @@ from tests.helpers import cli
 
 PARIS = ZoneInfo("Europe/Paris")
 SOURCES = {
-    "pes21": {"kind": "jsonld", "region": "Bourgogne-Franche-Comté"},
-    "pes21-actus": {"kind": "rss", "region": "Bourgogne-Franche-Comté"},
+    "pes21": {"kind": "jsonld", "region": "Bourgogne-Franche-Comté", "url": "https://pes21.fr/agenda/"},
+    "pes21-actus": {"kind": "rss", "region": "Bourgogne-Franche-Comté", "url": "https://pes21.fr/feed"},
     "mois-ess": {"kind": "openagenda"},
     "hdf-ess": {"kind": "html", "region": "Hauts-de-France"},
 }

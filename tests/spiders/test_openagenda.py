@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from scrapy.http import Request
+from sqlalchemy import select
 
-from aggregator.db import dispose_engine, get_engine
+from aggregator.db import dispose_engine, get_engine, get_sessionmaker
+from aggregator.models import CrawlRun, Event
 from aggregator.samples_server import SITES, serve_sites
 from aggregator.schema import upgrade
 from spiders.kinds.openagenda import OpenAgendaSpider
@@ -132,3 +134,26 @@ def test_the_sample_export(crawled):
         "Guadeloupe",
     )
     assert stored["Forum ESS et emploi – Pays de Brest"].status == "cancelled"
+
+
+@pytest.fixture(scope="module")
+def rescheduled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, CrawlRun]]:
+    """An agenda whose only event was rescheduled (status 2) to 17 December, crawled over HTTP."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('openagenda-report') / 'db.sqlite3'}"
+    upgrade(get_engine(url))
+    with serve_sites(FIXTURES / "openagenda") as fixtures:
+        export = {"name": "habitat", "kind": "openagenda", "url": f"{fixtures}/report/v2/agendas/456/events"}
+        run = crawl(url, "", [export])["habitat"]
+    yield url, run
+    dispose_engine(url)
+
+
+def test_a_rescheduled_event_is_confirmed_at_its_new_date(rescheduled):
+    url, run = rescheduled
+    assert run.status == "succeeded", run.errors
+    new_date = datetime(2026, 12, 17, 18, tzinfo=PARIS)
+    (listing,) = listings(url, "habitat").values()
+    assert (listing.status, listing.local_start) == ("confirmed", new_date)
+    with get_sessionmaker(url)() as session:
+        (event,) = session.scalars(select(Event))
+        assert (event.status, event.start, event.status_note) == ("confirmed", new_date, None)

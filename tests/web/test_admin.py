@@ -23,7 +23,7 @@ from tests.web.ical_checks import parse_three_ways, vevent
 from web import create_app
 
 PASSWORD = "correct horse battery"
-URL_ARGS = {"name": "watched", "run_id": 1, "listing_id": 1}
+URL_ARGS = {"name": "watched", "run_id": 1, "listing_id": 1, "uid": "unknown"}
 
 
 def make_admin_app(url: str, **config: Any) -> Flask:

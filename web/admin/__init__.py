@@ -1,4 +1,5 @@
-"""The operators' admin under /admin: sources and their health, crawl runs, dedup corrections.
+"""The operators' admin under /admin: sources and their health, crawl runs, dedup corrections, and
+each event's sources with where they disagree.
 
 Every request to the blueprint but the login page needs a signed-in operator, and every request that
 changes something needs the form's CSRF token (Flask-WTF); both checks run before any view, so no
@@ -72,7 +73,7 @@ def init_app(app: Flask, discover: Discover | None = None) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
 
-    from web.admin import auth, corrections, labels, runs, sources  # noqa: F401  (they join bp)
+    from web.admin import auth, corrections, events, labels, runs, sources  # noqa: F401  (they join bp)
     from web.admin.discovery import Discoveries, no_discovery
 
     auth.init_app(app)
