@@ -24,7 +24,7 @@ class EventItem(scrapy.Item):
     organizer    name of the organizing body
     categories   the source's categories and keywords, as given
     url, image   absolute URLs
-    status       one of constants.STATUSES
+    status       one of core.status.STATUSES
     raw          the source's own record, JSON-serialisable, for debugging
     page         the URL of the page the item was read from (set by spiders.item_bounds)
     """

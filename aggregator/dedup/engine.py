@@ -239,9 +239,9 @@ class _Run:
     def _moved_from(self, listing: Listing, event: Event) -> datetime | None:
         """The start to remember for a listing of ``event``.
 
-        A listing that left the event's days while another source still shows them remembers the
-        event's start; one that travelled with an already moved event remembers where the event
-        was; one back on the day it left forgets.
+        A listing that left the coming event's days remembers the event's start (its source moved
+        the event, whether or not other sources still show the old days); one that travelled with
+        an already moved event remembers where the event was; one back on the day it left forgets.
         """
         own = self.profiles[listing.id].timings[0]
         if listing.moved_from is not None:
@@ -253,8 +253,7 @@ class _Run:
         mates = [m for m in self.listings.values() if m.event_id == event.id and m.id != listing.id]
         if _days_meet(own, shown):
             return next((m.moved_from for m in mates if m.moved_from is not None), None)
-        stays = any(not m.removed and _days_meet(self.profiles[m.id].timings[0], shown) for m in mates)
-        return event.start if stays else None
+        return event.start
 
     # -- the neighbourhood --------------------------------------------------------------------
 

@@ -13,19 +13,13 @@ from typing import Any
 
 from dateutil.parser import isoparse
 
+from aggregator.normalize.status import status_from_source
 from aggregator.normalize.times import loose_iso
-from core.status import CANCELLED, CONFIRMED, POSTPONED
+from core.status import CONFIRMED, POSTPONED
 from core.text import clean_line, html_to_text
 from spiders.extract.links import canonical_url, web_url
 from spiders.extract.structured_data import schema_name, types_of
 
-STATUSES = {
-    "EventScheduled": CONFIRMED,
-    "EventRescheduled": CONFIRMED,  # it happens, at its new date
-    "EventMovedOnline": CONFIRMED,
-    "EventCancelled": CANCELLED,
-    "EventPostponed": POSTPONED,
-}
 ONLINE_MODE = "OnlineEventAttendanceMode"
 VIRTUAL_TYPES = frozenset({"VirtualLocation"})
 ADDRESS_TYPES = frozenset({"PostalAddress"})
@@ -62,7 +56,7 @@ def event_fields(event: dict[str, Any], base_url: str) -> dict[str, Any]:
 
 def _status(event: dict[str, Any], start: Any) -> str:
     """EventPostponed with a new start date (one other than ``previousStartDate``) happens then."""
-    status = STATUSES.get(event_status(event) or "", CONFIRMED)
+    status = status_from_source(event_status(event)) or CONFIRMED
     previous = previous_start(event)
     if status == POSTPONED and previous is not None and start is not None and previous != start:
         return CONFIRMED

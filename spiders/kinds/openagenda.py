@@ -2,8 +2,10 @@
 
 Each page has ``events[]`` and an ``after`` cursor: the next page is the same URL with ``after`` set
 (``after[]=…`` repeated when the cursor is a list). Each of an event's ``timings[]`` is its own
-listing, keyed by the event ``uid`` and the timing's start. Multilingual fields (``{"fr": …}``) are
-read in French, else in any language given. ``longDescription`` is Markdown.
+listing: keyed by the event ``uid`` alone when it has one timing, so that a rescheduled event is
+the same listing at its new date; by the ``uid`` and the timing's start when it has several.
+Multilingual fields (``{"fr": …}``) are read in French, else in any language given.
+``longDescription`` is Markdown.
 
 Options: ``language`` (default "fr").
 """
@@ -20,15 +22,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import markdown
 from scrapy.http import Request, Response
 
+from aggregator.normalize.status import status_from_source
 from core.kinds import OPENAGENDA
-from core.status import CANCELLED, CONFIRMED, POSTPONED
 from spiders.items import EventItem
 from spiders.kinds.base import EventSpider
 
-# OpenAgenda's status codes: 1 scheduled, 2 rescheduled, 3 moved online, 4 postponed, 5 full,
-# 6 cancelled. A full event still takes place.
-STATUSES = {1: CONFIRMED, 2: CONFIRMED, 3: CONFIRMED, 4: POSTPONED, 5: CONFIRMED, 6: CANCELLED}
-MOVED_ONLINE = 3
+MOVED_ONLINE = 3  # an OpenAgenda status code (aggregator.normalize.status reads them all)
 ONLINE_ATTENDANCE = 2  # attendanceMode: 1 in person, 2 online, 3 both
 PUBLIC_EVENT_URL = "https://openagenda.com/{agenda}/events/{event}"
 
@@ -93,7 +92,7 @@ class OpenAgendaSpider(EventSpider):
             if begin is None:
                 self.reject(f"{response.url}: {title or uid!r}: unreadable timing {timing!r}")
                 continue
-            key = f"{uid}#{_utc_text(begin)}"
+            key = f"{uid}#{_utc_text(begin)}" if len(timings) > 1 else f"{uid}"
             yield EventItem(
                 key=key, start=begin, end=end, all_day=False, raw={**raw, "timing": timing}, **fields
             )
@@ -116,10 +115,7 @@ class OpenAgendaSpider(EventSpider):
         }
 
     def _parse_status(self, event: dict[str, Any], title: str) -> str:
-        code = event.get("status")
-        if isinstance(code, int) and code in STATUSES:
-            return STATUSES[code]
-        return self.status_from_text(title)
+        return status_from_source(event.get("status")) or self.status_from_text(title)
 
     def _translated(self, value: Any) -> str:
         """A multilingual field in the wanted language, else in any language it has."""

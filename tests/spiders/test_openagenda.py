@@ -47,6 +47,7 @@ def test_after_cursor_pages_are_followed():
 
 
 def test_one_listing_per_timing_keyed_by_uid_and_start(events):
+    """Several timings: each keyed by its start too; one timing: by the uid alone."""
     cycle = [item for key, item in events.items() if key.startswith("5001#")]
     assert sorted(i["key"] for i in cycle) == ["5001#20261201T080000Z", "5001#20261208T080000Z"]
     assert sorted(i["start"] for i in cycle) == [
@@ -54,6 +55,7 @@ def test_one_listing_per_timing_keyed_by_uid_and_start(events):
         datetime(2026, 12, 8, 9, tzinfo=PARIS),
     ]
     assert all(i["raw"]["uid"] == 5001 and "timings" not in i["raw"] for i in cycle)
+    assert "5002" in events and not any(key.startswith("5002#") for key in events)
 
 
 def test_fields_of_a_located_event(events):
@@ -74,22 +76,22 @@ def test_fields_of_a_located_event(events):
 
 
 def test_online_attendance_has_no_place(events):
-    webinar = events["5002#20261202T100000Z"]
+    webinar = events["5002"]
     assert webinar["online"] is True and webinar.get("city") is None
     assert webinar["title"] == "Funding webinar"  # no French title: any language given
     assert webinar["url"] == "https://openagenda.com/agenda-ess/events/webinaire-finance"
 
 
 def test_older_region_and_department_fields(events):
-    forum = events["5003#20261203T130000Z"]
+    forum = events["5003"]
     assert (forum["region"], forum["department"]) == ("Bretagne", "Côtes-d'Armor")
 
 
 def test_status_codes(events):
-    assert events["5003#20261203T130000Z"]["status"] == "postponed"
-    assert events["5004#20261205T060000Z"]["status"] == "cancelled"
-    assert events["5005#20261206T090000Z"]["status"] == "confirmed"  # full, still taking place
-    assert events["5005#20261206T090000Z"]["title"] == "Atelier compost"  # monolingual export
+    assert events["5003"]["status"] == "postponed"
+    assert events["5004"]["status"] == "cancelled"
+    assert events["5005"]["status"] == "confirmed"  # full, still taking place
+    assert events["5005"]["title"] == "Atelier compost"  # monolingual export
 
 
 @pytest.fixture(scope="module")
@@ -115,10 +117,10 @@ def test_crawled_over_http(crawled):
     assert runs["oa"].status == "succeeded", runs["oa"].errors
     assert (runs["oa"].pages, runs["oa"].listings_new) == (3, 6)
     stored = listings(url, "oa")
-    assert stored["5003#20261203T130000Z"].department == "22"
-    visit = stored["5004#20261205T060000Z"]
+    assert stored["5003"].department == "22"
+    visit = stored["5004"]
     assert (visit.timezone, visit.local_start.hour, visit.department) == ("Indian/Reunion", 10, "974")
-    webinar = stored["5002#20261202T100000Z"]
+    webinar = stored["5002"]
     assert webinar.online and webinar.city is None and webinar.region is None
 
 
@@ -157,3 +159,29 @@ def test_a_rescheduled_event_is_confirmed_at_its_new_date(rescheduled):
     with get_sessionmaker(url)() as session:
         (event,) = session.scalars(select(Event))
         assert (event.status, event.start, event.status_note) == ("confirmed", new_date, None)
+
+
+def test_an_event_crawled_before_its_rescheduling_moves_with_it(tmp_path):
+    """Crawled for 10 December, then rescheduled (status 2) to 17 December: one event, same UID."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    upgrade(get_engine(url))
+    uids = []
+    try:
+        with serve_sites(FIXTURES / "openagenda") as fixtures:
+            for export in ("planned", "report"):
+                source = {
+                    "name": "habitat",
+                    "kind": "openagenda",
+                    "url": f"{fixtures}/{export}/v2/agendas/456/events",
+                }
+                run = crawl(url, "", [source])["habitat"]
+                assert run.status == "succeeded", run.errors
+                with get_sessionmaker(url)() as session:
+                    uids.append([event.uid for event in session.scalars(select(Event))])
+        with get_sessionmaker(url)() as session:
+            (event,) = session.scalars(select(Event))
+            assert (event.status, event.start) == ("confirmed", datetime(2026, 12, 17, 18, tzinfo=PARIS))
+            assert event.status_note == "reporté ; initialement prévu le 10 décembre 2026"
+        assert uids[0] == uids[1] == [event.uid]
+    finally:
+        dispose_engine(url)
