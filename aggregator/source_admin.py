@@ -15,8 +15,8 @@ from aggregator.cron import CronError, cron_trigger
 from aggregator.dedup.forget import Forgotten, forget_listings
 from aggregator.models import CrawlRun, Listing, Source
 from aggregator.runs import RUNNING
-from aggregator.sources import SourceError, check_region, retitle
-from core.kinds import AUTO, KINDS
+from aggregator.sources import SourceError, check_kind, check_region, retitle
+from core.kinds import AUTO
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 DEFAULT_KIND = AUTO
@@ -54,12 +54,6 @@ def check_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SourceError(f"URL {url!r}: an http:// or https:// address is needed")
     return url
-
-
-def check_kind(kind: str) -> str:
-    if kind not in KINDS:
-        raise SourceError(f"kind {kind!r}: one of {', '.join(KINDS)}")
-    return kind
 
 
 def check_schedule(schedule: str | None) -> str | None:

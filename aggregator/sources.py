@@ -22,6 +22,13 @@ class SourceError(ValueError):
     """A source definition that cannot be used."""
 
 
+def check_kind(kind: str) -> str:
+    """A registered kind (core.kinds)."""
+    if kind not in KINDS:
+        raise SourceError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    return kind
+
+
 def read_sources_file(path: Path, base: str | None = None) -> list[dict[str, Any]]:
     """The sources of a sources.yaml file, ``{base}`` in URLs replaced by ``base``."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -53,8 +60,7 @@ def validate_source(entry: Any, where: str = "source") -> dict[str, Any]:
     for required in ("name", "kind", "url"):
         if not entry.get(required):
             raise SourceError(f"{where}: '{required}' is required")
-    if entry["kind"] not in KINDS:
-        raise SourceError(f"{where}: unknown kind {entry['kind']!r} (one of {', '.join(KINDS)})")
+    check_kind(entry["kind"])
     options = entry.get("options") or {}
     if not isinstance(options, dict):
         raise SourceError(f"{where}: 'options' must be a mapping")

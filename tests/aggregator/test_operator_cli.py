@@ -56,7 +56,7 @@ def test_sources_add_refuses_what_cannot_be_crawled(sqlite_db):
 
     assert "maximum value (59)" in refused("https://a.example/", "--name", "a", "--schedule", "61 * * * *")
     assert "http:// or https://" in refused("ftp://a.example/", "--name", "a")
-    assert "kind 'wordpress': one of auto" in refused(
+    assert "unknown kind 'wordpress' (one of auto" in refused(
         "https://a.example/", "--name", "a", "--kind", "wordpress"
     )
     assert "lowercase letters" in refused("https://a.example/", "--name", "Un Nom")
