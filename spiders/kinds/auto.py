@@ -24,10 +24,11 @@ from collections.abc import Collection, Iterator
 from typing import Any
 
 from scrapy.http import Request, Response, TextResponse
+from scrapy.spiderloader import get_spider_loader
 from twisted.python.failure import Failure
 
 from aggregator.discovery import CHOSEN, discovery_report
-from core.kinds import AUTO, BLOCKS, ICAL, JSONLD, OPENAGENDA, RSS, TRIBE
+from core.kinds import AUTO, BLOCKS, JSONLD
 from spiders.extract.agenda_blocks import Card, agenda_cards, event_details
 from spiders.extract.discover import (
     GOOGLE_CALENDAR_URL,
@@ -49,20 +50,7 @@ from spiders.extract.structured_data import page_events
 from spiders.items import EventItem
 from spiders.kinds.base import OPTION_SETTINGS, EventSpider, describe_failure
 from spiders.kinds.html import HtmlSpider
-from spiders.kinds.ical import IcalSpider
-from spiders.kinds.jsonld import JsonLdSpider
-from spiders.kinds.openagenda import OpenAgendaSpider
 from spiders.kinds.prose_pages import page_items
-from spiders.kinds.rss import RssSpider
-from spiders.kinds.tribe import TribeSpider
-
-KINDS: dict[str, type[EventSpider]] = {
-    TRIBE: TribeSpider,
-    OPENAGENDA: OpenAgendaSpider,
-    ICAL: IcalSpider,
-    JSONLD: JsonLdSpider,
-    RSS: RssSpider,
-}
 
 
 class AutoSpider(EventSpider):
@@ -234,7 +222,10 @@ class AutoSpider(EventSpider):
     def _delegate(self, candidate: Candidate) -> EventSpider:
         """A spider of the chosen kind sharing this crawl: its errors and rejections count here."""
         options = {k: v for k, v in self.options.items() if k not in (*OPTION_SETTINGS, "settings")}
-        spider = KINDS[candidate.kind].from_crawler(
+        # The spider Scrapy registered under the kind's name (core.kinds): no second registry here.
+        kind = get_spider_loader(self.settings).load(candidate.kind)
+        assert issubclass(kind, EventSpider), kind
+        spider = kind.from_crawler(
             self.crawler, source=self.source_name, url=candidate.url, region=self.region, options=options
         )
         spider.crawl_errors = self.crawl_errors
