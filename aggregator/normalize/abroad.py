@@ -93,8 +93,11 @@ _FOUR_DIGITS = re.compile(
 _TRAILING_COUNTRY = re.compile(r"[,\s]*([^,]+?)\s*$")
 
 
-def foreign_place(fields: Mapping[str, Any]) -> tuple[str, str | None, str | None] | None:
-    """(country code or "", postcode, city) of a place abroad, or None for one in France (or unknown)."""
+def foreign_place(
+    fields: Mapping[str, Any], source_abroad: bool = False
+) -> tuple[str, str | None, str | None] | None:
+    """(country code or "", postcode, city) of a place abroad, or None for one in France (or unknown).
+    A source abroad (``source_abroad``) places abroad whatever says no country, its postcode included."""
     stated = COUNTRIES.get(fold(str(fields.get("country") or "")).strip()) or _us_state(fields)
     if stated and _text(fields.get("city")):  # structured fields say it all
         return stated, _text(fields.get("postcode")), _text(fields.get("city"))
@@ -120,8 +123,8 @@ def foreign_place(fields: Mapping[str, Any]) -> tuple[str, str | None, str | Non
                 return country or "", postcode, city
         if country:
             return country, _text(fields.get("postcode")), _text(fields.get("city")) or _last_part(text)
-    if stated:
-        return stated, _text(fields.get("postcode")), _text(fields.get("city"))
+    if stated or source_abroad:
+        return stated or "", _text(fields.get("postcode")), _text(fields.get("city"))
     return None
 
 

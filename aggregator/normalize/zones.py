@@ -40,6 +40,13 @@ def stated_zone(name: str | None) -> ZoneInfo | None:
     return named_zone(name.strip())
 
 
+def zone_abroad(name: str | None) -> bool:
+    """Whether a source's zone is a real one that no part of France keeps."""
+    zone = stated_zone(name)
+    french = {DEFAULT_TIMEZONE, *DEPARTMENT_ZONES.values(), *REGION_ZONES.values()}
+    return zone is not None and zone.key not in french
+
+
 def place_zone(department: str | None, region: str | None = None, source: str | None = None) -> ZoneInfo:
     """The local zone of a département code, else the source's own zone, else a région's, else
     Europe/Paris (the mainland)."""
