@@ -113,7 +113,8 @@ def choose(candidates: Sequence[Member], agree: Agree, detail: Callable[[Listing
     keys = {id(member): key(member) for member in candidates}
     ranked = tuple(sorted(candidates, key=lambda m: keys[id(m)]))
     chosen = ranked[0]
-    rivals = tuple(m for m in ranked if not agree(chosen.listing, m.listing))
+    # Not agreeing with itself (a place named without city or postcode) makes no rival of the chosen.
+    rivals = tuple(m for m in ranked[1:] if not agree(chosen.listing, m.listing))
     if not rivals:
         return Choice(chosen, ranked, (), None)
     best, runner_up = keys[id(chosen)], keys[id(rivals[0])]

@@ -77,8 +77,13 @@ US_STATES = frozenset(
         "PR",
     ]
 )
-# "…, Austin, TX 78701" or "…, Austin TX 78701-1234".
-_US_TAIL = re.compile(r"(?:^|,)\s*(?P<city>[^,\d]+?),?\s+(?P<state>[A-Z]{2})\s+(?P<zip>\d{5}(?:-\d{4})?)\s*$")
+# "…, Austin, TX 78701", "…, Austin TX 78701-1234" or "…, Wichita, KS, 67214".
+_US_TAIL = re.compile(
+    r"(?:^|,)\s*(?P<city>[^,\d]+?),?\s+(?P<state>[A-Z]{2}),?\s+(?P<zip>\d{5}(?:-\d{4})?)\s*$"
+)
+_US_ZIP = re.compile(r"\d{5}(?:-\d{4})?")
+# Countries whose postcodes have four digits.
+_FOUR_DIGIT_COUNTRIES = (None, "", "BE", "CH")
 # A Canadian postcode: "H2X 1Y4".
 _CA_POSTCODE = re.compile(r"\b(?P<zip>[A-Z]\d[A-Z]\s?\d[A-Z]\d)\b")
 # Four digits and a city, either way round ("1000 Bruxelles", "Bruxelles 1000"): Belgium, Switzerland.
@@ -88,9 +93,14 @@ _FOUR_DIGITS = re.compile(
 _TRAILING_COUNTRY = re.compile(r"[,\s]*([^,]+?)\s*$")
 
 
-def foreign_place(fields: Mapping[str, Any]) -> tuple[str, str | None, str | None] | None:
-    """(country code or "", postcode, city) of a place abroad, or None for one in France (or unknown)."""
-    stated = COUNTRIES.get(fold(str(fields.get("country") or "")).strip())
+def foreign_place(
+    fields: Mapping[str, Any], source_abroad: bool = False
+) -> tuple[str, str | None, str | None] | None:
+    """(country code or "", postcode, city) of a place abroad, or None for one in France (or unknown).
+    A source abroad (``source_abroad``) places abroad whatever says no country, its postcode included."""
+    stated = COUNTRIES.get(fold(str(fields.get("country") or "")).strip()) or _us_state(fields)
+    if stated and _text(fields.get("city")):  # structured fields say it all
+        return stated, _text(fields.get("postcode")), _text(fields.get("city"))
     lines = [str(fields.get(name) or "") for name in ("address", "location_name", "city")]
     for line in filter(None, (line.strip() for line in lines)):
         text, country = _without_country(line)
@@ -106,15 +116,15 @@ def foreign_place(fields: Mapping[str, Any]) -> tuple[str, str | None, str | Non
                 _city_before(text, canadian.start()) or _text(fields.get("city")),
             )
         four = _FOUR_DIGITS.search(text)
-        if four and (country or not re.search(r"\d{5}", line)):
+        if four and country in _FOUR_DIGIT_COUNTRIES and (country or not re.search(r"\d{5}", line)):
             postcode = four.group("zip1") or four.group("zip2")
             city = (four.group("city1") or four.group("city2") or "").strip()
             if country or _FOUR_DIGIT_COUNTRY_HINT.search(fold(line)):
                 return country or "", postcode, city
         if country:
             return country, _text(fields.get("postcode")), _text(fields.get("city")) or _last_part(text)
-    if stated:
-        return stated, _text(fields.get("postcode")), _text(fields.get("city"))
+    if stated or source_abroad:
+        return stated or "", _text(fields.get("postcode")), _text(fields.get("city"))
     return None
 
 
@@ -122,6 +132,13 @@ def foreign_place(fields: Mapping[str, Any]) -> tuple[str, str | None, str | Non
 _FOUR_DIGIT_COUNTRY_HINT = re.compile(
     r"\b(bruxelles|brussel|liege|namur|charleroi|mons|louvain|tournai|geneve|lausanne|neuchatel|fribourg|sion|bienne)\b"
 )
+
+
+def _us_state(fields: Mapping[str, Any]) -> str | None:
+    """ "US" for a place given a US state as its region and a ZIP code as its postcode."""
+    state = str(fields.get("region") or "").strip().upper()
+    zip_code = str(fields.get("postcode") or "").strip()
+    return "US" if state in US_STATES and _US_ZIP.fullmatch(zip_code) else None
 
 
 def _without_country(line: str) -> tuple[str, str | None]:

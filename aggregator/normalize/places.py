@@ -58,11 +58,14 @@ class Place:
     lon: float | None = None
 
 
-def resolve_place(fields: Mapping[str, Any], default_region: str | None = None) -> Place:
-    """The place of a listing from what its source gives; an online event has none."""
+def resolve_place(
+    fields: Mapping[str, Any], default_region: str | None = None, source_abroad: bool = False
+) -> Place:
+    """The place of a listing from what its source gives; an online event has none.
+    ``source_abroad``: the source lives in a zone outside France, so a bare postcode is not French."""
     if is_online(fields):
         return Place()
-    abroad = foreign_place(fields)
+    abroad = foreign_place(fields, source_abroad)
     if abroad is not None:  # neither its postcode nor the source's région says anything French
         country, postcode, city = abroad
         lat, lon = coordinates(fields.get("lat"), fields.get("lon"))

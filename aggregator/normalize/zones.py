@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core.zones import DEFAULT_TIMEZONE, named_zone
@@ -38,6 +39,22 @@ def stated_zone(name: str | None) -> ZoneInfo | None:
     if not name or name.strip() in NEUTRAL_ZONES:
         return None
     return named_zone(name.strip())
+
+
+def zone_abroad(name: str | None) -> bool:
+    """Whether a source's zone is a real one that no part of France keeps."""
+    zone = stated_zone(name)
+    french = {DEFAULT_TIMEZONE, *DEPARTMENT_ZONES.values(), *REGION_ZONES.values()}
+    return zone is not None and zone.key not in french
+
+
+def wall_clock(value: datetime, zone: ZoneInfo) -> datetime:
+    """``value`` read in ``zone`` when its offset is one the zone does not have at that time: pages
+    label their wall-clock times with a wrong offset ("+00:00", summer time in November) more often
+    than they give instants in another zone."""
+    if value.tzinfo is None or value.utcoffset() == value.replace(tzinfo=zone).utcoffset():
+        return value
+    return value.replace(tzinfo=zone)
 
 
 def place_zone(department: str | None, region: str | None = None, source: str | None = None) -> ZoneInfo:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dateutil.parser import isoparse
 
 from aggregator.normalize.status import status_from_source
 from aggregator.normalize.times import loose_iso
+from aggregator.normalize.zones import wall_clock
 from core.status import CONFIRMED, POSTPONED
 from core.text import clean_line, html_to_text
 from spiders.extract.links import canonical_url, web_url
@@ -34,9 +36,13 @@ _COUNTRY = re.compile(r"[,\s]*\bFrance\s*$", re.IGNORECASE)
 _LATE_EVENING = time(23, 59)
 
 
-def event_fields(event: dict[str, Any], base_url: str) -> dict[str, Any]:
-    """Every EventItem field but ``key`` and ``raw``, read from one Event node."""
+def event_fields(event: dict[str, Any], base_url: str, zone: ZoneInfo | None = None) -> dict[str, Any]:
+    """Every EventItem field but ``key`` and ``raw``, read from one Event node; ``zone``, the
+    source's, has the final word on an offset it never has (see ``wall_clock``)."""
     start, end, all_day = parse_times(event.get("startDate"), event.get("endDate"))
+    if zone is not None and isinstance(start, datetime) and wall_clock(start, zone) is not start:
+        start = wall_clock(start, zone)
+        end = end.replace(tzinfo=zone) if isinstance(end, datetime) else end
     return {
         "title": clean_line(text_of(event.get("name"))),
         "description": html_to_text(text_of(event.get("description"))),

@@ -206,6 +206,11 @@ class AutoSpider(EventSpider):
             yield from self.parse_cards(response, more=True)
         else:
             outputs = list(self._delegate(candidate).parse(response))
+            for output in outputs:
+                # Reached from an errback (the candidate before failed), the items pass no spider
+                # middleware: they name their page here, for a rejection to say where it was.
+                if isinstance(output, EventItem) and not output.get("page"):
+                    output["page"] = response.url
             yield from outputs
             # A feed's post that was explored as an agenda page is read once, as the feed's post.
             covered = {o.url if isinstance(o, Request) else o.get("url") for o in outputs}

@@ -24,6 +24,7 @@ from typing import Any
 from parsel import Selector
 from scrapy.http import Request, Response, TextResponse
 
+from aggregator.normalize.zones import stated_zone
 from core.kinds import JSONLD
 from spiders.extract.french_dates import combine, find_dates, times_near
 from spiders.extract.links import (
@@ -39,6 +40,7 @@ from spiders.extract.schema_org import event_fields, text_of
 from spiders.extract.structured_data import page_events
 from spiders.items import EventItem
 from spiders.kinds.base import EventSpider
+from spiders.pipelines import source_zone
 
 SELECTOR_OPTIONS = ("follow", "next")
 
@@ -174,7 +176,7 @@ class JsonLdSpider(EventSpider):
             yield self._parse_event(event, page_url, key)
 
     def _parse_event(self, event: dict[str, Any], page_url: str, key: str) -> EventItem:
-        fields = event_fields(event, page_url)
+        fields = event_fields(event, page_url, stated_zone(source_zone(self)))
         fields["url"] = fields["url"] or canonical_url(page_url)
         return EventItem(key=key, raw=event, **fields)
 

@@ -1,8 +1,10 @@
 """The ``tribe`` kind: WordPress "The Events Calendar" REST API (``/wp-json/tribe/events/v1/events``).
 
 Pages are followed through ``next_rest_url``. Times are the local ``start_date``/``end_date`` read in
-the event's ``timezone`` (an IANA name; WordPress also allows offsets such as "UTC+1"), else the
-``utc_*`` dates. The venue's fields are used only when non-empty; ``cost`` and ``website`` are not
+the event's ``timezone`` (an IANA name; WordPress also allows offsets such as "UTC+1"), else in the
+source's ``options.timezone`` (an offset is often the site's untouched default, "UTC+0", under
+wall-clock times), else the ``utc_*`` dates. The venue's fields are used only when non-empty, its
+country so that a place abroad is known as such; ``cost`` and ``website`` are not
 kept. The post ``id`` is the stable key.
 """
 
@@ -77,6 +79,7 @@ class TribeSpider(EventSpider):
             address=venue.get("address"),
             postcode=venue.get("zip"),
             city=venue.get("city"),
+            country=venue.get("country"),
             lat=venue.get("geo_lat"),
             lon=venue.get("geo_lng"),
             organizer=self._parse_organizer(event),
@@ -90,9 +93,10 @@ class TribeSpider(EventSpider):
     def _parse_times(
         self, event: dict[str, Any]
     ) -> tuple[date | datetime | None, date | datetime | None, bool, str | None]:
-        """(start, end, all_day, zone): local times in the stated zone, else the UTC ones."""
+        """(start, end, all_day, zone): local times in the stated zone or the source's, else the UTC
+        ones."""
         all_day = bool(event.get("all_day"))
-        zone = _iana(event.get("timezone"))
+        zone = _iana(event.get("timezone")) or _iana(self.options.get("timezone"))
         start, end = _local(event.get("start_date")), _local(event.get("end_date"))
         if zone is None or start is None:
             start = _utc(event.get("utc_start_date")) or start

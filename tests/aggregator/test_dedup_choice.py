@@ -186,6 +186,18 @@ def test_the_organizer_s_place_wins_then_the_majority_then_the_most_specific():
     assert choice is not None and (choice.chosen, choice.reason) == (copied, SPECIFIC)
 
 
+def test_places_named_without_city_or_postcode_choose_without_failing():
+    # Two listings of one source placed by a room name alone: neither agrees with the other, nor
+    # with itself by city or postcode; the chosen one is still not its own rival.
+    unplaced = {"city": None, "postcode": None, "department": None, "region": None}
+    room = member(RESEAU, location_name="Salle du conseil", **unplaced)
+    hall = member(RESEAU, location_name="Grande salle", **unplaced)
+    choice = place_choice([room, hall])
+    assert choice is not None and choice.rivals == (choice.candidates[1],)
+    assert choice.reason == ORDER
+    assert canonical_fields([room], NOW)["location_name"] == "Salle du conseil"
+
+
 def test_values_that_agree_are_no_disagreement():
     precise = member(RESEAU, start=at(14), end=at(17), address="2 rue Musette")
     same = member(ANNUAIRE, start=at(14), postcode=None)  # no end, no postcode: nothing said otherwise

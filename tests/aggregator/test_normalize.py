@@ -473,6 +473,23 @@ def test_naive_times_of_a_placeless_event_are_read_in_the_sources_zone() -> None
     assert placed["timezone"] == "Europe/Paris"  # the place's zone first
 
 
+def test_a_source_in_a_zone_outside_france_makes_no_french_place_of_a_bare_postcode() -> None:
+    atlanta = item(start="2022-08-13T11:00", address="840 Cherokee Ave SE", postcode="30312", city="Atlanta")
+    fields = normalize_item(atlanta, default_zone="America/New_York")
+    assert (fields["postcode"], fields["city"], fields["department"], fields["region"]) == (
+        "30312",
+        "Atlanta",
+        None,
+        None,
+    )
+    assert (fields["country"], fields["timezone"]) == (None, "America/New_York")
+    assert normalize_item(atlanta)["department"] == "30"  # a French source: Gard, as written
+    overseas = normalize_item(
+        {**atlanta, "postcode": "97300", "city": "Cayenne"}, default_zone="America/Cayenne"
+    )
+    assert overseas["department"] == "973"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -683,6 +683,26 @@ def test_build_derives_the_compact_file_from_the_package(tmp_path: Path) -> None
         ({"address": "Rue du Rhône 8, 1204 Genève, Suisse"}, ("1204", "Genève", "CH")),
         ({"address": "3000 rue Saint-Denis, Montréal, QC H2X 3K9, Canada"}, ("H2X 3K9", "Montréal", "CA")),
         ({"address": "Calle 5, Ciudad de México, Mexique"}, (None, "Ciudad de México", "MX")),
+        # The Events Calendar's iCal: state and ZIP written apart.
+        (
+            {"location_name": "Hall, 2418 E 9th St N, Wichita, KS, 67214, United States"},
+            ("67214", "Wichita", "US"),
+        ),
+        # A street number of four digits is no Belgian postcode in a US address.
+        (
+            {
+                "address": "1307 E. Market St.",
+                "postcode": "44305",
+                "city": "Akron",
+                "country": "United States",
+            },
+            ("44305", "Akron", "US"),
+        ),
+        # schema.org: a state as addressRegion and a ZIP code, no addressCountry.
+        (
+            {"address": "6740 N. Sheridan Rd.", "postcode": "60626", "city": "chicago", "region": "il"},
+            ("60626", "chicago", "US"),
+        ),
     ],
 )
 def test_a_place_abroad_gets_no_french_department_or_region(fields, expected):

@@ -57,9 +57,11 @@ def items_of(results: Iterable[Any]) -> list[dict[str, Any]]:
     return [dict(r) for r in results if not isinstance(r, Request | Response)]
 
 
-def crawl(database_url: str, base: str, sources: list[dict[str, Any]]) -> dict[str, CrawlRun]:
+def crawl(
+    database_url: str, base: str, sources: list[dict[str, Any]], log: list[str] | None = None
+) -> dict[str, CrawlRun]:
     """Register ``sources`` ({base} in URLs) and crawl them together in one child process (one
-    Scrapy start-up instead of one per source); their runs by name."""
+    Scrapy start-up instead of one per source); their runs by name. ``log`` gets the child's stderr."""
     specs = [validate_source({**s, "url": s["url"].replace("{base}", base)}) for s in sources]
     with get_sessionmaker(database_url).begin() as session:
         upsert_sources(session, specs)
@@ -74,6 +76,8 @@ def crawl(database_url: str, base: str, sources: list[dict[str, Any]]) -> dict[s
         text=True,
         timeout=300,
     )
+    if log is not None:
+        log.append(proc.stderr)
     with get_sessionmaker(database_url)() as session:
         runs = {name: _loaded(session.get(CrawlRun, run_id)) for name, run_id in run_ids.items()}
     unconcluded = [name for name, run in runs.items() if run.crawl_status is None]

@@ -27,7 +27,7 @@ from spiders.extract.discover import (
     rank,
     sniff,
 )
-from tests.spiders.crawling import FIXTURES, crawl, listings
+from tests.spiders.crawling import FIXTURES, crawl, crawl_unstored, listings
 
 BASE = "https://asso.example/"
 PARIS = ZoneInfo("Europe/Paris")
@@ -452,3 +452,21 @@ def test_cress_reunion_sample_is_discovered_and_crawled(samples_db):
         (ICAL, "chosen"),
         (RSS, "not tried"),
     ]
+
+
+def test_events_read_after_a_failed_candidate_are_named_with_their_page(tmp_path: Path):
+    # The WordPress REST API the page declares cannot be reached (the candidate's errback goes on to
+    # the page's own JSON-LD, out of reach of the spider middlewares that name an item's page).
+    events = [
+        {"@type": "Event", "name": "Comité", "startDate": "2019-9-18T10:00"},
+        {"@type": "Event", "name": "Bureau", "startDate": "2019-9-18T10-10-00-00"},
+    ]
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "index.html").write_text(
+        '<html><head><link rel="https://api.w.org/" href="http://127.0.0.1:1/wp-json/">'
+        f'<script type="application/ld+json">{json.dumps(events)}</script></head><body></body></html>'
+    )
+    with serve_sites(tmp_path) as base:
+        (crawled,) = crawl_unstored("auto", [f"{base}/home/"]).values()
+    assert crawled["items"] == 1
+    assert crawled["rejected"] == [f"{base}/home/: 'Bureau': unreadable date '2019-9-18T10-10-00-00'"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import extruct
 import pytest
@@ -379,3 +380,22 @@ def test_an_address_country_is_kept():
         },
     }
     assert place_fields(event)["country"] == "US"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        # Detroit wall-clock times labelled UTC, and summer time in November: read in the zone.
+        ("2022-07-12T09:00:00+00:00", "2022-07-12T10:00:00+00:00", ("09:00-0400", "10:00-0400")),
+        ("2025-11-12T11:00:00-04:00", "2025-11-12T13:00:00-04:00", ("11:00-0500", "13:00-0500")),
+        # An offset the zone has then is an instant, kept as written.
+        ("2022-06-28T08:45:00-04:00", "2022-06-28T09:45:00-04:00", ("08:45-0400", "09:45-0400")),
+    ],
+)
+def test_an_offset_the_source_s_zone_never_has_labels_its_wall_clock_time(start, end, expected):
+    detroit = ZoneInfo("America/Detroit")
+    fields = event_fields({"name": "Board", "startDate": start, "endDate": end}, BASE, detroit)
+    assert (
+        tuple(fields[name].astimezone(detroit).strftime("%H:%M%z") for name in ("start", "end")) == expected
+    )
+    assert event_fields({"name": "Board", "startDate": start}, BASE)["start"].isoformat() == start

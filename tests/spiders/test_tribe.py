@@ -19,8 +19,8 @@ API = "http://127.0.0.1/asso/wp-json/tribe/events/v1/events"
 JSON = "application/json; charset=utf-8"
 
 
-def parse_page(name: str) -> list:
-    spider = make_spider(TribeSpider)
+def parse_page(name: str, **options: str) -> list:
+    spider = make_spider(TribeSpider, options=options)
     response = fixture_response(f"tribe/asso/wp-json/tribe/events/v1/{name}", API, JSON)
     return list(spider.parse(response))
 
@@ -47,6 +47,13 @@ def test_an_offset_zone_falls_back_to_utc_times(events):
     webinar = events["903"]
     assert webinar["start"] == datetime(2026, 12, 8, 9, tzinfo=UTC)
     assert webinar["timezone"] is None
+
+
+def test_an_offset_zone_gives_way_to_the_source_s_zone():
+    # "UTC+1" here, "UTC+0" on real sites whose wall-clock times are those of the agency's city.
+    items = items_of(parse_page("events@page=2.json", timezone="America/New_York"))
+    webinar = next(item for item in items if item["key"] == "903")
+    assert (webinar["start"], webinar["timezone"]) == (datetime(2026, 12, 8, 10), "America/New_York")
 
 
 def test_all_day_events_end_on_their_last_day(events):
