@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 from markupsafe import escape
+from sqlalchemy import event as sa_event
 
-from aggregator.db import get_sessionmaker
+from aggregator.db import get_engine, get_sessionmaker
 from tests.web.conftest import make_app
 from tests.web.factories import TODAY, XSS_ATTRIBUTE, XSS_TITLE, add_event, add_source, at
 from tests.web.html_checks import Page, assert_inert
@@ -134,6 +135,23 @@ def test_month_view(web, events):
     assert "<strong>ANNULÉ</strong> Conférence sur les coopératives" in november
     assert events["velo"].title not in november
     assert web.get("/mois/").headers["Location"] == "/mois/2026-11"
+
+
+def test_the_month_view_reads_no_description(web, seeded_app):
+    """Its events are listed without excerpts: not one query per event for a description it does not
+    show (nor an error when a concurrent merge deleted one of them meanwhile)."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = get_engine(seeded_app.config["DATABASE_URL"])
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert ">Festival des solidarités</a>" in text_of(web.get("/mois/2026-12"))
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)
+    assert statements and not [s for s in statements if "event.description" in s]
 
 
 def test_pagination(sqlite_db):
