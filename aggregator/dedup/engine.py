@@ -14,7 +14,8 @@ their fields move only when a new source joins, and their status never does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -136,8 +137,8 @@ def _rebuild_all(session: Session, now: datetime, changed: Iterable[int]) -> Ded
     index = BlockIndex(profiles)
     for profile in profiles:
         for other in index.candidates(profile):
-            if other != profile.id and run.verdict(profile.id, other).same:
-                run.edges.union(profile.id, other)
+            if other != profile.id:
+                run.weigh(profile.id, other)
     return run.resolve(set(ids))
 
 
@@ -154,6 +155,7 @@ class _Run:
         self.tokens: dict[int, set[str]] = {}
         self.constraints = Constraints()
         self.edges = UnionFind()  # listings tied by a verdict of "same event"
+        self.near: list[tuple[int, int]] = []  # the pairs found the same event
         self.stats = DedupStats()
         self.attachments: dict[int, int] = {}  # listing → event, to write
         self.left: set[int] = set()  # events a listing moved out of
@@ -212,6 +214,14 @@ class _Run:
         if found is None:
             found = self.verdicts[key] = compare(self.profiles[key[0]], self.profiles[key[1]])
         return found
+
+    def weigh(self, a: int, b: int) -> bool:
+        """Whether a pair a lookup found is the same event; such a pair ties its listings' groups."""
+        if not self.verdict(a, b).same:
+            return False
+        self.edges.union(a, b)
+        self.near.append((a, b))
+        return True
 
     def order(self, listing_id: int) -> tuple[str, ...]:
         return self.profiles[listing_id].stable_key
@@ -275,8 +285,7 @@ class _Run:
             found |= partners & self.listings.keys()
             for listing in frontier:
                 for other in blocks.candidates(self.profiles[listing]) - {listing}:
-                    if self.verdict(listing, other).same:
-                        self.edges.union(listing, other)
+                    if self.weigh(listing, other):
                         found.add(other)
             frontier = found - members
             members |= found
@@ -346,10 +355,14 @@ class _Run:
             return None if verdict.veto else verdict.score
 
         unit_of = {i: tuple(unit) for unit in units for i in unit}
+        near: dict[Hashable, list[tuple[int, int]]] = defaultdict(list)
+        for pair in self.near:
+            near[self.edges.find(pair[0])].append(pair)
         clusters: list[list[int]] = []
         for group in self.edges.groups(members):
             group_units = sorted({unit_of[i] for i in group}, key=lambda u: self.order(u[0]))
-            clusters += complete_link(group_units, linkage, self.order, SAME_EVENT, COMPATIBLE)
+            group_near = near.get(self.edges.find(group[0]), [])
+            clusters += complete_link(group_units, linkage, self.order, SAME_EVENT, COMPATIBLE, group_near)
         return clusters
 
     def _fields(self, listing_ids: Sequence[int]) -> dict[str, Any]:
