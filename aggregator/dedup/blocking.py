@@ -13,6 +13,9 @@ word every listing of a crowded day has) draws none. A listing with a rarer toke
 else has (a host's name), is rare enough: only a generic listing, whose every token is crowded,
 draws the listings sharing its rarest token, and is drawn by them in turn, so either side of such a
 pair finds the other. A dedup's cost then grows with the listings it places, not with a day's.
+A crawl's lookups narrow small blocks the same way: each of its listings reads its département's,
+région's, online and unknown blocks, and comparing it with every listing there cost most of a
+crowded day's run, for pairs that share no token and so can never match.
 """
 
 from __future__ import annotations
@@ -59,15 +62,17 @@ def generic_rarest(postings: Mapping[str, Collection[int]], tokens: Collection[s
 class Postings:
     """Token → listings, for the crowded blocks of one run, built as their listings are loaded."""
 
-    def __init__(self, tokens: Tokens) -> None:
+    def __init__(self, tokens: Tokens, small_too: bool = False) -> None:
         self.tokens = tokens
+        self.small_too = small_too  # a small block's members share a token too, not all of them
         self.by_block: dict[Block, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
         self.indexed: dict[Block, set[int]] = defaultdict(set)
         self.generic: dict[Block, dict[str, set[int]]] = {}  # generic listings by their rarest token
 
     def candidates(self, block: Block, members: Collection[int], listing_id: int) -> set[int]:
-        """The members of ``block`` that ``listing_id`` may match: all of a small block's."""
-        if len(members) <= CROWDED:
+        """The members of ``block`` that ``listing_id`` may match (all of a small block's unless
+        ``small_too``)."""
+        if len(members) <= CROWDED and not self.small_too:
             return set(members)
         postings, generic = self._index(block, members)
         tokens = self.tokens(listing_id)
@@ -130,7 +135,7 @@ class BlockLookup:
 
     def __init__(self, session: Session, tokens: Tokens) -> None:
         self.session = session
-        self.postings = Postings(tokens)
+        self.postings = Postings(tokens, small_too=True)
         self.found: dict[Block, set[int]] = defaultdict(set)  # loaded
         self.unread: dict[Block, dict[int, int]] = defaultdict(dict)  # listing → its source
         self.maybe_news: set[int] = set()
@@ -139,7 +144,7 @@ class BlockLookup:
 
     def candidates(self, profile: Profile) -> set[int]:
         """The listings loaded from the blocks ``profile`` looks in (by ``read`` first) that it may
-        match: all of a small block's, those sharing a token in a crowded one."""
+        match: those sharing a token (rare enough, in a crowded block)."""
         found: set[int] = set()
         for block in self._blocks(profile, self.found):
             found |= self.postings.candidates(block, self.found[block], profile.id)
