@@ -158,6 +158,7 @@ class _Run:
         self.near: list[tuple[int, int]] = []  # the pairs found the same event
         self.stats = DedupStats()
         self.attachments: dict[int, int] = {}  # listing → event, to write
+        self.of_event: dict[int, list[Listing]] = {}  # the listings of each event, as resolving began
         self.left: set[int] = set()  # events a listing moved out of
         # Listings that changed at their source (removed, back, or rewritten): their events'
         # fragments name the sources and link their pages, even when the event's fields stay.
@@ -308,6 +309,11 @@ class _Run:
         ages = {e.id: EventAge(e.created_at, e.uid) for e in events.values()}
         plans = plan_identities(clusters, event_of, ages, lambda i: self._listing_age(i))
         created = self._create_events([plan for plan in plans if plan.event_id is None])
+        # Each event's listings, for absorbing: a listing only ever joins an event no plan absorbs.
+        self.of_event = defaultdict(list)
+        for listing in self.listings.values():
+            if listing.event_id is not None:
+                self.of_event[listing.event_id].append(listing)
         stale = set()
         for plan in plans:
             if plan.event_id is None:
@@ -446,7 +452,7 @@ class _Run:
         self._write_attachments()
         for alias in self.session.scalars(select(EventAlias).where(EventAlias.event_id == absorbed.id)):
             alias.event_id = survivor.id
-        for listing in self.listings.values():
+        for listing in self.of_event.get(absorbed.id, []):
             if listing.event_id == absorbed.id:
                 listing.event_id = survivor.id
         self.session.add(EventAlias(uid=absorbed.uid, event_id=survivor.id, created_at=self.now))
