@@ -9,8 +9,13 @@ starting from either listing of a pair finds the other.
 A block stays small whatever the day's volume: in a block holding more than ``CROWDED`` listings,
 a listing is compared only with those sharing a token of ``scoring.common_ground`` with it (pairs
 sharing none can never be the same event), and a token that more than ``CROWDED`` of them share (a
-word every listing of a crowded day has) draws none, unless the listing has no rarer one. A dedup's
-cost then grows with the listings it places, not with the square of a day's.
+word every listing of a crowded day has) draws none. A listing with a rarer token, even one nobody
+else has (a host's name), is rare enough: only a generic listing, whose every token is crowded,
+draws the listings sharing its rarest token, and is drawn by them in turn, so either side of such a
+pair finds the other. A dedup's cost then grows with the listings it places, not with a day's.
+A crawl's lookups narrow small blocks the same way: each of its listings reads its département's,
+région's, online and unknown blocks, and comparing it with every listing there cost most of a
+crowded day's run, for pairs that share no token and so can never match.
 """
 
 from __future__ import annotations
@@ -35,40 +40,65 @@ Tokens = Callable[[int], set[str]]  # a listing's common ground, by id
 MAYBE_NEWS = or_(*(cast(Listing.raw, Text).contains(f'"{key}"', autoescape=True) for key in NEWS_KEYS))
 
 
-def token_candidates(postings: Mapping[str, Collection[int]], tokens: Iterable[str]) -> set[int]:
+def token_candidates(postings: Mapping[str, Collection[int]], tokens: Collection[str]) -> set[int]:
     """The listings of one block sharing one of ``tokens`` (see the module docstring)."""
+    rarest = generic_rarest(postings, tokens)
+    if rarest is not None:
+        return set(postings[rarest])
     found: set[int] = set()
-    rarest: Collection[int] = ()
     for token in tokens:
-        posting = postings.get(token, ())
-        if len(posting) <= CROWDED:
+        if len(posting := postings.get(token, ())) <= CROWDED:
             found.update(posting)
-        elif not rarest or len(posting) < len(rarest):
-            rarest = posting
-    if not found:
-        found.update(rarest)
     return found
+
+
+def generic_rarest(postings: Mapping[str, Collection[int]], tokens: Collection[str]) -> str | None:
+    """A generic listing's rarest token: the one it draws by; None for a listing with a rarer one."""
+    if not tokens or any(len(postings.get(token, ())) <= CROWDED for token in tokens):
+        return None
+    return min(sorted(tokens), key=lambda token: len(postings[token]))
 
 
 class Postings:
     """Token → listings, for the crowded blocks of one run, built as their listings are loaded."""
 
-    def __init__(self, tokens: Tokens) -> None:
+    def __init__(self, tokens: Tokens, small_too: bool = False) -> None:
         self.tokens = tokens
+        self.small_too = small_too  # a small block's members share a token too, not all of them
         self.by_block: dict[Block, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
         self.indexed: dict[Block, set[int]] = defaultdict(set)
+        self.generic: dict[Block, dict[str, set[int]]] = {}  # generic listings by their rarest token
 
     def candidates(self, block: Block, members: Collection[int], listing_id: int) -> set[int]:
-        """The members of ``block`` that ``listing_id`` may match: all of a small block's."""
-        if len(members) <= CROWDED:
+        """The members of ``block`` that ``listing_id`` may match (all of a small block's unless
+        ``small_too``)."""
+        if len(members) <= CROWDED and not self.small_too:
             return set(members)
+        postings, generic = self._index(block, members)
+        tokens = self.tokens(listing_id)
+        found = token_candidates(postings, tokens)
+        for token in tokens:
+            found.update(generic.get(token, ()))
+        return found
+
+    def _index(
+        self, block: Block, members: Collection[int]
+    ) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+        """The block's postings and generic listings, brought up to date with ``members`` (which
+        only grow within a run)."""
         postings, indexed = self.by_block[block], self.indexed[block]
-        for member in members:
-            if member not in indexed:
-                indexed.add(member)
-                for token in self.tokens(member):
-                    postings[token].add(member)
-        return token_candidates(postings, self.tokens(listing_id))
+        if len(indexed) < len(members) or block not in self.generic:
+            for member in members:
+                if member not in indexed:
+                    indexed.add(member)
+                    for token in self.tokens(member):
+                        postings[token].add(member)
+            generic: dict[str, set[int]] = defaultdict(set)
+            for member in indexed:
+                if (rarest := generic_rarest(postings, self.tokens(member))) is not None:
+                    generic[rarest].add(member)
+            self.generic[block] = generic
+        return postings, self.generic[block]
 
 
 def _rows(profiles: Iterable[Profile]) -> list[dict[str, object]]:
@@ -105,7 +135,7 @@ class BlockLookup:
 
     def __init__(self, session: Session, tokens: Tokens) -> None:
         self.session = session
-        self.postings = Postings(tokens)
+        self.postings = Postings(tokens, small_too=True)
         self.found: dict[Block, set[int]] = defaultdict(set)  # loaded
         self.unread: dict[Block, dict[int, int]] = defaultdict(dict)  # listing → its source
         self.maybe_news: set[int] = set()
@@ -114,7 +144,7 @@ class BlockLookup:
 
     def candidates(self, profile: Profile) -> set[int]:
         """The listings loaded from the blocks ``profile`` looks in (by ``read`` first) that it may
-        match: all of a small block's, those sharing a token in a crowded one."""
+        match: those sharing a token (rare enough, in a crowded block)."""
         found: set[int] = set()
         for block in self._blocks(profile, self.found):
             found |= self.postings.candidates(block, self.found[block], profile.id)

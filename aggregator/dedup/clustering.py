@@ -7,6 +7,7 @@ in: merges go strongest link first, ties broken by the listings' stable keys.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -79,34 +80,51 @@ def complete_link(
     order: Order,
     same: float,
     compatible: float,
+    near: Iterable[tuple[int, int]],
 ) -> list[list[int]]:
     """Merge clusters while some cross pair scores ``same`` and every cross pair at least
-    ``compatible``; the strongest tie first, ties to the smallest keys."""
+    ``compatible``; the strongest tie first, ties to the smallest keys.
+
+    Only clusters holding the two sides of a ``near`` pair (the pairs the lookups found the same
+    event) are weighed: a group chained through look-alikes of a crowded day costs its pairs found,
+    not the square of its size.
+    """
     clusters = [_Cluster(sorted(u, key=order), min(order(i) for i in u)) for u in units if u]
-    links: dict[tuple[int, int], float] = {}
+    cluster_of = {member: n for n, cluster in enumerate(clusters) for member in cluster.members}
+    neighbours: dict[int, set[int]] = {n: set() for n in range(len(clusters))}
+    for x, y in near:
+        i, j = cluster_of.get(x), cluster_of.get(y)
+        if i is not None and j is not None and i != j:
+            neighbours[i].add(j)
+            neighbours[j].add(i)
+    version = [0] * len(clusters)  # bumped when a cluster grows: its queued links are stale
+    queue: list[tuple[float, list[tuple[str, ...]], int, int, int, int]] = []
 
     def consider(i: int, j: int) -> None:
         strength = _strength(clusters[i], clusters[j], linkage, compatible)
         if strength is not None and strength >= same:
-            links[(min(i, j), max(i, j))] = strength
+            i, j = min(i, j), max(i, j)
+            ties = sorted((clusters[i].order, clusters[j].order))
+            heapq.heappush(queue, (-strength, ties, i, j, version[i], version[j]))
 
     for i in range(len(clusters)):
-        for j in range(i + 1, len(clusters)):
+        for j in sorted(n for n in neighbours[i] if n > i):
             consider(i, j)
     alive = set(range(len(clusters)))
-    while links:
-        (i, j), _ = min(
-            links.items(),
-            key=lambda item: (-item[1], sorted((clusters[item[0][0]].order, clusters[item[0][1]].order))),
-        )
+    while queue:
+        _, _, i, j, version_i, version_j = heapq.heappop(queue)
+        if i not in alive or j not in alive or (version[i], version[j]) != (version_i, version_j):
+            continue
         clusters[i] = _Cluster(
             sorted(clusters[i].members + clusters[j].members, key=order),
             min(clusters[i].order, clusters[j].order),
         )
         alive.discard(j)
-        for key in [k for k in links if j in k or i in k]:
-            del links[key]
-        for other in alive - {i}:
+        version[i] += 1
+        neighbours[i] = (neighbours[i] | neighbours.pop(j)) - {i, j}
+        for other in sorted(neighbours[i]):
+            neighbours[other].discard(j)
+            neighbours[other].add(i)
             consider(i, other)
     return sorted((clusters[i].members for i in alive), key=lambda members: order(members[0]))
 

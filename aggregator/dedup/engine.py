@@ -14,7 +14,8 @@ their fields move only when a new source joins, and their status never does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -136,8 +137,8 @@ def _rebuild_all(session: Session, now: datetime, changed: Iterable[int]) -> Ded
     index = BlockIndex(profiles)
     for profile in profiles:
         for other in index.candidates(profile):
-            if other != profile.id and run.verdict(profile.id, other).same:
-                run.edges.union(profile.id, other)
+            if other != profile.id:
+                run.weigh(profile.id, other)
     return run.resolve(set(ids))
 
 
@@ -154,8 +155,10 @@ class _Run:
         self.tokens: dict[int, set[str]] = {}
         self.constraints = Constraints()
         self.edges = UnionFind()  # listings tied by a verdict of "same event"
+        self.near: list[tuple[int, int]] = []  # the pairs found the same event
         self.stats = DedupStats()
         self.attachments: dict[int, int] = {}  # listing → event, to write
+        self.of_event: dict[int, list[Listing]] = {}  # the listings of each event, as resolving began
         self.left: set[int] = set()  # events a listing moved out of
         # Listings that changed at their source (removed, back, or rewritten): their events'
         # fragments name the sources and link their pages, even when the event's fields stay.
@@ -212,6 +215,14 @@ class _Run:
         if found is None:
             found = self.verdicts[key] = compare(self.profiles[key[0]], self.profiles[key[1]])
         return found
+
+    def weigh(self, a: int, b: int) -> bool:
+        """Whether a pair a lookup found is the same event; such a pair ties its listings' groups."""
+        if not self.verdict(a, b).same:
+            return False
+        self.edges.union(a, b)
+        self.near.append((a, b))
+        return True
 
     def order(self, listing_id: int) -> tuple[str, ...]:
         return self.profiles[listing_id].stable_key
@@ -274,8 +285,7 @@ class _Run:
             found |= partners & self.listings.keys()
             for listing in frontier:
                 for other in blocks.candidates(self.profiles[listing]) - {listing}:
-                    if self.verdict(listing, other).same:
-                        self.edges.union(listing, other)
+                    if self.weigh(listing, other):
                         found.add(other)
             frontier = found - members
             members |= found
@@ -298,6 +308,11 @@ class _Run:
         ages = {e.id: EventAge(e.created_at, e.uid) for e in events.values()}
         plans = plan_identities(clusters, event_of, ages, lambda i: self._listing_age(i))
         created = self._create_events([plan for plan in plans if plan.event_id is None])
+        # Each event's listings, for absorbing: a listing only ever joins an event no plan absorbs.
+        self.of_event = defaultdict(list)
+        for listing in self.listings.values():
+            if listing.event_id is not None:
+                self.of_event[listing.event_id].append(listing)
         stale = set()
         for plan in plans:
             if plan.event_id is None:
@@ -345,10 +360,14 @@ class _Run:
             return None if verdict.veto else verdict.score
 
         unit_of = {i: tuple(unit) for unit in units for i in unit}
+        near: dict[Hashable, list[tuple[int, int]]] = defaultdict(list)
+        for pair in self.near:
+            near[self.edges.find(pair[0])].append(pair)
         clusters: list[list[int]] = []
         for group in self.edges.groups(members):
             group_units = sorted({unit_of[i] for i in group}, key=lambda u: self.order(u[0]))
-            clusters += complete_link(group_units, linkage, self.order, SAME_EVENT, COMPATIBLE)
+            group_near = near.get(self.edges.find(group[0]), [])
+            clusters += complete_link(group_units, linkage, self.order, SAME_EVENT, COMPATIBLE, group_near)
         return clusters
 
     def _fields(self, listing_ids: Sequence[int]) -> dict[str, Any]:
@@ -432,7 +451,7 @@ class _Run:
         self._write_attachments()
         for alias in self.session.scalars(select(EventAlias).where(EventAlias.event_id == absorbed.id)):
             alias.event_id = survivor.id
-        for listing in self.listings.values():
+        for listing in self.of_event.get(absorbed.id, []):
             if listing.event_id == absorbed.id:
                 listing.event_id = survivor.id
         self.session.add(EventAlias(uid=absorbed.uid, event_id=survivor.id, created_at=self.now))

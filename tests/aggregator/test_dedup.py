@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from aggregator.db import get_sessionmaker
 from aggregator.dedup import deduplicate, engine, rebuild
+from aggregator.dedup.blocking import CROWDED
 from aggregator.dedup.corrections import CorrectionError, mark_different, mark_same, separate_listing
 from aggregator.dedup.merge import RETIRED_NOTE
 from aggregator.models import DataVersion, Event, EventAlias, Listing, Source
@@ -466,3 +467,39 @@ def test_a_past_events_status_follows_its_sources_and_nothing_else_does(session,
         "Engager sa collectivité dans un projet : mobiliser l'ESS",
         "cancelled",
     )
+
+
+def test_a_crowded_day_compares_a_listing_with_those_sharing_a_rare_word(session, sources, monkeypatch):
+    crowd = [
+        add_listing(
+            session,
+            sources["mois-ess"],
+            key=f"c{n}",
+            **dijon(title=f"Atelier compostage avec Les {host_name(n)}", start=day(30, 9 + n % 10)),
+        )
+        for n in range(2 * CROWDED)
+    ]  # every word but the host's name in every title
+    generic = add_listing(
+        session, sources["mois-ess"], key="g", **dijon(title="Atelier compostage", start=day(30, 20))
+    )
+    dedup(session, [*crowd, generic])
+    compared: list[tuple[int, int]] = []
+    real = engine.compare
+    monkeypatch.setattr(engine, "compare", lambda a, b: compared.append((a.id, b.id)) or real(a, b))
+    organizer, national, _ = engage(sources, session)
+    host = add_listing(
+        session, sources["pes21"], **dijon(title="Atelier compostage avec Les Kalomi", start=day(30, 20))
+    )
+    dedup(session, [organizer, national, host])
+    assert organizer.event_id == national.event_id
+    assert host.event_id == generic.event_id  # found from the newcomer's side: drawn by its words
+    # The newcomers meet each other and the generic listing, not the crowd sharing their common words.
+    newcomers = {organizer.id, national.id, host.id}
+    met = {b for pair in compared for a, b in (pair, pair[::-1]) if a in newcomers}
+    assert met <= {*newcomers, generic.id}
+
+
+def host_name(n: int) -> str:
+    """A made-up name, one for each ``n``: "Tulo", "Tumi"…"""
+    syllables = ["lo", "mi", "ra", "tu", "ne", "pi", "so", "ve"]
+    return "".join(syllables[int(digit)] for digit in f"{n:o}").capitalize()

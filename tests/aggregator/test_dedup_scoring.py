@@ -241,7 +241,8 @@ def test_complete_link_never_chains_look_alikes():
     def linkage(x: int, y: int) -> float | None:
         return scores[(min(x, y), max(x, y))]
 
-    clusters = complete_link([[1], [2], [3]], linkage, lambda i: (str(i),), SAME_EVENT, COMPATIBLE)
+    near = [(1, 2), (2, 3)]
+    clusters = complete_link([[1], [2], [3]], linkage, lambda i: (str(i),), SAME_EVENT, COMPATIBLE, near)
     assert clusters == [[1, 2], [3]]
 
 
