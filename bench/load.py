@@ -170,7 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         (folder / "site").mkdir()
         generate_site(folder / "site", 0, args.feed_events)
         with serve(folder / "site") as base:
-            spec = {"name": "bench-ical", "kind": "ical", "url": f"{base}/feed.ics", "options": {}}
+            # The feed is one partner's whole agenda: the per-crawl cap on events is raised above it.
+            options = {"max_events": max(args.feed_events, 5000)}
+            spec = {"name": "bench-ical", "kind": "ical", "url": f"{base}/feed.ics", "options": options}
             with get_sessionmaker(database_url).begin() as session:
                 upsert_sources(session, [validate_source(spec)])
             dispose_engine(database_url)
