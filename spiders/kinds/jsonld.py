@@ -85,7 +85,7 @@ class JsonLdSpider(EventSpider):
         if events:
             items = list(self._parse_events(events, response.url, listing=False))
             if len(items) == 1:
-                self._complete_from_text(items[0], main_text(response))
+                self._complete_from_text(items[0], response)
             yield from items
         elif fallback is not None:
             event, listing_url = fallback
@@ -93,18 +93,22 @@ class JsonLdSpider(EventSpider):
         else:
             self.count("pages_without_events")
 
-    def _complete_from_text(self, item: EventItem, text: str) -> None:
+    def _complete_from_text(self, item: EventItem, response: TextResponse) -> None:
         """The page's text says what the data does not: the description, and the hours of an
-        event the data gives only a day for ("le 14 décembre de 14h à 17h")."""
+        event the data gives only a day for ("le 14 décembre de 14h à 17h"). The text is read only
+        when the data lacks one of them."""
+        start = item.get("start")
+        hourless = item.get("all_day") and isinstance(start, date) and not isinstance(start, datetime)
+        day = start if hourless and item.get("end") in (None, start) else None
+        if item["description"] and day is None:
+            return
+        text = main_text(response)
         if not item["description"]:
             item["description"] = text
-        start = item.get("start")
-        if not item.get("all_day") or not isinstance(start, date) or isinstance(start, datetime):
+        if day is None:
             return
-        if item.get("end") not in (None, start):
-            return
-        for days in find_dates(text, start):
-            hours = times_near(text, days) if days.first == days.last == start else None
+        for days in find_dates(text, day):
+            hours = times_near(text, days) if days.first == days.last == day else None
             if hours is not None:
                 when = combine(days, hours)
                 item.update(start=when.start, end=when.end, all_day=False)
