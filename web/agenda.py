@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 from itertools import groupby
@@ -127,7 +128,8 @@ def month(month: str) -> Response | str:
     # The grid's first and last weeks show the neighbouring months' days, with their events.
     events = _events_between(filters, days[0][0], days[-1][-1])
     counts = facet_counts(session, ranged, first)
-    weeks = [[(day, _on(events, day)) for day in week] for week in days]
+    on = _by_day(events, days[0][0], days[-1][-1])
+    weeks = [[(day, on.get(day, [])) for day in week] for week in days]
     this_month = today().replace(day=1)
     return render_template(
         "agenda/month.html",
@@ -158,8 +160,16 @@ def _events_between(
     ).all()
 
 
-def _on(events: Sequence[Event], day: date) -> list[Event]:
-    return [e for e in events if e.start_date <= day <= e.end_date]
+def _by_day(events: Sequence[Event], first: date, last: date) -> dict[date, list[Event]]:
+    """The events on each day from ``first`` to ``last``, in their order: each event's own days
+    once, rather than every event asked about every day."""
+    days: dict[date, list[Event]] = defaultdict(list)
+    for event in events:
+        day, end = max(event.start_date, first), min(event.end_date, last)
+        while day <= end:
+            days[day].append(event)
+            day += timedelta(days=1)
+    return days
 
 
 def _week(value: str) -> date:
@@ -201,13 +211,13 @@ def week(week: str) -> Response | str:
     titles = checked_titles(session, filters)
     sunday = monday + timedelta(days=6)
     events = _events_between(filters, monday, sunday, WITH_EXCERPT)
-    week_days = [monday + timedelta(days=n) for n in range(7)]
+    on = _by_day(events, monday, sunday)
     return render_template(
         "agenda/week.html",
         filters=filters,
         monday=monday,
         sunday=sunday,
-        days=[(day, _on(events, day)) for day in week_days],
+        days=[(day, on.get(day, [])) for day in (monday + timedelta(days=n) for n in range(7))],
         total=len(events),
         counts=facet_counts(session, filters.between(monday, sunday), monday),
         regions=regions(),
