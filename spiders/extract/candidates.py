@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from spiders.extract.announcements import sentences
 from spiders.extract.documents import HEADING, ROW, Block, Document
@@ -73,6 +74,23 @@ class Candidate:
     @property
     def key(self) -> tuple[str, str]:
         return (self.days.first.isoformat(), self.days.last.isoformat())
+
+    def item_fields(self) -> dict[str, Any]:
+        """The EventItem fields the candidate itself gives: its title, times and place."""
+        when, place = self.when, self.place
+        return {
+            "title": self.title,
+            "start": when.start,
+            "end": when.end,
+            "all_day": when.all_day,
+            "timezone": self.timezone,
+            "location_name": place.location_name,
+            "address": place.address,
+            "postcode": place.postcode,
+            "city": place.city,
+            "department": place.department,
+            "online": place.online,
+        }
 
 
 def find_candidates(document: Document) -> list[Candidate]:

@@ -34,22 +34,11 @@ def page_items(spider: EventSpider, response: TextResponse) -> Iterator[EventIte
     spider.logger.info("%s: %d event(s) of %d candidate(s): %s", url, len(events), len(judged), verdicts)
     for candidate in events:
         spider.count("event")
-        when, place = candidate.when, candidate.place
         status = "cancelled" if candidate.struck else spider.status_from_text(candidate.sentence)
         yield EventItem(
+            **candidate.item_fields(),
             key=f"{url}#{candidate.days.first.isoformat()}",
-            title=candidate.title,
             description=candidate.block.text,
-            start=when.start,
-            end=when.end,
-            all_day=when.all_day,
-            timezone=candidate.timezone,
-            location_name=place.location_name,
-            address=place.address,
-            postcode=place.postcode,
-            city=place.city,
-            department=place.department,
-            online=place.online,
             categories=[],
             url=url,
             status=status,

@@ -241,25 +241,14 @@ class RssSpider(EventSpider):
             yield item
 
     def _item(self, post: Post, candidate: Candidate, several: bool) -> EventItem:
-        when, place = candidate.when, candidate.place
         key = f"{post.key}#{candidate.days.first.isoformat()}" if several else post.key
         url = post.url if candidate.document.kind != "pdf" or candidate.in_title else candidate.document.url
         said = (candidate.sentence,) if several else (post.title, candidate.sentence)
         status = "cancelled" if candidate.struck else self.status_from_text(*said)
         return EventItem(
+            **candidate.item_fields(),
             key=key,
-            title=candidate.title,
             description=candidate.block.text if several else post.body,
-            start=when.start,
-            end=when.end,
-            all_day=when.all_day,
-            timezone=candidate.timezone,
-            location_name=place.location_name,
-            address=place.address,
-            postcode=place.postcode,
-            city=place.city,
-            department=place.department,
-            online=place.online,
             categories=post.categories,
             url=url if several else post.url,
             image=post.image,
