@@ -11,8 +11,9 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from tldextract import TLDExtract
 
+from core.urls import is_tracking_parameter
+
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'()\[\]{}]+", re.IGNORECASE)
-_TRACKING = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid", "xtor", "ref", "at_medium", "at_campaign"})
 MAX_LINKS = 50
 MAX_DEPTH = 4
 # The Public Suffix List as the package ships it: nothing fetched, nothing cached on disk. Its private
@@ -38,9 +39,7 @@ def canonical_url(url: str | None) -> str | None:
         return None
     path = unquote(parts.path).rstrip("/")
     query = sorted(
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith("utm_") and k.lower() not in _TRACKING
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_parameter(k)
     )
     if not path and not query:
         return None

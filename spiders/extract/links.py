@@ -16,29 +16,8 @@ from parsel import Selector
 from w3lib.url import canonicalize_url
 
 from core.http import WEB_SCHEMES
+from core.urls import is_tracking_parameter
 
-# Analytics and campaign parameters: they change nothing in the page but would split one event
-# into several listings. Matomo (pk_, mtm_) and AT Internet (xtor, at_) are common on French sites.
-TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "_hs", "mc_", "hsa_", "oly_")
-TRACKING_NAMES = frozenset(
-    {
-        "fbclid",
-        "gclid",
-        "gclsrc",
-        "dclid",
-        "gbraid",
-        "wbraid",
-        "msclkid",
-        "yclid",
-        "twclid",
-        "igshid",
-        "mkt_tok",
-        "xtor",
-        "_ga",
-        "_gl",
-        "ref_src",
-    }
-)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # Links that never lead to an event page: downloads, images, mail, phone, scripts.
@@ -55,11 +34,6 @@ _CONTENT_ANCHORS = (
 
 class LinkSelectorError(ValueError):
     """A CSS selector from a source's options that cannot be used."""
-
-
-def is_tracking_parameter(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in TRACKING_NAMES or lowered.startswith(TRACKING_PREFIXES)
 
 
 @lru_cache(maxsize=4096)  # a crawl canonicalizes each page's URL two or three times
