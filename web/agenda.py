@@ -20,6 +20,7 @@ from web.dates import iso_week, today, weekend_of
 from web.db import get_session
 from web.facets import facet_counts
 from web.filters import PARAMS, FilterError, Filters, checked_titles, describe, regions
+from web.http import kept_view
 from web.images import kept_images
 from web.links import filtered_url
 from web.queries import load_in_order, page_ids, where
@@ -59,6 +60,7 @@ def by_day(events: Sequence[Event], first: date) -> list[tuple[date, list[Event]
 
 
 @bp.get("/")
+@kept_view
 def index() -> Response | str:
     """Upcoming events grouped by day, filtered, counted per facet, paginated."""
     filters = Filters.parse(request.args)
@@ -113,6 +115,7 @@ def this_month() -> Response:
 
 
 @bp.get("/mois/<month>")
+@kept_view
 def month(month: str) -> Response | str:
     """A month as a calendar grid, with the same filters as the agenda (dates aside)."""
     first = _month(month)
@@ -199,6 +202,7 @@ def this_week() -> Response:
 
 
 @bp.get("/semaine/<week>")
+@kept_view
 def week(week: str) -> Response | str:
     """A week, Monday to Sunday, day by day, with the same filters as the agenda (dates aside)."""
     monday = _week(week)

@@ -20,6 +20,7 @@ from web.dates import today
 from web.db import get_session
 from web.events import find_event
 from web.filters import FilterError, Filters, checked_titles
+from web.http import kept_view
 from web.links import filtered_url
 from web.openapi import openapi_document
 from web.queries import count_matching, load_in_order, page_ids
@@ -51,6 +52,7 @@ def with_links(event: Event) -> dict[str, Any]:
 
 
 @bp.get("/events")
+@kept_view
 def events() -> Response:
     """Upcoming events matching the filters, one page at a time."""
     filters = Filters.parse(request.args)

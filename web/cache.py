@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+BUILD_WAIT_SECONDS = 10.0  # how long a request waits for another one building what it needs
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class VersionedCache:
         self._lock = threading.Lock()
         self._bytes = 0
         self._refreshing: set[Hashable] = set()
+        self._building: dict[Hashable, threading.Event] = {}
         self._queue: queue.SimpleQueue[tuple[Hashable, Callable[[], Any], int]] = queue.SimpleQueue()
         self._worker: threading.Thread | None = None
         self.max_entries = max_entries
@@ -85,12 +87,35 @@ class VersionedCache:
     def get_or_build(
         self, key: Hashable, build: Callable[[], Any], size: Callable[[Any], int] | None = None
     ) -> Any:
-        """The cached value, built (outside the lock: builds may take a while) on a miss."""
-        value = self.get(key)
-        if value is None:
+        """The cached value, built (outside the lock: builds may take a while) on a miss; a build
+        giving None keeps nothing.
+
+        One thread builds a key at a time; the others asking for it meanwhile wait for its value:
+        after a data change every client asks for the same pages at once, and building each of them
+        in several threads sharing one interpreter would only make all of them late.
+        """
+        while True:
+            with self._lock:
+                entry = self._entries.get(key)
+                if entry is not None:
+                    self._entries.move_to_end(key)
+                    return entry[0]
+                building = self._building.get(key)
+                if building is None:
+                    building = self._building[key] = threading.Event()
+                    break
+            building.wait(BUILD_WAIT_SECONDS)
+            if not building.is_set():  # a build that takes that long is not waited for twice
+                return build()
+        try:
             value = build()
-            self.put(key, value, size(value) if size else 1)
-        return value
+            if value is not None:  # None: nothing to keep
+                self.put(key, value, size(value) if size else 1)
+            return value
+        finally:
+            with self._lock:
+                del self._building[key]
+            building.set()
 
     def refresh(self, key: Hashable, build: Callable[[], Any], size: int = 1) -> None:
         """Rebuild ``key`` in the background; readers keep the old value meanwhile.
@@ -143,6 +168,16 @@ def current_state() -> DataState:
 def versioned_key(view: str, *parts: Hashable) -> tuple[Hashable, ...]:
     """The key of what ``view`` shows for ``parts`` (filters, day…) at the current data version."""
     return (view, *parts, current_state().version)
+
+
+def serve_stale() -> None:
+    """Note that this request shows a value of an earlier data version (refreshed meanwhile): what
+    it builds must not be kept under the current one."""
+    g.served_stale = True
+
+
+def served_stale() -> bool:
+    return bool(g.get("served_stale"))
 
 
 def cached(key: Hashable, build: Callable[[], T], size: Callable[[T], int] | None = None) -> T:

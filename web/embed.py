@@ -23,6 +23,7 @@ from web.dates import today
 from web.db import get_session
 from web.facets import facet_counts
 from web.filters import FilterError, Filters, checked_titles, describe, regions
+from web.http import kept_view
 from web.links import filtered_url
 from web.queries import count_matching, load_in_order, page_ids
 from web.security import policy
@@ -102,6 +103,7 @@ def embed_url(filters: Filters, theme: Theme, **extra: Any) -> str:
 
 
 @bp.get("/embed")
+@kept_view
 def agenda() -> Response:
     """The next events of any agenda view, compact, for an iframe on any site."""
     filters = Filters.parse(request.args)

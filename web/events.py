@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from aggregator.models import Event, EventAlias, Listing
 from web.db import get_session
 from web.filters import Filters, checked_titles, describe
+from web.http import kept_view
 from web.ical import place_text, sources_of
 from web.images import kept_images
 from web.jsonld import event_jsonld
@@ -41,6 +42,7 @@ def find_event(uid: str) -> Event | str:
 
 
 @bp.get("/events/<uid>")
+@kept_view
 def show(uid: str) -> Response | str:
     """The event: when, where, what, who announced it, and how to add it to a calendar."""
     filters = Filters.parse(request.args)

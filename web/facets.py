@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from aggregator.models import Event, Listing, Source
 from aggregator.normalize.categories import MOIS_ESS
-from web.cache import app_cache, current_state
+from web.cache import app_cache, current_state, serve_stale
 from web.db import get_session
 from web.filters import Filters, category_slug, department_name
 from web.labels import category_name
@@ -63,6 +63,7 @@ def facet_counts(session: Session, filters: Filters, start: date | None) -> Coun
     if cached is not None:
         counted_at, counts = cached
         if counted_at != version:
+            serve_stale()
             app_cache().refresh(key, partial(_count_in_context, _this_app(), filters, start))
         return counts
     counts = _facet_counts(session, filters, start)

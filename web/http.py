@@ -1,4 +1,5 @@
-"""Conditional, compressible responses for bodies built once and served many times."""
+"""Responses built once and served many times: public views' pages kept per data version, and
+conditional, compressible representations of feeds."""
 
 from __future__ import annotations
 
@@ -8,11 +9,16 @@ import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import wraps
+from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
+from flask_babel import get_locale
+from werkzeug.datastructures import Headers
 from werkzeug.http import http_date
 
-from web.cache import cached
+from web.cache import app_cache, cached, served_stale, versioned_key
+from web.dates import today
 
 GZIP_MIN_BYTES = 1024
 
@@ -42,6 +48,54 @@ class Representation:
 def cached_representation(key: Hashable, build: Callable[[], Representation]) -> Representation:
     """The representation cached under ``key`` (web.cache), rendered on a miss."""
     return cached(key, build, lambda representation: representation.size)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A view's 200 response as it left the view (the app's after-request headers come later)."""
+
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.body)
+
+
+def kept_view(view: Callable[..., Any]) -> Callable[..., Response]:
+    """A public view whose 200 responses are kept per (URL, language, origin, day, data version).
+
+    What such a page shows depends on nothing else: no session, no form token. Redirects and
+    errors are built each time and never kept.
+    """
+
+    @wraps(view)
+    def served(**arguments: Any) -> Response:
+        key = versioned_key("view", request.full_path, str(get_locale()), request.host_url, today())
+        made: list[Response] = []
+
+        def build() -> Kept | None:
+            made.append(current_app.make_response(view(**arguments)))
+            return _keepable(made[0])
+
+        kept: Kept | None = app_cache().get_or_build(key, build, _kept_size)
+        if kept is not None:
+            return Response(kept.body, headers=Headers(list(kept.headers)))
+        return made[0] if made else current_app.make_response(view(**arguments))
+
+    return served
+
+
+def _keepable(response: Response) -> Kept | None:
+    if response.status_code != 200 or response.is_streamed or "Set-Cookie" in response.headers:
+        return None
+    if served_stale():  # its counts lag a change: the page is built again until they follow
+        return None
+    return Kept(response.get_data(), tuple(response.headers.items()))
+
+
+def _kept_size(kept: Kept) -> int:
+    return kept.size
 
 
 class HighWater:
