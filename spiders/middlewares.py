@@ -3,7 +3,8 @@
 Conditional requests: an unchanged page costs a 304. The validators (ETag, Last-Modified) and body
 of each URL's last 200 response are kept in the database (aggregator.http_cache); a 304 replays the
 stored body, so spiders parse it as usual and its listings count as seen and unchanged. The
-conditional-request middleware is the cache's one reader and writer.
+conditional-request middleware is the cache's one reader and writer; it writes through the crawl's
+writer (spiders.writer), off the event loop.
 
 Charsets: a text response whose bytes contradict the charset it declares is read with the right one.
 
@@ -29,6 +30,7 @@ from aggregator.db import get_engine
 from aggregator.http_cache import fits, upsert_http_cache
 from aggregator.models import HttpCache
 from aggregator.types import utcnow
+from spiders import writer
 from spiders.extract.encoding import actual_encoding, charset_note
 from spiders.kinds.base import EventSpider
 
@@ -44,8 +46,8 @@ class ConditionalRequestMiddleware:
 
     Each lookup takes a pooled connection for its one statement, so a crawl holds none between
     requests (a session per lookup would cost more than the rest of a replay). New validators are
-    written in batches; a batch the database refuses is dropped (the next crawl fetches those pages
-    in full), never the crawl.
+    handed to the crawl's writer in batches; a batch the database refuses is dropped (the next
+    crawl fetches those pages in full), never the crawl.
     """
 
     def __init__(self, crawler: Crawler, database_url: str | None, max_bytes: int) -> None:
@@ -53,6 +55,7 @@ class ConditionalRequestMiddleware:
         self.database_url = database_url
         self.max_bytes = max_bytes
         self.engine: Engine | None = None
+        self.writer = writer.of(crawler)
         self._pending: dict[str, dict[str, Any]] = {}
         self._validators: dict[str, dict[str, tuple[str | None, str | None]]] = {}
 
@@ -76,7 +79,7 @@ class ConditionalRequestMiddleware:
 
     def spider_closed(self, spider: Spider) -> None:
         if self.engine is not None:
-            self._write()
+            self._hand_over()
             self.engine = None
 
     def process_request(self, request: Request) -> None:
@@ -155,19 +158,24 @@ class ConditionalRequestMiddleware:
             return
         self._pending[url] = row
         if len(self._pending) >= BATCH_SIZE:
-            self._write()
+            self._hand_over()
 
-    def _write(self) -> None:
-        """Write the remembered responses in one statement."""
+    def _hand_over(self) -> None:
+        """Hand the remembered responses to the crawl's writer, to be written in one statement."""
         if not self._pending or self.engine is None:
             return
         rows = list(self._pending.values())
         self._pending.clear()
-        try:
-            with self.engine.begin() as connection:
-                upsert_http_cache(connection, rows)
-        except SQLAlchemyError as exc:
-            logger.warning("cannot remember %d responses: %s", len(rows), exc)
+        engine = self.engine
+
+        def write() -> None:
+            try:
+                with engine.begin() as connection:
+                    upsert_http_cache(connection, rows)
+            except SQLAlchemyError as exc:
+                logger.warning("cannot remember %d responses: %s", len(rows), exc)
+
+        self.writer.submit(write).add_done_callback(writer.log_failure)
 
 
 def _header(response: Response, name: bytes) -> Any:

@@ -2,9 +2,9 @@
 
 The store pipeline opens its database session when the spider opens, writes listings in batches with
 the run's counters, and records how the crawl ended when it closes; the aggregator, in the process
-that launched the crawl, then finishes the run (aggregator.finish). Batches are written by one
-thread of their own, in order: the crawl goes on fetching and parsing while the database commits,
-instead of waiting on every write with the whole event loop.
+that launched the crawl, then finishes the run (aggregator.finish). Batches are written by the
+crawl's writer (spiders.writer), in order: the crawl goes on fetching and parsing while the
+database commits, instead of waiting on every write with the whole event loop.
 
 Settings read: ESS_DATABASE_URL, ESS_STORE_ENABLED, ESS_STORE_BATCH_SIZE.
 """
@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -27,6 +26,7 @@ from aggregator.normalize import NormalizationError, normalize_item
 from aggregator.normalize.listing import ListingFields, rejection
 from aggregator.runs import DEFAULT_BATCH_SIZE, CrawlNotes, CrawlRecorder
 from aggregator.store import DuplicateKey
+from spiders import writer
 from spiders.kinds.base import EventSpider
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class StorePipeline:
     """Stores normalized items as listings of the crawl's run (aggregator.runs.CrawlRecorder).
 
     The recorder classifies each item in the crawl's thread; its session is used, after it is
-    opened, only by the writer: one thread, so batches are written one after the other.
+    opened, only by the crawl's writer: one thread, so batches are written one after the other.
     """
 
     def __init__(self, crawler: Crawler, database_url: str | None, batch_size: int) -> None:
@@ -80,8 +80,7 @@ class StorePipeline:
         self.database_url = database_url
         self.batch_size = batch_size
         self.recorder: CrawlRecorder | None = None
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ess-store")
-        self.writing: asyncio.Future[object] | None = None  # the last work handed to the writer
+        self.writer = writer.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -130,13 +129,13 @@ class StorePipeline:
         if ready:
             # The item waits for its batch: a database slower than the site holds the crawl back
             # rather than piling batches up in memory.
-            await self._write(self.recorder)
+            await asyncio.wrap_future(self._write(self.recorder))
         return item
 
     def response_received(self) -> None:
         """The run's page count and heartbeat follow the crawl even between items."""
-        if self.recorder is not None and self.writing is None and self.recorder.due():
-            self._write(self.recorder).add_done_callback(_log_failure)
+        if self.recorder is not None and not self.writer.busy and self.recorder.due():
+            self._write(self.recorder).add_done_callback(writer.log_failure)
 
     async def close_spider(self) -> None:
         spider = self.crawler.spider
@@ -144,36 +143,16 @@ class StorePipeline:
             return
         for key in sorted(spider.rejected_keys):
             self.recorder.keep(key)
-        await self._write(self.recorder)
+        await asyncio.wrap_future(self._write(self.recorder))
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         """Record how the crawl ended and close the session, after the batches handed over."""
         recorder, self.recorder = self.recorder, None
-        try:
-            if recorder is not None:
-                await self._in_writer(lambda: recorder.end(reason))
-                if self.crawler.stats:
-                    self.crawler.stats.set_value("ess/write_seconds", round(recorder.seconds, 3))
-        finally:
-            self.writer.shutdown()
+        if recorder is not None:
+            await asyncio.wrap_future(self.writer.submit(lambda: recorder.end(reason)))
+            if self.crawler.stats:
+                self.crawler.stats.set_value("ess/write_seconds", round(recorder.seconds, 3))
 
-    def _write(self, recorder: CrawlRecorder) -> asyncio.Future[object]:
+    def _write(self, recorder: CrawlRecorder) -> Future[object]:
         batch = recorder.take()
-        return self._in_writer(lambda: recorder.write(batch))
-
-    def _in_writer(self, work: Callable[[], object]) -> asyncio.Future[object]:
-        """Run ``work`` after everything handed to the writer before it."""
-        done = asyncio.get_running_loop().run_in_executor(self.writer, work)
-        self.writing = done
-
-        def finished(future: asyncio.Future[object]) -> None:
-            if self.writing is future:
-                self.writing = None
-
-        done.add_done_callback(finished)
-        return done
-
-
-def _log_failure(future: asyncio.Future[object]) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        logger.error("cannot write the crawl's listings", exc_info=future.exception())
+        return self.writer.submit(lambda: recorder.write(batch))

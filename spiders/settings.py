@@ -60,6 +60,7 @@ EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
     "spiders.throttle.NotModifiedAutoThrottle": 0,  # a 304 may lower the delay, as a 200 does
     "spiders.log_level.LogLevel": 0,  # messages below LOG_LEVEL are not built at all
+    "spiders.writer.CrawlWriter": 0,  # the crawl's one database writer, off the event loop
 }
 
 SPIDER_MIDDLEWARES = {

@@ -90,6 +90,7 @@ def test_conditional_requests_remember_and_replay(db_url):
     page = HtmlResponse(url, body=b"<p>agenda</p>", headers={"ETag": '"v1"', "Content-Type": "text/html"})
     middleware.process_response(first, page)
     middleware.spider_closed(None)  # type: ignore[arg-type]
+    middleware.writer.flush()  # what the crawl's end waits for
 
     middleware.spider_opened(None)  # type: ignore[arg-type]
     again = Request(url)
@@ -99,6 +100,7 @@ def test_conditional_requests_remember_and_replay(db_url):
     assert (replayed.status, replayed.body, replayed.flags) == (200, b"<p>agenda</p>", ["not_modified"])
     middleware.process_response(again, page.replace(headers={"ETag": '"v2"', "Content-Type": "text/html"}))
     middleware.spider_closed(None)  # type: ignore[arg-type]
+    middleware.writer.flush()  # what the crawl's end waits for
     newer = Request(url)
     middleware.spider_opened(None)  # type: ignore[arg-type]
     middleware.process_request(newer)
@@ -115,6 +117,7 @@ def test_a_response_too_big_to_keep_costs_the_others_nothing(db_url):
         page = HtmlResponse(url, body=b"<p>agenda</p>", headers={"ETag": etag, "Content-Type": "text/html"})
         middleware.process_response(Request(url), page)
     middleware.spider_closed(None)  # type: ignore[arg-type]
+    middleware.writer.flush()  # what the crawl's end waits for
     with get_sessionmaker(db_url)() as session:
         assert list(session.scalars(select(HttpCache.url))) == [base]
 

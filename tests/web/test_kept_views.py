@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event as sa_event
 
 from aggregator.db import get_engine, get_sessionmaker
@@ -92,10 +93,14 @@ def test_one_thread_builds_a_key_while_the_others_wait_for_it():
         return "page"
 
     results: list[str] = []
-    first = threading.Thread(target=lambda: results.append(cache.get_or_build("k", build)))
+
+    def ask() -> None:
+        results.append(cache.get_or_build("k", build))
+
+    first = threading.Thread(target=ask)
     first.start()
     assert started.wait(5)
-    waiting = [threading.Thread(target=lambda: results.append(cache.get_or_build("k", build))) for _ in range(3)]
+    waiting = [threading.Thread(target=ask) for _ in range(3)]
     for thread in waiting:
         thread.start()
     release.set()
@@ -112,8 +117,6 @@ def test_a_build_that_fails_or_gives_nothing_keeps_nothing():
     def broken() -> str:
         raise RuntimeError("database gone")
 
-    try:
+    with pytest.raises(RuntimeError):
         cache.get_or_build("k", broken)
-    except RuntimeError:
-        pass
     assert cache.get_or_build("k", lambda: "built") == "built"
