@@ -13,6 +13,8 @@ _POSTCODE_FIRST = re.compile(r"^(?P<postcode>\d{5})\s+(?P<city>\D.*)$")
 _POSTCODE_LAST = re.compile(r"^(?P<city>\D.*?)\s+(?P<postcode>\d{5})$")
 _POSTCODE_ALONE = re.compile(r"^(?P<postcode>\d{5})$")
 _POSTCODE_INSIDE = re.compile(r"^(?P<street>.*\S)\s+(?P<postcode>\d{5})\s+(?P<city>\D.*)$")
+# "44000 Nantes Cedex 1": a mail-sorting suffix, not part of the commune's name.
+_CEDEX = re.compile(r"\s+cedex(?:\s+\d{1,3})?$", re.IGNORECASE)
 _DEPARTMENT_HINT = re.compile(r"\s*\(\s*(?P<code>\d{2,3}|2[AaBb])\s*\)\s*$")
 _COUNTRY = frozenset({"france", "fr", "france metropolitaine"})
 # First words of a French street address: a part starting so is an address, not a venue's name.
@@ -68,7 +70,7 @@ class _Anchor:
 
 def parse_location(text: str | None) -> LocationParts:
     """Split a one-line location into its parts; a line naming no city keeps it all as the name."""
-    parts = [p for p in _SEPARATORS.split((text or "").strip()) if p]
+    parts = [_CEDEX.sub("", p) for p in _SEPARATORS.split((text or "").strip()) if p]
     department, region = _pop_trailers(parts)
     if not parts:
         return LocationParts()

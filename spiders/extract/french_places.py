@@ -2,14 +2,17 @@
 
 In prose: "à Logonna-Daoulas (29)", "au CESAM, 3 rue Jean XXIII à Dijon", "à l'Hôtel de Région,
 283 avenue du Général Patton, 35000 Rennes", "dans la halle des sports de l'UBO, à Brest". In an agenda
-field: "Maison de la vie associative, 72-74 rue Royale, 59000 Lille", "Lille (59)", "En ligne".
-Only what is written is returned: a postcode is never guessed from a city.
+field: "Maison de la vie associative, 72-74 rue Royale, 59000 Lille", "Lille (59)", "En ligne", split
+by the one rule for one-line places (aggregator.normalize.location_line), which iCal's LOCATION
+goes through too. Only what is written is returned: a postcode is never guessed from a city.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from aggregator.normalize import location_line
 
 _UPPER = "A-ZÀÂÄÉÈÊËÎÏÔÖÙÛÜŸÇ"
 _NAME_WORD = rf"[{_UPPER}][\w'’]*(?:[-‑][\w'’]+)*"
@@ -153,24 +156,16 @@ def find_place(text: str) -> Place:
 
 
 def parse_location(text: str) -> Place:
-    """A place from an agenda's location field: comma-separated name, address, "postcode city"."""
+    """A place from an agenda's location field ("Maison de la vie associative, 72-74 rue Royale,
+    59000 Lille", "Lille (59)", "En ligne"), split by the one rule for one-line places
+    (aggregator.normalize.location_line)."""
     text = " ".join(text.split())
     if not text:
         return Place()
     if is_online(text) and not _POSTCODE_CITY.search(text):
         return Place(online=True)
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    place = find_place(text)
-    if place.city or place.address:
-        named = len(parts) > 1 and not _ADDRESS.match(parts[0]) and place.city != parts[0]
-        name = parts[0] if named else None
-        return Place(name, place.address, place.postcode, place.city, place.department)
-    last = parts[-1]
-    city_only = re.fullmatch(_CITY, last) and len(parts) <= 2
-    if city_only and _city(last):
-        name = parts[0] if len(parts) == 2 else None
-        return Place(location_name=name, city=last)
-    return Place(location_name=text)
+    parts = location_line.parse_location(text)
+    return Place(parts.name, parts.address, parts.postcode, parts.city, parts.department_hint)
 
 
 def _clean(value: str) -> str:

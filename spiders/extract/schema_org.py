@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.parser import isoparse
 
+from aggregator.normalize.location_line import parse_location
 from aggregator.normalize.status import status_from_source
 from aggregator.normalize.times import loose_iso
 from aggregator.normalize.zones import wall_clock
@@ -248,15 +249,14 @@ def _split_address(text: str) -> dict[str, Any]:
 
 
 def _free_text_place(text: str) -> dict[str, Any]:
-    """A location written as one string: its first part names the place unless it is a street."""
-    fields = _split_address(text)
-    street = fields.get("address") or ""
-    head, _, rest = street.partition(",")
-    if fields.get("postcode") is None:
-        return {"location_name": text or None}
-    if head and not head[:1].isdigit():
-        fields.update(location_name=head.strip(), address=rest.strip() or None)
-    return fields
+    """A location written as one string, split by the one rule for one-line places."""
+    parts = parse_location(clean_line(text))
+    return {
+        "location_name": parts.name,
+        "address": parts.address,
+        "postcode": parts.postcode,
+        "city": parts.city,
+    }
 
 
 def _coordinate(value: Any) -> float | None:

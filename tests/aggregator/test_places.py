@@ -340,6 +340,8 @@ LINES = [
         LocationParts(None, "12 rue de la Famille", "25000", "Besançon"),
     ),
     ("3 rue Jean Jaurès 29200 Brest", LocationParts(None, "3 rue Jean Jaurès", "29200", "Brest")),
+    ("4 quai Sud, 44000 Nantes Cedex 1, France", LocationParts(None, "4 quai Sud", "44000", "Nantes")),
+    ("BP 42, 29200 BREST CEDEX", LocationParts(None, "BP 42", "29200", "BREST")),
     (
         "Place de la Victoire, Pointe-à-Pitre 97110",
         LocationParts(None, "Place de la Victoire", "97110", "Pointe-à-Pitre"),

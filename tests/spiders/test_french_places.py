@@ -70,6 +70,12 @@ FIELDS = [
     ("Amiens", Place(city="Amiens")),
     ("Salle des fêtes", Place(location_name="Salle des fêtes")),
     ("Salle des fêtes, Quimper", Place(location_name="Salle des fêtes", city="Quimper")),
+    # The one rule for one-line places: a lone postcode beside its city, the country dropped.
+    (
+        "Café Pluche, 3 place Paul Bert, Nontron, 24300, France",
+        Place("Café Pluche", "3 place Paul Bert", "24300", "Nontron"),
+    ),
+    ("Halle de l’Albinque, Castres", Place(location_name="Halle de l’Albinque", city="Castres")),
     ("En ligne", Place(online=True)),
     ("Visioconférence (Zoom)", Place(online=True)),
     ("", Place()),

@@ -146,7 +146,7 @@ def test_place_with_postal_address_and_geo():
             ("Salle des fêtes", "2 place de la Mairie", "29800", "Landerneau"),
         ),
         ("4 quai Sud, 44000 Nantes Cedex 1, France", (None, "4 quai Sud", "44000", "Nantes")),
-        ("Besançon", ("Besançon", None, None, None)),
+        ("Besançon", (None, None, None, "Besançon")),
     ],
 )
 def test_places_written_in_one_string(location, expected):
