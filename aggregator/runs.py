@@ -136,11 +136,6 @@ class CrawlRecorder:
             raise
         return self.store.pending >= self.batch_size or self.due()
 
-    def save(self, fields: ListingFields) -> None:
-        """Classify one listing and write the batch when it is ready, in the calling thread."""
-        if self.add(fields):
-            self.write()
-
     def due(self) -> bool:
         """Whether a little time passed since the last write: progress shows even while a crawl
         finds nothing (the caller writes then)."""

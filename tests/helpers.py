@@ -33,3 +33,10 @@ def ess_agenda(*args: str, check: bool = False) -> subprocess.CompletedProcess[s
     """The installed console script in a real process."""
     command = [sys.executable, "-m", "aggregator.cli", *args]
     return subprocess.run(command, capture_output=True, text=True, check=check, timeout=300)
+
+
+def save(recorder: Any, fields: Any) -> None:
+    """What the store pipeline does with one listing, in the calling thread: classify it, and write
+    the batch when it is ready."""
+    if recorder.add(fields):
+        recorder.write()

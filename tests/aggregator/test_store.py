@@ -21,6 +21,7 @@ from aggregator.normalize import normalize_item
 from aggregator.normalize.listing import ListingFields
 from aggregator.runs import CrawlNotes, CrawlRecorder
 from aggregator.store import DuplicateKey
+from tests.helpers import save
 
 FINISHED = {"response_received_count": 3, "robotstxt/response_count": 1, "ess/not_modified": 1}
 
@@ -73,7 +74,7 @@ def crawl(
     """One crawl of the source through the recorder, as the store pipeline drives it, then finished."""
     job, recorder = open_crawl(db_url, errors)
     for item in items:
-        recorder.save(item)
+        save(recorder, item)
     for key in keep:
         recorder.keep(key)
     return ended(job, recorder, reason)
@@ -161,9 +162,9 @@ def test_an_empty_crawl_of_a_source_that_had_listings_is_suspect(db_url, source)
 
 def test_a_key_given_twice_is_refused(db_url, source):
     job, recorder = open_crawl(db_url)
-    recorder.save(event("1"))
+    save(recorder, event("1"))
     with pytest.raises(DuplicateKey):
-        recorder.save(event("1", title="Autre"))
+        save(recorder, event("1", title="Autre"))
     run = ended(job, recorder)
     assert run.listings_found == 1 and any("repeated a key" in e for e in run.errors)
 
@@ -186,7 +187,7 @@ def test_a_row_the_database_refuses_is_rejected_and_the_others_stored(db_url, so
 def test_batches_and_counters_are_committed_during_the_crawl(db_url, source):
     job, recorder = open_crawl(db_url)
     for key in ("1", "2", "3"):
-        recorder.save(event(key))
+        save(recorder, event(key))
     with get_sessionmaker(db_url)() as other:  # what a crawl killed now would show
         assert other.scalar(select(func.count(Listing.id))) == 2
         run = other.get(CrawlRun, job.run_id)
@@ -198,7 +199,7 @@ def test_batches_and_counters_are_committed_during_the_crawl(db_url, source):
 def test_a_crawl_killed_before_it_ended_keeps_its_counters_and_fails(db_url, source):
     job, recorder = open_crawl(db_url)
     for key in ("1", "2", "3"):
-        recorder.save(event(key))
+        save(recorder, event(key))
     recorder.write()
     recorder.session.close()  # killed: no end recorded
     run = close_run(job, Outcome(exit_code=-9, failure="crawl process killed by SIGKILL"))
@@ -211,7 +212,7 @@ def test_a_crawl_killed_before_it_ended_keeps_its_counters_and_fails(db_url, sou
 
 def test_a_timed_out_crawl_shows_what_it_did(db_url, source):
     job, recorder = open_crawl(db_url)
-    recorder.save(event("1"))
+    save(recorder, event("1"))
     run = ended(job, recorder, reason="closespider_timeout")
     assert (run.status, run.pages, run.listings_new, run.listings_removed) == ("timed_out", 2, 1, 0)
 
@@ -219,7 +220,7 @@ def test_a_timed_out_crawl_shows_what_it_did(db_url, source):
 def test_the_listings_are_placed_in_events_when_the_crawl_ends(db_url, source):
     job, recorder = open_crawl(db_url)
     for key in ("1", "2", "3"):
-        recorder.save(event(key, title=f"Atelier n°{key}"))
+        save(recorder, event(key, title=f"Atelier n°{key}"))
     run = ended(job, recorder)
     assert (run.events_created, run.events_merged, run.error_count) == (3, 0, 0)
     assert all(listing.event_id for listing in stored(db_url).values())
@@ -251,7 +252,7 @@ def test_a_dedup_failing_at_the_end_is_an_error_and_its_listings_wait_for_the_ne
 def test_a_busy_database_is_waited_for_and_the_write_retried(db_url, source, monkeypatch):
     monkeypatch.setattr("aggregator.db.BUSY_FIRST_WAIT", 0.01)
     job, recorder = open_crawl(db_url)
-    recorder.save(event("1"))
+    save(recorder, event("1"))
     real, refusals = recorder.session.commit, []
 
     def busy_twice() -> None:

@@ -17,6 +17,7 @@ from aggregator.normalize import normalize_item
 from aggregator.normalize.listing import web_address
 from aggregator.runs import CrawlNotes, CrawlRecorder
 from aggregator.sources import upsert_sources, validate_source
+from tests.helpers import save
 from tests.web.live import serving
 from web import create_app
 
@@ -62,7 +63,7 @@ def test_dangerous_urls_are_counted_on_the_run_and_never_published(db_url: str) 
             "url": url,
             "image": url,
         }
-        recorder.save(normalize_item(item, dropped=notes.dropped_urls))
+        save(recorder, normalize_item(item, dropped=notes.dropped_urls))
     recorder.end("finished")
     close_run(job, Outcome())
 
