@@ -57,10 +57,6 @@ class Kept:
     body: bytes
     headers: tuple[tuple[str, str], ...]
 
-    @property
-    def size(self) -> int:
-        return len(self.body)
-
 
 def kept_view(view: Callable[..., Any]) -> Callable[..., Response]:
     """A public view whose 200 responses are kept per (URL, language, origin, day, data version).
@@ -78,7 +74,7 @@ def kept_view(view: Callable[..., Any]) -> Callable[..., Response]:
             made.append(current_app.make_response(view(**arguments)))
             return _keepable(made[0])
 
-        kept: Kept | None = app_cache().get_or_build(key, build, _kept_size)
+        kept: Kept | None = app_cache().get_or_build(key, build, lambda kept: len(kept.body))
         if kept is not None:
             return Response(kept.body, headers=Headers(list(kept.headers)))
         return made[0] if made else current_app.make_response(view(**arguments))
@@ -92,10 +88,6 @@ def _keepable(response: Response) -> Kept | None:
     if served_stale():  # its counts lag a change: the page is built again until they follow
         return None
     return Kept(response.get_data(), tuple(response.headers.items()))
-
-
-def _kept_size(kept: Kept) -> int:
-    return kept.size
 
 
 class HighWater:
