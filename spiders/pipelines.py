@@ -32,12 +32,6 @@ from spiders.kinds.base import EventSpider
 logger = logging.getLogger(__name__)
 
 
-def source_zone(spider: Any) -> str | None:
-    """The zone a source's naive times are read in, when its ``options.timezone`` names one."""
-    options = getattr(spider, "options", None) or {}
-    return str(options.get("timezone") or "") or None
-
-
 class NormalizePipeline:
     """Checks and normalizes an item into Listing columns; an impossible item is dropped, counted."""
 
@@ -51,14 +45,13 @@ class NormalizePipeline:
     def process_item(self, item: Any) -> ListingFields:
         spider = self.crawler.spider
         region = getattr(spider, "region", None)
+        zone = spider.source_zone if isinstance(spider, EventSpider) else None
         adapter = ItemAdapter(item)
         # A shallow copy: asdict() walks every nested value of the raw payload.
         given = dict(adapter.items())
         dropped: list[str] = []
         try:
-            fields = normalize_item(
-                given, default_region=region, default_zone=source_zone(spider), dropped=dropped
-            )
+            fields = normalize_item(given, default_region=region, default_zone=zone, dropped=dropped)
         except NormalizationError as exc:
             if isinstance(spider, EventSpider):
                 spider.reject(rejection(given, exc), key=adapter.get("key"))

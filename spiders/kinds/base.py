@@ -215,6 +215,11 @@ class EventSpider(scrapy.Spider):
         if spider is self:
             self.record_error(f"cannot store an item: {describe_failure(failure)}")
 
+    @property
+    def source_zone(self) -> str | None:
+        """The zone the source's naive times are read in, when ``options.timezone`` names one."""
+        return str(self.options.get("timezone") or "") or None
+
     def reference_date(self) -> date:
         """Year-less dates are read against ``options.reference_date`` or ``-a today=``, else today."""
         given = self.options.get("reference_date") or getattr(self, "today", None)

@@ -40,7 +40,6 @@ from spiders.extract.schema_org import event_fields, text_of
 from spiders.extract.structured_data import page_events
 from spiders.items import EventItem
 from spiders.kinds.base import EventSpider
-from spiders.pipelines import source_zone
 
 SELECTOR_OPTIONS = ("follow", "next")
 
@@ -180,7 +179,7 @@ class JsonLdSpider(EventSpider):
             yield self._parse_event(event, page_url, key)
 
     def _parse_event(self, event: dict[str, Any], page_url: str, key: str) -> EventItem:
-        fields = event_fields(event, page_url, stated_zone(source_zone(self)))
+        fields = event_fields(event, page_url, stated_zone(self.source_zone))
         fields["url"] = fields["url"] or canonical_url(page_url)
         return EventItem(key=key, raw=event, **fields)
 

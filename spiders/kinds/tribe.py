@@ -96,7 +96,7 @@ class TribeSpider(EventSpider):
         """(start, end, all_day, zone): local times in the stated zone or the source's, else the UTC
         ones."""
         all_day = bool(event.get("all_day"))
-        zone = _iana(event.get("timezone")) or _iana(self.options.get("timezone"))
+        zone = _iana(event.get("timezone")) or _iana(self.source_zone)
         start, end = _local(event.get("start_date")), _local(event.get("end_date"))
         if zone is None or start is None:
             start = _utc(event.get("utc_start_date")) or start
