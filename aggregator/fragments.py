@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import icalendar
+from icalendar import vCalAddress, vCategory, vDDDTypes, vGeo, vInt, vText, vUri
+from icalendar.parser import Contentline
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -25,6 +27,9 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 STATUS = {CANCELLED: "CANCELLED", POSTPONED: "TENTATIVE"}
 # Google Calendar hides STATUS:CANCELLED: the summary says it too.
 SUMMARY_PREFIX = {CANCELLED: "ANNULÉ : ", POSTPONED: "REPORTÉ : "}
+# RFC 5545 §3.1: a content line of 75 octets or more is folded (icalendar folds them so).
+FOLD_OCTETS = 75
+Property = vText | vDDDTypes | vInt | vCategory | vGeo | vUri | vCalAddress
 
 
 def calendar_title(event: Event) -> str:
@@ -75,13 +80,13 @@ def description_text(event: Event) -> str:
     return "\n\n".join(lines)
 
 
-def _organizer(event: Event) -> icalendar.vCalAddress | None:
+def _organizer(event: Event) -> vCalAddress | None:
     """ORGANIZER only for an organizer given with an e-mail address: with any other URI, Outlook
     turns the event into a meeting invitation. Without one, the description names the organizer."""
     match = EMAIL.search(event.organizer or "")
     if match is None:
         return None
-    address = icalendar.vCalAddress(f"mailto:{match.group(0)}")
+    address = vCalAddress(f"mailto:{match.group(0)}")
     name = " ".join(EMAIL.sub("", event.organizer or "").strip(" <>()[],;:").split())
     if name:
         # Parameter values cannot hold a double quote (RFC 5545 §3.1).
@@ -89,46 +94,74 @@ def _organizer(event: Event) -> icalendar.vCalAddress | None:
     return address
 
 
-def event_component(event: Event) -> icalendar.Event:
-    """The VEVENT of one event; DTSTAMP is the last change, so the same event renders the same."""
-    vevent = icalendar.Event()
-    vevent.add("uid", event.uid)
-    vevent.add("dtstamp", event.updated_at)
-    vevent.add("created", event.created_at)
-    vevent.add("last-modified", event.updated_at)
-    vevent.add("sequence", event.sequence)
-    vevent.add("summary", calendar_title(event))
+def event_properties(event: Event) -> list[tuple[str, Property]]:
+    """The VEVENT's properties as icalendar values, in the order icalendar's writer sorts them;
+    DTSTAMP is the last change, so the same event renders the same."""
+    properties: list[tuple[str, Property]] = [("SUMMARY", vText(calendar_title(event)))]
     if event.all_day:
-        vevent.add("dtstart", event.start_date)
-        vevent.add("dtend", event.end_date + timedelta(days=1))
+        properties += [
+            ("DTSTART", vDDDTypes(event.start_date)),
+            ("DTEND", vDDDTypes(event.end_date + timedelta(days=1))),
+        ]
     else:
-        vevent.add("dtstart", event.local_start)
+        properties.append(("DTSTART", vDDDTypes(event.local_start)))
         if event.local_end is not None and event.local_end > event.local_start:
-            vevent.add("dtend", event.local_end)
-    vevent.add("status", STATUS.get(event.status, "CONFIRMED"))
-    vevent.add("transp", "TRANSPARENT")
-    place = place_text(event)
-    if place:
-        vevent.add("location", place)
-    if event.lat is not None and event.lon is not None:
-        vevent.add("geo", (event.lat, event.lon))
-    if event.url:
-        vevent.add("url", event.url)
+            properties.append(("DTEND", vDDDTypes(event.local_end)))
+    properties += [
+        ("DTSTAMP", vDDDTypes(event.updated_at)),
+        ("UID", vText(event.uid)),
+        ("SEQUENCE", vInt(event.sequence)),
+    ]
     if event.categories:
-        vevent.add("categories", [str(c) for c in event.categories])
-    organizer = _organizer(event)
-    if organizer is not None:
-        vevent.add("organizer", organizer)
+        properties.append(("CATEGORIES", vCategory([str(c) for c in event.categories])))
+    properties.append(("CREATED", vDDDTypes(event.created_at)))
     description = description_text(event)
     if description:
-        vevent.add("description", description)
+        properties.append(("DESCRIPTION", vText(description)))
+    if event.lat is not None and event.lon is not None:
+        properties.append(("GEO", vGeo((event.lat, event.lon))))
+    properties.append(("LAST-MODIFIED", vDDDTypes(event.updated_at)))
+    place = place_text(event)
+    if place:
+        properties.append(("LOCATION", vText(place)))
+    organizer = _organizer(event)
+    if organizer is not None:
+        properties.append(("ORGANIZER", organizer))
+    properties += [("STATUS", vText(STATUS.get(event.status, "CONFIRMED"))), ("TRANSP", vText("TRANSPARENT"))]
+    if event.url:
+        properties.append(("URL", vUri(event.url)))
+    return properties
+
+
+def event_component(event: Event) -> icalendar.Event:
+    """The event as an icalendar component."""
+    vevent = icalendar.Event()
+    for name, value in event_properties(event):
+        vevent.add(name, value)
     return vevent
+
+
+def vevent_text(event: Event) -> str:
+    """The event's VEVENT as text, line by line: icalendar encodes each value with its parameters
+    and folds each long line. Its component writer gives the same text but also sorts and checks
+    every property and folds every line, which made rendering the costliest step of a crawl's finish."""
+    lines = ["BEGIN:VEVENT"]
+    for name, value in event_properties(event):
+        line = Contentline.from_parts(name, value.params, value) if value.params else f"{name}:{_text(value)}"
+        lines.append(line if len(line.encode()) < FOLD_OCTETS else Contentline(line).to_ical().decode())
+    lines.append("END:VEVENT\r\n")
+    return "\r\n".join(lines)
+
+
+def _text(value: Property) -> str:
+    encoded = value.to_ical()
+    return encoded.decode() if isinstance(encoded, bytes) else encoded
 
 
 def fragment(event: Event, text: str | None = None) -> Fragment:
     """The event's fragment, from its stored text or rendered now."""
     if text is None:
-        text = event_component(event).to_ical().decode("utf-8")
+        text = vevent_text(event)
     return Fragment(text, None if event.all_day else event.timezone, event.start_date, event.end_date)
 
 
