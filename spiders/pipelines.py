@@ -23,6 +23,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.spiders import Spider
 
 from aggregator.normalize import NormalizationError, normalize_item
+from aggregator.normalize.geography import geography
 from aggregator.normalize.listing import ListingFields, rejection
 from aggregator.runs import DEFAULT_BATCH_SIZE, CrawlNotes, CrawlRecorder
 from aggregator.store import DuplicateKey
@@ -40,6 +41,7 @@ class NormalizePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        geography()  # the gazetteer is read as the crawl is set up, not on its first item
         return cls(crawler)
 
     def process_item(self, item: Any) -> ListingFields:
