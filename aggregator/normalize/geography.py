@@ -6,6 +6,7 @@ Poste's postcodes and the communes' centres (town halls) by aggregator/data/buil
 
 from __future__ import annotations
 
+import gc
 import gzip
 import json
 import re
@@ -227,7 +228,9 @@ def geography() -> Geography:
     """The process-wide geography, read from the vendored file on first use."""
     blob = resources.files("aggregator.data").joinpath(DATA_FILE).read_bytes()
     with collector_paused():  # a hundred thousand objects, kept for the process's life
-        return Geography(json.loads(gzip.decompress(blob)))
+        loaded = Geography(json.loads(gzip.decompress(blob)))
+    gc.freeze()  # and left out of the collector's full rounds, which would walk them all each time
+    return loaded
 
 
 class UnknownRegion(ValueError):
