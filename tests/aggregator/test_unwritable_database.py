@@ -75,6 +75,26 @@ def test_a_read_only_file_is_read_and_refuses_changes_in_one_line(tmp_path: Path
         dispose_engine(url)
 
 
+def synchronous(url: str) -> int:
+    with get_engine(url).connect() as connection:
+        return int(connection.execute(text("PRAGMA synchronous")).scalar_one())
+
+
+def test_only_a_write_ahead_log_commits_without_waiting_for_the_disk(tmp_path: Path):
+    path = tmp_path / "agenda.sqlite3"
+    seeded(path)
+    assert synchronous(f"sqlite:///{path}") == 1  # NORMAL
+    dispose_engine(f"sqlite:///{path}")
+    with get_engine(f"sqlite:///{path}").connect() as connection:
+        connection.execute(text("PRAGMA journal_mode=DELETE"))
+    dispose_engine(f"sqlite:///{path}")
+    url = f"sqlite:///file:{path}?mode=ro&uri=true"  # kept in its rollback journal
+    try:
+        assert synchronous(url) == 2  # FULL, SQLite's default
+    finally:
+        dispose_engine(url)
+
+
 def fill(path: Path) -> None:
     with open(path, "wb") as filler:
         try:
