@@ -16,8 +16,9 @@ with the project's settings (robots.txt, AutoThrottle, 2 requests per domain) an
            finished as its launcher does (removals, dedup, VEVENTs)
   again    the full crawl once more over the same database: the unchanged site answers 304s
 
-Times are measured inside each process (imports excluded); a round's crawls seed Python's random
-numbers alike, so AutoThrottle draws the same delays. Prints pages/s and items/s of each mode's
+Times are measured inside each process from the crawl's start (imports and building the crawler,
+when the pipelines read the gazetteer, excluded); a round's crawls seed Python's random numbers
+alike, so AutoThrottle draws the same delays. Prints pages/s and items/s of each mode's
 best round, and the ratios full/bare (target ≥ 0.65) and full/parse (the pipelines' own cost),
 between best rounds and as the median of the rounds' own ratios.
 """

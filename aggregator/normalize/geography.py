@@ -229,7 +229,9 @@ def geography() -> Geography:
     blob = resources.files("aggregator.data").joinpath(DATA_FILE).read_bytes()
     with collector_paused():  # a hundred thousand objects, kept for the process's life
         loaded = Geography(json.loads(gzip.decompress(blob)))
-    gc.freeze()  # and left out of the collector's full rounds, which would walk them all each time
+    # Everything alive now, the gazetteer above all, is left out of the collector's full rounds,
+    # which would walk it all each time.
+    gc.freeze()
     return loaded
 
 
