@@ -13,9 +13,10 @@ _POSTCODE_FIRST = re.compile(r"^(?P<postcode>\d{5})\s+(?P<city>\D.*)$")
 _POSTCODE_LAST = re.compile(r"^(?P<city>\D.*?)\s+(?P<postcode>\d{5})$")
 _POSTCODE_ALONE = re.compile(r"^(?P<postcode>\d{5})$")
 _POSTCODE_INSIDE = re.compile(r"^(?P<street>.*\S)\s+(?P<postcode>\d{5})\s+(?P<city>\D.*)$")
-# "44000 Nantes Cedex 1": a mail-sorting suffix, not part of the commune's name.
-_CEDEX = re.compile(r"\s+cedex(?:\s+\d{1,3})?$", re.IGNORECASE)
-_DEPARTMENT_HINT = re.compile(r"\s*\(\s*(?P<code>\d{2,3}|2[AaBb])\s*\)\s*$")
+# "44000 Nantes Cedex 1", "Besançon Cedex (Doubs)": a mail-sorting suffix, not the commune's name.
+_CEDEX = re.compile(r"\s+cedex(?:\s*\d{1,3})?\s*(?=(?:\([^()]*\))?\s*$)", re.IGNORECASE)
+_DEPARTMENT_HINT = re.compile(r"\s*\(\s*(?P<hint>[^()]+?)\s*\)\s*$")
+_DEPARTMENT_CODE = re.compile(r"\d{2,3}|2[AaBb]")
 _COUNTRY = frozenset({"france", "fr", "france metropolitaine"})
 # First words of a French street address: a part starting so is an address, not a venue's name.
 _STREET_WORDS = frozenset(
@@ -42,11 +43,23 @@ class LocationParts:
 
 
 def split_department_hint(text: str) -> tuple[str, str | None]:
-    """("Lille (59)") → ("Lille", "59")."""
+    """("Lille (59)") → ("Lille", "59"); ("Besançon (Doubs)") → ("Besançon", "25"); what the
+    parentheses hold is left in place when it names no département."""
     match = _DEPARTMENT_HINT.search(text)
-    if not match:
+    if match is None:
         return text, None
-    return text[: match.start()].strip(), match.group("code").upper()
+    hint = match.group("hint")
+    if _DEPARTMENT_CODE.fullmatch(hint):
+        return text[: match.start()].strip(), hint.upper()
+    department = geography().department_named(hint)
+    if department is None:
+        return text, None
+    return text[: match.start()].strip(), department.code
+
+
+def without_cedex(text: str) -> str:
+    """("Brest Cedex 2") → "Brest"; ("Besançon Cedex (25)") → "Besançon (25)"."""
+    return _CEDEX.sub(" ", text).strip()
 
 
 def looks_like_street(text: str) -> bool:
@@ -70,7 +83,7 @@ class _Anchor:
 
 def parse_location(text: str | None) -> LocationParts:
     """Split a one-line location into its parts; a line naming no city keeps it all as the name."""
-    parts = [_CEDEX.sub("", p) for p in _SEPARATORS.split((text or "").strip()) if p]
+    parts = [without_cedex(p) for p in _SEPARATORS.split((text or "").strip()) if p]
     department, region = _pop_trailers(parts)
     if not parts:
         return LocationParts()

@@ -20,12 +20,16 @@ from rapidfuzz import fuzz, process
 
 from aggregator.normalize.abroad import foreign_place
 from aggregator.normalize.geography import Commune, Department, Geography, NamedCommune, geography
-from aggregator.normalize.location_line import LocationParts, parse_location, split_department_hint
+from aggregator.normalize.location_line import (
+    LocationParts,
+    parse_location,
+    split_department_hint,
+    without_cedex,
+)
 from aggregator.normalize.online import is_online
 from core.folding import fold
 
 _POSTCODE = re.compile(r"^\d{5}$")
-_CEDEX = re.compile(r"\s+cedex(?:\s*\d{1,3})?\s*$", re.IGNORECASE)
 _ARRONDISSEMENT = re.compile(
     r"^(?P<city>paris|lyon|marseille)\s*(?:-\s*)?\d{1,2}\s*(?:e|er|eme|ème|è|re)?"
     r"(?:\s*arr(?:ondissement|\.)?)?$",
@@ -246,7 +250,7 @@ def clean_city(city: str | None) -> tuple[str | None, str | None]:
     if not city:
         return None, None
     city, hint = split_department_hint(city.strip())
-    city = _CEDEX.sub("", city).strip(" ,")
+    city = without_cedex(city).strip(" ,")
     match = _ARRONDISSEMENT.match(city)
     if match:
         city = match.group("city")

@@ -28,11 +28,6 @@ VIRTUAL_TYPES = frozenset({"VirtualLocation"})
 ADDRESS_TYPES = frozenset({"PostalAddress"})
 
 _DATE_ONLY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
-# A French postcode and the commune after it: "25000 Besançon", "97400 Saint-Denis Cedex".
-_POSTCODE_CITY = re.compile(
-    r"(?<!\d)((?:0[1-9]|[1-8]\d|9[0-8])\d{3})\s+([^\d,;()\n]+?)\s*(?:\bcedex\b[^,;()\n]*)?\s*(?=[,;()\n]|$)",
-    re.IGNORECASE,
-)
 _COUNTRY = re.compile(r"[,\s]*\bFrance\s*$", re.IGNORECASE)
 _LATE_EVENING = time(23, 59)
 
@@ -238,14 +233,14 @@ def _address(address: dict[str, Any]) -> dict[str, Any]:
 
 
 def _split_address(text: str) -> dict[str, Any]:
-    """``"12 rue de la Famille, 25000 Besançon"`` → street, postcode and commune."""
-    text = _COUNTRY.sub("", clean_line(text))
-    matches = list(_POSTCODE_CITY.finditer(text))
-    if not matches:
-        return {"address": text or None}
-    found = matches[-1]
-    street = text[: found.start()].strip(" ,;-–")
-    return {"address": street or None, "postcode": found.group(1), "city": found.group(2).strip(" -–")}
+    """``"12 rue de la Famille, 25000 Besançon"`` → street, postcode and commune, split by the one
+    rule for one-line places; without a postcode it is all street."""
+    line = clean_line(text)
+    parts = parse_location(line)
+    if parts.postcode is None:
+        return {"address": _COUNTRY.sub("", line) or None}
+    street = ", ".join(part for part in (parts.name, parts.address) if part)
+    return {"address": street or None, "postcode": parts.postcode, "city": parts.city}
 
 
 def _free_text_place(text: str) -> dict[str, Any]:

@@ -347,6 +347,8 @@ LINES = [
         LocationParts(None, "Place de la Victoire", "97110", "Pointe-à-Pitre"),
     ),
     ("Villeneuve-d'Ascq (59)", LocationParts(city="Villeneuve-d'Ascq", department_hint="59")),
+    ("25000 Besançon (Doubs)", LocationParts(None, None, "25000", "Besançon", department_hint="25")),
+    ("Salle (rez-de-chaussée), Brest", LocationParts(name="Salle (rez-de-chaussée)", city="Brest")),
     ("Lille", LocationParts(city="Lille")),
     ("Café Pluche", LocationParts(name="Café Pluche")),
     ("Le Lieu-Dit", LocationParts(name="Le Lieu-Dit")),

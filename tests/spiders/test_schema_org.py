@@ -142,6 +142,14 @@ def test_place_with_postal_address_and_geo():
             (None, "1 rue X", "97400", "Saint-Denis"),
         ),
         (
+            {"@type": "Place", "name": "CRESS", "address": "BP 12, 25000 Besançon Cedex (Doubs), France"},
+            ("CRESS", "BP 12", "25000", "Besançon"),
+        ),
+        (
+            {"@type": "Place", "name": "Salle B", "address": "Rue du Port"},
+            ("Salle B", "Rue du Port", None, None),
+        ),
+        (
             "Salle des fêtes, 2 place de la Mairie, 29800 Landerneau",
             ("Salle des fêtes", "2 place de la Mairie", "29800", "Landerneau"),
         ),
