@@ -14,11 +14,13 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Self
+from weakref import WeakKeyDictionary
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+_UNREGISTERED: WeakKeyDictionary[Crawler, CrawlWriter] = WeakKeyDictionary()
 
 
 class CrawlWriter:
@@ -43,20 +45,16 @@ class CrawlWriter:
         """Whether work handed over is still being written."""
         return self._last is not None and not self._last.done()
 
-    def flush(self) -> None:
-        """Wait until everything handed over is written."""
-        self.submit(lambda: None).result()
-
     def engine_stopped(self) -> None:
         self._thread.shutdown(wait=True)
 
 
 def of(crawler: Crawler) -> CrawlWriter:
-    """The crawl's writer (the extension), or a writer of this component's own when it is not
-    enabled (a crawl started with other settings)."""
-    writer = crawler.get_extension(CrawlWriter)
+    """The crawl's writer: the extension, or when it is not enabled (a crawl started with other
+    settings) one its components share all the same."""
+    writer = crawler.get_extension(CrawlWriter) or _UNREGISTERED.get(crawler)
     if writer is None:
-        writer = CrawlWriter.from_crawler(crawler)
+        writer = _UNREGISTERED[crawler] = CrawlWriter.from_crawler(crawler)
     return writer
 
 

@@ -19,6 +19,7 @@ from spiders import settings as project_settings
 from spiders.kinds.base import source_settings
 from spiders.kinds.tribe import TribeSpider
 from spiders.middlewares import ConditionalRequestMiddleware
+from spiders.pipelines import StorePipeline
 from spiders.throttle import NotModifiedAutoThrottle
 from tests.spiders.crawling import crawl, listings, make_spider
 
@@ -78,6 +79,21 @@ def test_a_malformed_settings_option_is_refused():
     )
 
 
+def written(middleware: ConditionalRequestMiddleware) -> None:
+    """Wait for what the middleware handed to the crawl's writer, as the crawl's end does."""
+    middleware.writer.submit(lambda: None).result()
+
+
+def test_a_crawl_has_one_writer_even_with_other_settings(db_url):
+    """Without the writer's extension (Scrapy's default settings), components still share one."""
+    settings = {"ESS_DATABASE_URL": db_url, "ESS_CONDITIONAL_REQUESTS": True, "ESS_STORE_ENABLED": True}
+    crawler = get_crawler(TribeSpider, settings)
+    middleware = ConditionalRequestMiddleware.from_crawler(crawler)
+    assert StorePipeline.from_crawler(crawler).writer is middleware.writer
+    other = ConditionalRequestMiddleware.from_crawler(get_crawler(TribeSpider, settings))
+    assert other.writer is not middleware.writer
+
+
 def test_conditional_requests_remember_and_replay(db_url):
     """Validators are sent back, and a 304 replays the remembered body (both databases)."""
     crawler = get_crawler(TribeSpider, {"ESS_DATABASE_URL": db_url, "ESS_CONDITIONAL_REQUESTS": True})
@@ -90,7 +106,7 @@ def test_conditional_requests_remember_and_replay(db_url):
     page = HtmlResponse(url, body=b"<p>agenda</p>", headers={"ETag": '"v1"', "Content-Type": "text/html"})
     middleware.process_response(first, page)
     middleware.spider_closed(None)  # type: ignore[arg-type]
-    middleware.writer.flush()  # what the crawl's end waits for
+    written(middleware)
 
     middleware.spider_opened(None)  # type: ignore[arg-type]
     again = Request(url)
@@ -100,7 +116,7 @@ def test_conditional_requests_remember_and_replay(db_url):
     assert (replayed.status, replayed.body, replayed.flags) == (200, b"<p>agenda</p>", ["not_modified"])
     middleware.process_response(again, page.replace(headers={"ETag": '"v2"', "Content-Type": "text/html"}))
     middleware.spider_closed(None)  # type: ignore[arg-type]
-    middleware.writer.flush()  # what the crawl's end waits for
+    written(middleware)
     newer = Request(url)
     middleware.spider_opened(None)  # type: ignore[arg-type]
     middleware.process_request(newer)
@@ -117,7 +133,7 @@ def test_a_response_too_big_to_keep_costs_the_others_nothing(db_url):
         page = HtmlResponse(url, body=b"<p>agenda</p>", headers={"ETag": etag, "Content-Type": "text/html"})
         middleware.process_response(Request(url), page)
     middleware.spider_closed(None)  # type: ignore[arg-type]
-    middleware.writer.flush()  # what the crawl's end waits for
+    written(middleware)
     with get_sessionmaker(db_url)() as session:
         assert list(session.scalars(select(HttpCache.url))) == [base]
 
