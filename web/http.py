@@ -75,9 +75,9 @@ def kept_view(view: Callable[..., Any]) -> Callable[..., Response]:
             return _keepable(made[0])
 
         kept: Kept | None = app_cache().get_or_build(key, build, lambda kept: len(kept.body))
-        if kept is not None:
-            return Response(kept.body, headers=Headers(list(kept.headers)))
-        return made[0] if made else current_app.make_response(view(**arguments))
+        if kept is None:  # nothing kept: this request built its own response
+            return made[0]
+        return Response(kept.body, headers=Headers(list(kept.headers)))
 
     return served
 
