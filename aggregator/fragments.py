@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import icalendar
 from icalendar import vCalAddress, vCategory, vDDDTypes, vGeo, vInt, vText, vUri
 from icalendar.parser import Contentline
+from icalendar.timezone.tzid import tzid_from_dt
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -30,6 +31,7 @@ SUMMARY_PREFIX = {CANCELLED: "ANNULÉ : ", POSTPONED: "REPORTÉ : "}
 # RFC 5545 §3.1: a content line of 75 octets or more is folded (icalendar folds them so).
 FOLD_OCTETS = 75
 Property = vText | vDDDTypes | vInt | vCategory | vGeo | vUri | vCalAddress
+Value = str | int | date | datetime | list[str] | tuple[float, float] | vCalAddress
 
 
 def calendar_title(event: Event) -> str:
@@ -94,42 +96,36 @@ def _organizer(event: Event) -> vCalAddress | None:
     return address
 
 
-def event_properties(event: Event) -> list[tuple[str, Property]]:
-    """The VEVENT's properties as icalendar values, in the order icalendar's writer sorts them;
-    DTSTAMP is the last change, so the same event renders the same."""
-    properties: list[tuple[str, Property]] = [("SUMMARY", vText(calendar_title(event)))]
+def event_properties(event: Event) -> list[tuple[str, Value]]:
+    """The VEVENT's properties as plain values, in the order icalendar's writer sorts them; DTSTAMP
+    is the last change, so the same event renders the same. A value's iCalendar type follows from
+    its Python type, except URL's (``_property`` says it)."""
+    properties: list[tuple[str, Value]] = [("SUMMARY", calendar_title(event))]
     if event.all_day:
-        properties += [
-            ("DTSTART", vDDDTypes(event.start_date)),
-            ("DTEND", vDDDTypes(event.end_date + timedelta(days=1))),
-        ]
+        properties += [("DTSTART", event.start_date), ("DTEND", event.end_date + timedelta(days=1))]
     else:
-        properties.append(("DTSTART", vDDDTypes(event.local_start)))
+        properties.append(("DTSTART", event.local_start))
         if event.local_end is not None and event.local_end > event.local_start:
-            properties.append(("DTEND", vDDDTypes(event.local_end)))
-    properties += [
-        ("DTSTAMP", vDDDTypes(event.updated_at)),
-        ("UID", vText(event.uid)),
-        ("SEQUENCE", vInt(event.sequence)),
-    ]
+            properties.append(("DTEND", event.local_end))
+    properties += [("DTSTAMP", event.updated_at), ("UID", event.uid), ("SEQUENCE", event.sequence)]
     if event.categories:
-        properties.append(("CATEGORIES", vCategory([str(c) for c in event.categories])))
-    properties.append(("CREATED", vDDDTypes(event.created_at)))
+        properties.append(("CATEGORIES", [str(c) for c in event.categories]))
+    properties.append(("CREATED", event.created_at))
     description = description_text(event)
     if description:
-        properties.append(("DESCRIPTION", vText(description)))
+        properties.append(("DESCRIPTION", description))
     if event.lat is not None and event.lon is not None:
-        properties.append(("GEO", vGeo((event.lat, event.lon))))
-    properties.append(("LAST-MODIFIED", vDDDTypes(event.updated_at)))
+        properties.append(("GEO", (event.lat, event.lon)))
+    properties.append(("LAST-MODIFIED", event.updated_at))
     place = place_text(event)
     if place:
-        properties.append(("LOCATION", vText(place)))
+        properties.append(("LOCATION", place))
     organizer = _organizer(event)
     if organizer is not None:
         properties.append(("ORGANIZER", organizer))
-    properties += [("STATUS", vText(STATUS.get(event.status, "CONFIRMED"))), ("TRANSP", vText("TRANSPARENT"))]
+    properties += [("STATUS", STATUS.get(event.status, "CONFIRMED")), ("TRANSP", "TRANSPARENT")]
     if event.url:
-        properties.append(("URL", vUri(event.url)))
+        properties.append(("URL", event.url))
     return properties
 
 
@@ -137,25 +133,88 @@ def event_component(event: Event) -> icalendar.Event:
     """The event as an icalendar component."""
     vevent = icalendar.Event()
     for name, value in event_properties(event):
-        vevent.add(name, value)
+        vevent.add(name, _property(name, value))
     return vevent
 
 
+def _property(name: str, value: Value) -> Property:
+    """The icalendar value of a property."""
+    match value:
+        case vCalAddress():
+            return value
+        case str():
+            return vUri(value) if name == "URL" else vText(value)
+        case int():
+            return vInt(value)
+        case list():
+            return vCategory(value)
+        case tuple():
+            return vGeo(value)
+        case _:
+            return vDDDTypes(value)
+
+
 def vevent_text(event: Event) -> str:
-    """The event's VEVENT as text, line by line: icalendar encodes each value with its parameters
-    and folds each long line. Its component writer gives the same text but also sorts and checks
-    every property and folds every line, which made rendering the costliest step of a crawl's finish."""
+    """The event's VEVENT as icalendar's component writer gives it (``event_component(event).to_ical()``),
+    written here line by line: building and checking an icalendar value for every property made
+    rendering the costliest step of a crawl's finish. A test holds the two equal."""
     lines = ["BEGIN:VEVENT"]
-    for name, value in event_properties(event):
-        line = Contentline.from_parts(name, value.params, value) if value.params else f"{name}:{_text(value)}"
-        lines.append(line if len(line.encode()) < FOLD_OCTETS else Contentline(line).to_ical().decode())
+    lines += (_fold(_content_line(name, value)) for name, value in event_properties(event))
     lines.append("END:VEVENT\r\n")
     return "\r\n".join(lines)
 
 
-def _text(value: Property) -> str:
-    encoded = value.to_ical()
-    return encoded.decode() if isinstance(encoded, bytes) else encoded
+def _content_line(name: str, value: Value) -> str:
+    match value:
+        case vCalAddress():  # parameters quoted by icalendar
+            return str(Contentline.from_parts(name, value.params, value))
+        case str():
+            return f"{name}:{value if name == 'URL' else _escape(value)}"
+        case int():
+            return f"{name}:{value}"
+        case list():
+            return f"{name}:{','.join(map(_escape, value))}"
+        case tuple():
+            return f"{name}:{float(value[0])};{float(value[1])}"
+        case datetime():
+            stamp = f"{value:%Y%m%dT%H%M%S}"
+            tzid = tzid_from_dt(value)
+            return f"{name}:{stamp}Z" if tzid == "UTC" else f"{name};TZID={tzid}:{stamp}"
+        case _:
+            return f"{name};VALUE=DATE:{value:%Y%m%d}"
+
+
+def _escape(text: str) -> str:
+    """TEXT escaping (RFC 5545 §3.3.11), as icalendar does it: every line break becomes ``\\n``."""
+    return (
+        text.replace(r"\N", "\n")
+        .replace("\\", "\\\\")
+        .replace(";", r"\;")
+        .replace(",", r"\,")
+        .replace("\r\n", r"\n")
+        .replace("\n", r"\n")
+        .replace("\r", r"\n")
+    )
+
+
+def _fold(line: str) -> str:
+    """Fold a content line as icalendar does (RFC 5545 §3.1): pieces of at most ``FOLD_OCTETS`` - 1
+    octets, never inside a character, nor right after a backslash or caret that escapes the next."""
+    data = line.encode()
+    if len(data) < FOLD_OCTETS:
+        return line
+    pieces = []
+    start = 0
+    while len(data) - start >= FOLD_OCTETS:
+        end = start + FOLD_OCTETS - 1
+        while data[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte: the cut would split a character
+            end -= 1
+        if data[end - 1] in b"\\^" and end - 1 > start:
+            end -= 1
+        pieces.append(data[start:end])
+        start = end
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces).decode()
 
 
 def fragment(event: Event, text: str | None = None) -> Fragment:

@@ -14,7 +14,7 @@ from core.status import CANCELLED, CONFIRMED, POSTPONED
 
 STAMP = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 # Accents, emoji, escapes and separators, where folding and escaping could go wrong.
-PIECES = st.sampled_from([*"aé€😀 \\;,:\"'<>@.-\n^", "ANNULÉ", "x" * 30])
+PIECES = st.sampled_from([*"aé€😀 \\;,:\"'<>@.-\n\r^", "\\N", "ANNULÉ", "x" * 30])
 TEXT = st.lists(PIECES | st.characters(blacklist_categories=["Cs"]), max_size=60).map("".join)
 OPTIONAL = st.none() | TEXT
 
