@@ -47,7 +47,6 @@ def canonical_url(url: str | None) -> str | None:
     return f"{netloc}{path}" + (f"?{urlencode(query)}" if query else "")
 
 
-@lru_cache(maxsize=8192)
 def site(url: str | None) -> str | None:
     """The site a page is on: its registrable domain ("agenda.pes21.fr" → "pes21.fr"), else its host
     (an address, "localhost")."""
@@ -55,8 +54,11 @@ def site(url: str | None) -> str | None:
         host = (urlsplit(url.strip()).hostname or "").lower().removeprefix("www.") if url else ""
     except ValueError:
         return None
-    if not host:
-        return None
+    return _registrable(host) if host else None
+
+
+@lru_cache(maxsize=4096)  # by host: a source's pages share a few hosts, each page has its own URL
+def _registrable(host: str) -> str:
     return _SUFFIXES(host).top_domain_under_public_suffix or host
 
 
