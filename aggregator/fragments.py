@@ -199,7 +199,7 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> str:
     """Fold a content line as icalendar does (RFC 5545 §3.1): pieces of at most ``FOLD_OCTETS`` - 1
-    octets, never inside a character, nor right after a backslash or caret that escapes the next."""
+    octets, cut neither inside a character nor between a backslash or caret and what it escapes."""
     data = line.encode()
     if len(data) < FOLD_OCTETS:
         return line
