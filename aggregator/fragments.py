@@ -31,7 +31,7 @@ SUMMARY_PREFIX = {CANCELLED: "ANNULÉ : ", POSTPONED: "REPORTÉ : "}
 # RFC 5545 §3.1: a content line of 75 octets or more is folded (icalendar folds them so).
 FOLD_OCTETS = 75
 Property = vText | vDDDTypes | vInt | vCategory | vGeo | vUri | vCalAddress
-Value = str | int | date | datetime | list[str] | tuple[float, float] | vCalAddress
+Value = str | int | date | datetime | list[str] | tuple[float, float] | vUri | vCalAddress
 
 
 def calendar_title(event: Event) -> str:
@@ -99,7 +99,7 @@ def _organizer(event: Event) -> vCalAddress | None:
 def event_properties(event: Event) -> list[tuple[str, Value]]:
     """The VEVENT's properties as plain values, in the order icalendar's writer sorts them; DTSTAMP
     is the last change, so the same event renders the same. A value's iCalendar type follows from
-    its Python type, except URL's (``_property`` says it)."""
+    its Python type (a URI and an address are icalendar's own)."""
     properties: list[tuple[str, Value]] = [("SUMMARY", calendar_title(event))]
     if event.all_day:
         properties += [("DTSTART", event.start_date), ("DTEND", event.end_date + timedelta(days=1))]
@@ -125,7 +125,7 @@ def event_properties(event: Event) -> list[tuple[str, Value]]:
         properties.append(("ORGANIZER", organizer))
     properties += [("STATUS", STATUS.get(event.status, "CONFIRMED")), ("TRANSP", "TRANSPARENT")]
     if event.url:
-        properties.append(("URL", event.url))
+        properties.append(("URL", vUri(event.url)))
     return properties
 
 
@@ -133,17 +133,17 @@ def event_component(event: Event) -> icalendar.Event:
     """The event as an icalendar component."""
     vevent = icalendar.Event()
     for name, value in event_properties(event):
-        vevent.add(name, _property(name, value))
+        vevent.add(name, _property(value))
     return vevent
 
 
-def _property(name: str, value: Value) -> Property:
+def _property(value: Value) -> Property:
     """The icalendar value of a property."""
     match value:
-        case vCalAddress():
+        case vCalAddress() | vUri():
             return value
         case str():
-            return vUri(value) if name == "URL" else vText(value)
+            return vText(value)
         case int():
             return vInt(value)
         case list():
@@ -168,10 +168,10 @@ def _content_line(name: str, value: Value) -> str:
     match value:
         case vCalAddress():  # parameters quoted by icalendar
             return str(Contentline.from_parts(name, value.params, value))
-        case str():
-            return f"{name}:{value if name == 'URL' else _escape(value)}"
-        case int():
+        case vUri() | int():
             return f"{name}:{value}"
+        case str():
+            return f"{name}:{_escape(value)}"
         case list():
             return f"{name}:{','.join(map(_escape, value))}"
         case tuple():
