@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from aggregator.normalize.categories import categorize
 from aggregator.normalize.online import is_online
-from aggregator.normalize.places import resolve_place
+from aggregator.normalize.places import listing_place
 from aggregator.normalize.status import event_status
 from aggregator.normalize.times import TimeError, normalize_times
 from aggregator.normalize.zones import event_zone, stated_zone, zone_abroad
@@ -130,7 +130,7 @@ def normalize_item(
     given["title"] = title
     given["country"] = _line(item.get("country"), 100)
     online = is_online(given)
-    place = resolve_place(given | {"online": online}, default_region, zone_abroad(default_zone))
+    place = listing_place(given, online, default_region, zone_abroad(default_zone))
     stated = item.get("timezone")
     tz = event_zone(stated, place.department, place.region, default_zone)
     try:

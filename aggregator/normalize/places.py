@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -41,6 +42,11 @@ FUZZY_CITY_CUTOFF = 88
 MAX_TEXT = 2000
 MAX_CITY = 200  # the column's size
 MAX_POSTCODE = 10  # the column's size
+# What a listing's place is resolved from, beside its online flag (the title counts only through it).
+PLACE_INPUTS = (
+    *("location_name", "address", "postcode", "city", "insee", "department", "region", "country"),
+    *("lat", "lon"),
+)
 
 
 FRANCE = "FR"
@@ -115,6 +121,28 @@ def resolve_place(
             country=FRANCE,
         )
     return _without_commune(geo, place, hint, stated_region, fallback_region)
+
+
+def listing_place(
+    fields: Mapping[str, Any], online: bool, default_region: str | None, source_abroad: bool
+) -> Place:
+    """``resolve_place`` for a listing whose online flag is known, once per venue: a source's
+    events share a few venues, and a crawl resolves each of them again for every event."""
+    inputs = tuple(fields.get(name) for name in PLACE_INPUTS)
+    try:
+        return _venue_place(inputs, online, default_region, source_abroad)
+    except TypeError:  # a value that cannot be a key (a list given as a latitude): resolved as is
+        return _resolve_inputs(inputs, online, default_region, source_abroad)
+
+
+def _resolve_inputs(
+    inputs: tuple[Any, ...], online: bool, default_region: str | None, source_abroad: bool
+) -> Place:
+    fields = dict(zip(PLACE_INPUTS, inputs, strict=True)) | {"online": online}
+    return resolve_place(fields, default_region, source_abroad)
+
+
+_venue_place = lru_cache(maxsize=4096)(_resolve_inputs)
 
 
 def given_parts(fields: Mapping[str, Any]) -> LocationParts:

@@ -306,6 +306,24 @@ def test_online_flag_clears_the_place() -> None:
     assert [fields[name] for name in (*PLACE, "lat", "lon")] == [None] * (len(PLACE) + 2)
 
 
+def test_events_at_one_venue_share_its_place_and_a_title_still_decides_online() -> None:
+    venue = {"location_name": "Maison des associations", "address": "4 rue de Siam", "city": "Brest"}
+    forum = normalize_item(item(title="Forum de l'ESS", **venue), "Bretagne")
+    atelier = normalize_item(item(title="Atelier compta", key="k2", **venue), "Bretagne")
+    assert [forum[name] for name in PLACE] == [atelier[name] for name in PLACE]
+    assert (atelier["insee"], atelier["region"]) == ("29019", "Bretagne")
+    # No place given: the title says online or not, and only the first has no région.
+    webinar = normalize_item(item(title="Webinaire : financer son projet"), "Bretagne")
+    meeting = normalize_item(item(title="Assemblée générale", key="k2"), "Bretagne")
+    assert (webinar["online"], webinar["region"]) == (True, None)
+    assert (meeting["online"], meeting["region"]) == (False, "Bretagne")
+
+
+def test_coordinates_that_are_no_numbers_leave_the_place_to_the_city() -> None:
+    fields = normalize_item(item(city="Brest", postcode="29200", lat=[48.4], lon={"value": -4.5}))
+    assert (fields["insee"], fields["lat"]) == ("29019", geography().centre("29019")[0])
+
+
 def test_all_day_event_spans_local_days() -> None:
     fields = normalize_item(
         item(start=date(2026, 12, 12), end=date(2026, 12, 13), all_day=True, city="Nontron")
