@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import time
@@ -122,16 +123,23 @@ def sqlite_path(database: str | None) -> Path | None:
     return Path(database.removeprefix("file:"))
 
 
+def json_text(value: Any) -> str:
+    """JSON as the database keeps it: a value JSON has no type for (a date in a page's payload) as
+    its text, and the halves of split emoji, which JSON can carry but no database stores, replaced."""
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(parsed.database)
         if path is not None and not parsed.query.get("mode"):  # "ro": a folder is not needed
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=json_text)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=json_text)
 
 
 _engines: dict[str, Engine] = {}

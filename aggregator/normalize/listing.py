@@ -73,7 +73,7 @@ class ListingFields(TypedDict):
     lon: float | None
     organizer: str | None
     categories: list[str]
-    raw: Any
+    raw: Any  # the payload the item was read from, as given (aggregator.db.json_text writes it)
     content_hash: str  # of every other column but raw
 
 
@@ -173,7 +173,7 @@ def normalize_item(
         lon=place.lon,
         organizer=_line(item.get("organizer")),
         categories=categorize(title, source_categories, description),
-        raw=_jsonable(item.get("raw") or {}),
+        raw=item.get("raw") or {},
         content_hash="",
     )
     fields["content_hash"] = content_hash(fields)
@@ -191,8 +191,3 @@ def content_hash(fields: Mapping[str, Any]) -> str:
     payload = {k: v for k, v in fields.items() if k not in ("raw", "content_hash")}
     blob = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def _jsonable(value: Any) -> Any:
-    """``value`` as JSON types, split emoji halves replaced (the payload is kept for debugging)."""
-    return json.loads(json.dumps(value, default=str, ensure_ascii=False).encode("utf-8", "replace"))

@@ -130,6 +130,14 @@ def test_the_crawl_that_misses_a_removed_listing_long_enough_retires_its_event(d
     assert statuses(db_url)["Forum de l'ESS"] == ("confirmed", None)
 
 
+def test_a_page_payload_is_kept_as_json_whatever_it_holds(db_url, source):
+    # Split emoji halves no database stores, a date and a tuple JSON has no type for.
+    payload = {"name": "Apéro \ud83d", "startDate": datetime(2026, 12, 5, 14), "offers": (1, 2)}
+    crawl(db_url, [event("1", raw=payload)])
+    kept = {"name": "Apéro ?", "startDate": "2026-12-05 14:00:00", "offers": [1, 2]}
+    assert stored(db_url)["1"].raw == kept
+
+
 @pytest.mark.parametrize(
     ("reason", "errors", "status"),
     [
