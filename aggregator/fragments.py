@@ -217,6 +217,14 @@ def _fold(line: str) -> str:
     return b"\r\n ".join(pieces).decode()
 
 
+# What a fragment reads of an event's listings: their sources, pages and whether they are removed.
+_SOURCES = (
+    selectinload(Event.listings)
+    .load_only(Listing.source_id, Listing.url, Listing.removed)
+    .selectinload(Listing.source)
+)
+
+
 def fragment(event: Event, text: str | None = None) -> Fragment:
     """The event's fragment, from its stored text or rendered now."""
     if text is None:
@@ -228,12 +236,7 @@ def render(session: Session, ids: list[int]) -> dict[int, Fragment]:
     """The fragments of these events, rendered now (nothing stored)."""
     rendered: dict[int, Fragment] = {}
     for chunk in chunks(ids):
-        events = session.scalars(
-            select(Event)
-            .where(Event.id.in_(chunk))
-            .options(selectinload(Event.listings).selectinload(Listing.source))
-        )
-        for event in events:
+        for event in session.scalars(select(Event).where(Event.id.in_(chunk)).options(_SOURCES)):
             rendered[event.id] = fragment(event)
     return rendered
 
@@ -262,11 +265,7 @@ def render_missing(session: Session) -> int:
     )
     missing = list(session.scalars(select(Event.id).where(Event.vevent.is_(None)).order_by(Event.id)))
     for chunk in chunks(missing):
-        events = session.scalars(
-            select(Event)
-            .where(Event.id.in_(chunk))
-            .options(selectinload(Event.listings).selectinload(Listing.source))
-        ).all()
+        events = session.scalars(select(Event).where(Event.id.in_(chunk)).options(_SOURCES)).all()
         stamps = [{"b_id": e.id, "b_updated": e.updated_at, "b_text": fragment(e).text} for e in events]
         if stamps:
             session.execute(store, stamps)
