@@ -104,6 +104,8 @@ Agree = Callable[[Listing, Listing], bool]
 def choose(candidates: Sequence[Member], agree: Agree, detail: Callable[[Listing], Any]) -> Choice:
     """The candidate speaking first: an agenda entry, by its source's role, by the number of sources
     agreeing with its value, by ``detail`` (lower is more specific), by the sources' order."""
+    if len(candidates) == 1:  # most events have one source: nothing to weigh
+        return Choice(candidates[0], tuple(candidates), (), None)
 
     def key(member: Member) -> tuple[Any, ...]:
         listing, profile = member.listing, member.profile
