@@ -185,7 +185,8 @@ def _content_line(name: str, value: Value) -> str:
 
 
 def _escape(text: str) -> str:
-    """TEXT escaping (RFC 5545 §3.3.11), as icalendar does it: every line break becomes ``\\n``."""
+    """TEXT escaping (RFC 5545 §3.3.11), as icalendar does it: every line break becomes ``\\n``.
+    (icalendar's own ``escape_char`` is deprecated for use outside the library.)"""
     return (
         text.replace(r"\N", "\n")
         .replace("\\", "\\\\")
@@ -199,7 +200,8 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> str:
     """Fold a content line as icalendar does (RFC 5545 §3.1): pieces of at most ``FOLD_OCTETS`` - 1
-    octets, cut neither inside a character nor between a backslash or caret and what it escapes."""
+    octets, cut neither inside a character nor between a backslash or caret and what it escapes.
+    (icalendar's ``foldline`` walks the line a character at a time: every description is folded.)"""
     data = line.encode()
     if len(data) < FOLD_OCTETS:
         return line
